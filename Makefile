@@ -1,0 +1,35 @@
+# Quick start: `make plan` (set up, write the C21/VCC-1 plan in every format into out/,
+# print the Markdown plan) and `make test` (set up, run the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    := out
+FORMATS := json md html ics csv
+
+.PHONY: setup plan test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+plan: $(STAMP)
+	@mkdir -p $(OUT)
+	@for f in $(FORMATS); do \
+	  $(BIN)/vccsched plan --format $$f --out $(OUT)/plan.$$f || exit $$?; \
+	done
+	@echo "Wrote $(foreach f,$(FORMATS),$(OUT)/plan.$(f))" >&2
+	@cat $(OUT)/plan.md
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/planner.py
+
+clean:
+	rm -rf $(OUT) $(VENV) .pytest_cache

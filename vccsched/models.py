@@ -1,0 +1,289 @@
+"""The meeting's data: agenda items, the meeting's settings and the roster.
+
+These models are the public contract of the files under ``data/<meeting>/``
+(``agenda.yaml``, ``meeting.yaml``, ``roster.yaml``). They forbid unknown
+fields so that a typo in a data file is reported rather than ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class StrictModel(BaseModel):
+    """Base for every data model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_timezone(name: str) -> str:
+    """Raise ``ValueError`` unless ``name`` is an IANA time zone known to zoneinfo."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown IANA time zone {name!r}; use a name such as 'Europe/Zurich' "
+            "(Geneva has no zone of its own)"
+        ) from exc
+    return name
+
+
+TimeZoneName = Annotated[str, Field(description="IANA time zone name, e.g. 'Europe/Zurich'.")]
+
+
+class LocalizedText(StrictModel):
+    """A text in the original language of the seed (Chinese) and in English."""
+
+    zh: str = Field(description="Chinese text as in the Council Chair's letter.")
+    en: str = Field(description="Faithful English translation.")
+
+
+Group = Literal[1, 2]
+
+
+class Item(StrictModel):
+    """One row of Annex 2: an agenda item proposed for the VCC or deferred to C22."""
+
+    number: int = Field(ge=1, description="Row number in Annex 2 (the seed has no 75).")
+    code: str = Field(
+        pattern=r"^(PL \d\.\d\d|ADM \d+)$",
+        description="Agenda code such as 'PL 1.04' or 'ADM 1'; several rows may share one.",
+    )
+    title: LocalizedText
+    previous_vcc: bool | None = Field(
+        description="Already handled at an earlier VCC; null where the seed has '-' or nothing."
+    )
+    note: str | None = Field(
+        default=None,
+        description="Remark kept from the seed, e.g. item 31's 'yes, but still necessary'.",
+    )
+    documents: list[str] = Field(
+        default_factory=list,
+        description="Document symbols exactly as the seed writes them ('C20/19R1', 'C21/#').",
+    )
+    proposed_group: Group | None = Field(
+        description="Secretariat's proposal: 1 (urgent, on the VCC agenda), 2 (deferred to C22) "
+        "or null where the seed proposes none."
+    )
+    en_bloc: bool = Field(default=False, description="Proposed for approval en bloc.")
+    minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=180,
+        description="Estimated discussion time in minutes; required on every Group 1 item.",
+    )
+    block: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_-]*$",
+        description="Items sharing a block are scheduled on one day, back to back, in agenda order.",
+    )
+
+    @model_validator(mode="after")
+    def _group_one_has_minutes(self) -> Item:
+        if self.proposed_group == 1 and self.minutes is None:
+            raise ValueError("a Group 1 item needs 'minutes' (its estimated discussion time)")
+        return self
+
+
+class InfDocument(StrictModel):
+    """An information document published on the Council website, not discussed."""
+
+    code: str = Field(pattern=r"^INF \d+$", description="'INF 1' ... 'INF 12'.")
+    title: LocalizedText
+    previous_vcc: bool | None
+    documents: list[str] = Field(default_factory=list)
+
+
+class Agenda(StrictModel):
+    """Annex 2 of the letter: the agenda rows and the information documents."""
+
+    items: list[Item]
+    inf: list[InfDocument] = Field(default_factory=list)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_numbers(cls, items: list[Item]) -> list[Item]:
+        seen: set[int] = set()
+        for item in items:
+            if item.number in seen:
+                raise ValueError(f"item number {item.number} appears twice")
+            seen.add(item.number)
+        return items
+
+    def item(self, number: int) -> Item:
+        """The item with this number; ``KeyError`` if there is none."""
+        for item in self.items:
+            if item.number == number:
+                return item
+        raise KeyError(number)
+
+    @property
+    def numbers(self) -> list[int]:
+        return [item.number for item in self.items]
+
+
+class Window(StrictModel):
+    """The daily session, in the meeting's time zone."""
+
+    start: dt.time = Field(description="'HH:MM', e.g. '12:00'.")
+    end: dt.time = Field(description="'HH:MM', e.g. '15:00'.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("the window must end after it starts")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+
+
+class Pin(StrictModel):
+    """A secretariat constraint on one item of the plan."""
+
+    item: int = Field(description="Agenda item number.")
+    on: dt.date | None = Field(default=None, description="Schedule the item on this date.")
+    not_before: dt.date | None = Field(default=None, description="Not before this date.")
+    first: bool = Field(default=False, description="First item of its day.")
+
+
+Category = Literal[
+    "council_member",
+    "observer_state",
+    "palestine_observer",
+    "sector_member",
+    "secretariat",
+    "chair",
+]
+
+
+class FloorSettings(StrictModel):
+    """Configuration of the speaking rules (Annex 1 and ITU practice)."""
+
+    speaking_time_seconds: int = Field(
+        default=180, ge=10, description="Default speaking-time limit per speech."
+    )
+    tiers: list[list[Category]] = Field(
+        default_factory=lambda: [
+            ["council_member"],
+            ["observer_state", "palestine_observer"],
+            ["sector_member"],
+        ],
+        description="Speech priority, highest first; categories in one tier are first come, "
+        "first served.",
+    )
+
+
+class Meeting(StrictModel):
+    """``meeting.yaml``: when and how the consultation meets."""
+
+    id: str = Field(description="Meeting symbol, e.g. 'C21/VCC-1'.")
+    title: LocalizedText | None = None
+    timezone: TimeZoneName
+    window: Window
+    dates: list[dt.date] = Field(min_length=1, description="Candidate meeting days.")
+    max_days: int = Field(ge=1, description="At most this many meeting days.")
+    contribution_deadline: dt.date = Field(description="Member States' contributions due by.")
+    grouping_reply_deadline: dt.date = Field(description="Council Members' grouping replies due by.")
+    buffer_minutes: int = Field(
+        default=20, ge=0, description="Minutes of each day kept free for overruns (planner default)."
+    )
+    deferral_target: str = Field(default="C22", description="Where deferred items go.")
+    languages: list[str] = Field(default_factory=list)
+    pins: list[Pin] = Field(default_factory=list)
+    floor: FloorSettings = Field(default_factory=FloorSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("dates")
+    @classmethod
+    def _sorted_unique(cls, dates: list[dt.date]) -> list[dt.date]:
+        if sorted(set(dates)) != dates:
+            raise ValueError("dates must be in increasing order without repeats")
+        return dates
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def session_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """Zone-aware start and end of the daily window on ``day``."""
+        zone = self.zone
+        return (
+            dt.datetime.combine(day, self.window.start, tzinfo=zone),
+            dt.datetime.combine(day, self.window.end, tzinfo=zone),
+        )
+
+
+class Delegation(StrictModel):
+    """One participant of the roster: a delegation speaks with one voice."""
+
+    id: str = Field(
+        pattern=r"^[A-Z0-9][A-Z0-9-]*$",
+        description="ISO 3166 alpha-3 code for states; an upper-case slug otherwise.",
+    )
+    name: str
+    category: Category
+    timezone: TimeZoneName
+    voting_rights: bool | None = Field(
+        default=None, description="Council Members only: has the right to vote (Rule 3.2)."
+    )
+    region: Literal["A", "B", "C", "D", "E"] | None = Field(
+        default=None, description="ITU administrative region, for Member States."
+    )
+    sector: Literal["ITU-R", "ITU-T", "ITU-D"] | None = Field(
+        default=None, description="Sector of a Sector Member."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @model_validator(mode="after")
+    def _category_fields(self) -> Delegation:
+        if self.category == "council_member" and self.voting_rights is None:
+            raise ValueError("a council_member needs 'voting_rights' (true or false)")
+        if self.category != "council_member" and self.voting_rights is not None:
+            raise ValueError("only a council_member has 'voting_rights'")
+        if self.category == "sector_member" and self.sector is None:
+            raise ValueError("a sector_member needs 'sector' (ITU-R, ITU-T or ITU-D)")
+        return self
+
+
+class Roster(StrictModel):
+    """``roster.yaml``: who takes part."""
+
+    example: bool = Field(
+        default=False, description="True when the roster is an illustration, not a registration."
+    )
+    note: str | None = None
+    delegations: list[Delegation]
+
+    @field_validator("delegations")
+    @classmethod
+    def _unique_ids(cls, delegations: list[Delegation]) -> list[Delegation]:
+        seen: set[str] = set()
+        for d in delegations:
+            if d.id in seen:
+                raise ValueError(f"delegation id {d.id!r} appears twice")
+            seen.add(d.id)
+        return delegations
+
+    def get(self, delegation_id: str) -> Delegation | None:
+        return next((d for d in self.delegations if d.id == delegation_id), None)
+
+    def by_category(self, category: Category) -> list[Delegation]:
+        return [d for d in self.delegations if d.category == category]
+
+    @property
+    def council_members(self) -> list[Delegation]:
+        return self.by_category("council_member")

@@ -1,0 +1,62 @@
+"""Turn pydantic ``ValidationError`` s into messages a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+#: Describes a location for humans: given the raw input and the location path
+#: from pydantic, return a short label such as ``"item 37"`` or ``None`` to use
+#: the default rendering.
+Locator = Callable[[Any, Sequence[int | str]], str | None]
+
+
+def _default_loc(loc: Sequence[int | str]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(f".{part}" if parts else str(part))
+    return "".join(parts) or "(top level)"
+
+
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validation_messages(
+    error: ValidationError,
+    raw: Any = None,
+    *,
+    locator: Locator | None = None,
+) -> list[str]:
+    """One line per problem: where it is, what was found and what is expected.
+
+    ``locator`` lets the caller name a place the way its users know it (an agenda
+    item by its number rather than its position in a list).
+    """
+    messages: list[str] = []
+    for err in error.errors(include_url=False):
+        loc = tuple(err.get("loc", ()))
+        where = None
+        if locator is not None:
+            try:
+                where = locator(raw, loc)
+            except (LookupError, TypeError, AttributeError):
+                where = None
+        where = where or f"field '{_default_loc(loc)}'"
+        msg = err.get("msg", "invalid value")
+        kind = err.get("type", "")
+        if kind == "missing":
+            messages.append(f"{where}: missing; this field is required")
+        elif kind == "extra_forbidden":
+            messages.append(f"{where}: unknown field; remove it or check its spelling")
+        else:
+            found = err.get("input")
+            suffix = "" if isinstance(found, dict) else f" (found {_describe_input(found)})"
+            messages.append(f"{where}: {msg}{suffix}")
+    return messages
