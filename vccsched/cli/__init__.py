@@ -27,17 +27,22 @@ app = typer.Typer(
 
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    """Run a virtual consultation of councillors: grouping consultation,
-    time-management plan, floor rules."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from vccsched import __version__
 
         print(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
+) -> None:
+    """Run a virtual consultation of councillors: grouping consultation,
+    time-management plan, floor rules."""
 
 
 agenda.register(app)
