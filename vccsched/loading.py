@@ -9,6 +9,7 @@ to show.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,33 @@ M = TypeVar("M", bound=BaseModel)
 # Placeholders the seed uses where no document number was assigned yet; they
 # are not real symbols, so two items sharing one are not a conflict.
 _PLACEHOLDER_SUFFIX = "/#"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML safe loading with the YAML 1.2 reading of booleans and times.
+
+    PyYAML follows YAML 1.1, where ``on``, ``off``, ``yes``, ``no`` are booleans
+    (a pin ``{item: 36, on: 2021-06-09}`` would get the key ``True``) and ``12:00``
+    is the base-60 integer 720 (a window would silently start at 00:12). Here only
+    true/false are booleans and ``12:00`` stays the text "12:00".
+    """
+
+
+# Base-60 numbers of YAML 1.1 ("12:00", "1:30:00"): read as text, as YAML 1.2 does.
+_SEXAGESIMAL = (
+    "tag:yaml.org,2002:str",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$"),
+)
+_Loader.yaml_implicit_resolvers = {
+    first: ([_SEXAGESIMAL] if first is not None and first in "+-0123456789" else [])
+    + [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +84,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"

@@ -190,6 +190,9 @@ class Meeting(StrictModel):
     max_days: int = Field(ge=1, description="At most this many meeting days.")
     contribution_deadline: dt.date = Field(description="Member States' contributions due by.")
     grouping_reply_deadline: dt.date = Field(description="Council Members' grouping replies due by.")
+    registration_opens: dt.date | None = Field(
+        default=None, description="Online registration of participants opens on this day."
+    )
     buffer_minutes: int = Field(
         default=20, ge=0, description="Minutes of each day kept free for overruns (planner default)."
     )

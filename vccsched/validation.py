@@ -50,6 +50,8 @@ def validation_messages(
                 where = None
         where = where or f"field '{_default_loc(loc)}'"
         msg = err.get("msg", "invalid value")
+        # pydantic prefixes the text of our own validators; the user needs only the text.
+        msg = msg.removeprefix("Value error, ")
         kind = err.get("type", "")
         if kind == "missing":
             messages.append(f"{where}: missing; this field is required")
@@ -57,6 +59,10 @@ def validation_messages(
             messages.append(f"{where}: unknown field; remove it or check its spelling")
         else:
             found = err.get("input")
-            suffix = "" if isinstance(found, dict) else f" (found {_describe_input(found)})"
+            # A whole mapping or list (a model-level rule) is no help to quote.
+            quote = not isinstance(found, dict | list) and not (
+                isinstance(found, str) and repr(found) in msg
+            )
+            suffix = f" (found {_describe_input(found)})" if quote else ""
             messages.append(f"{where}: {msg}{suffix}")
     return messages
