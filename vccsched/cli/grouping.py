@@ -1,9 +1,158 @@
-"""``vccsched grouping``: placeholder, filled in by the issue that builds it."""
+"""``vccsched grouping``: the grouping consultation on Annex 2.
+
+``form`` writes the reply form (XLSX or CSV) for the Council Members;
+``tally`` reads their filled forms and writes ``grouping.yaml`` (what
+``vccsched plan --grouping`` reads) and, on request, a report.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.errors import DataError, GroupingError
+from vccsched.grouping.form import form_csv, form_xlsx
+from vccsched.grouping.replies import collect_reply_files, read_reply
+from vccsched.grouping.report import render_report, report_format
+from vccsched.grouping.tally import grouping_yaml, tally
+
+grouping_app = typer.Typer(
+    name="grouping",
+    help="The grouping consultation: write the Annex 2 reply form, tally the replies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class PolicyChoice(str, enum.Enum):
+    any_deferral = "any-deferral"
+    majority = "majority"
+
+
+class LateChoice(str, enum.Enum):
+    accept = "accept"
+    reject = "reject"
+
+
+@grouping_app.command("form")
+def form_command(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Where to write the form: FILE.xlsx (Excel, 1/2 validated) or FILE.csv."),
+    ],
+    meeting: MeetingOption = None,  # type: ignore[assignment]
+) -> None:
+    """Write the Annex 2 reply form to send to the Council Members."""
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise GroupingError(
+            f"{out}: unknown form format '{out.suffix or 'no extension'}'; name the form "
+            "FILE.xlsx (Excel) or FILE.csv",
+            title="Form format",
+        )
+    data = load(meeting)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        out.write_bytes(form_xlsx(data))
+    else:
+        # The BOM lets Excel show the Chinese titles of a UTF-8 CSV.
+        out.write_bytes(form_csv(data).encode("utf-8-sig"))
+    print(f"Wrote {out} ({len(data.agenda.items)} items); reply deadline "
+          f"{data.meeting.grouping_reply_deadline}.", file=sys.stderr)
+
+
+def _received_dates(values: list[str], names: list[str]) -> dict[str, dt.date]:
+    """Parse ``--received FILE=YYYY-MM-DD``; FILE may be the path as given or its file name."""
+    result: dict[str, dt.date] = {}
+    for value in values:
+        file, sep, date_text = value.rpartition("=")
+        try:
+            if not sep or not file:
+                raise ValueError
+            date = dt.date.fromisoformat(date_text.strip())
+        except ValueError:
+            raise DataError(
+                f"--received {value!r}: expected FILE=YYYY-MM-DD, e.g. --received 'replies/che.xlsx=2021-03-10'",
+                title="Bad option",
+            ) from None
+        matches = [n for n in names if n == file or Path(n).name == file]
+        if len(matches) != 1:
+            what = "names no reply file given" if not matches else "matches several reply files"
+            raise DataError(
+                f"--received {value!r}: {file!r} {what}; use the path as listed: {', '.join(names)}",
+                title="Bad option",
+            )
+        result[matches[0]] = date
+    return result
+
+
+@grouping_app.command("tally")
+def tally_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write grouping.yaml.")],
+    replies: Annotated[
+        Optional[list[Path]],
+        typer.Argument(metavar="REPLY", help="Filled forms (.xlsx, .csv) or folders holding them (all .xlsx/.csv inside)."),
+    ] = None,
+    meeting: MeetingOption = None,  # type: ignore[assignment]
+    policy: Annotated[
+        PolicyChoice, typer.Option("--policy", help="How replies decide an item's group (see README).")
+    ] = PolicyChoice.any_deferral,
+    late: Annotated[
+        LateChoice, typer.Option("--late", help="Count replies dated after the deadline (accept) or not.")
+    ] = LateChoice.accept,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", help="Also write a report: FILE.md or FILE.html.")
+    ] = None,
+    received: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--received",
+            metavar="FILE=YYYY-MM-DD",
+            help="FILE=YYYY-MM-DD: the date a reply arrived; overrides or supplies the form's date.",
+        ),
+    ] = None,
+) -> None:
+    """Tally the filled forms into grouping.yaml (and a report); problems go to stderr."""
+    fmt = report_format(report) if report is not None else None
+    files, notes = collect_reply_files(replies or [])
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not files:
+        raise GroupingError(
+            "no reply files found; pass filled forms (.xlsx or .csv) or folders holding them",
+            title="Nothing to tally",
+        )
+    data = load(meeting)
+    dates = _received_dates(received or [], [name for _, name in files])
+    read = [read_reply(path, name) for path, name in files]
+    result = tally(data, read, policy=policy.value, late=late.value, received=dates)
+    write_output(grouping_yaml(result), out)
+    if report is not None and fmt is not None:
+        write_output(render_report(result, fmt), report)
+    for problem in result.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    for number in result.ungrouped:
+        print(f"problem: item {number} has no proposed group and the replies do not decide one; "
+              "it is not in grouping.yaml", file=sys.stderr)
+    balance = result.minutes_available - result.minutes_needed
+    time_text = f"headroom {balance} min" if balance >= 0 else f"over by {-balance} min"
+    written = f"{out}" + (f" and {report}" if report is not None else "")
+    print(
+        f"Counted {len(result.counted)} of {len(result.replies)} replies; "
+        f"{len(result.changed)} item(s) changed group; Group 1 needs {result.minutes_needed} of "
+        f"{result.minutes_available} min ({time_text}). Wrote {written}.",
+        file=sys.stderr,
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``grouping`` command group to ``app``."""
+    app.add_typer(grouping_app, name="grouping")
