@@ -1,9 +1,75 @@
-"""``vccsched floor``: placeholder, filled in by the issue that builds it."""
+"""``vccsched floor``: the floor's rules, from the command line.
+
+``vccsched floor replay LOG`` audits a session from its log: refusals go to
+stderr with their line numbers, the final state to stdout as JSON.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.errors import ProtocolError
+from vccsched.floor.replay import replay
+from vccsched.floor.state import FloorSetup
+from vccsched.floor.view import floor_summary
+
+floor_app = typer.Typer(
+    name="floor",
+    help="The floor: speaking rules of the consultation (replay a session log).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@floor_app.command("replay")
+def replay_command(
+    log: Annotated[
+        Path,
+        typer.Argument(
+            help='JSON Lines file, one {"actor": ID, "at": ISO_TIME, "command": {...}} per line.',
+            show_default=False,
+        ),
+    ],
+    until: Annotated[
+        int | None,
+        typer.Option("--until", min=1, help="Stop after the event with this sequence number."),
+    ] = None,
+    meeting: MeetingOption = None,  # type: ignore[assignment]
+) -> None:
+    """Apply a floor log in order and print the final state as JSON.
+
+    Each refused command is reported on stderr as 'line N: refused (CODE):
+    ACTOR: MESSAGE' and the replay goes on; a broken line (bad JSON, missing field,
+    time without offset or going backwards) stops it with exit status 2.
+    """
+    data = load(meeting, quiet=True)
+    setup = FloorSetup.from_meeting(data)
+    try:
+        text = log.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProtocolError(f"{log}: file not found", title="Missing floor log") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"{log}: cannot be read ({exc})") from None
+    result = replay(text.splitlines(), setup, until=until, source=str(log))
+    for number, actor, refusal in result.refusals:
+        print(f"line {number}: refused ({refusal.code}): {actor}: {refusal.message}", file=sys.stderr)
+    if until is not None and not result.until_reached:
+        print(
+            f"warning: the log ends at event {result.floor.seq}, before --until {until}",
+            file=sys.stderr,
+        )
+    summary = floor_summary(result.state, result.now)
+    write_output(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", None)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``floor`` group to ``app``."""
+    app.add_typer(floor_app, name="floor")

@@ -1,0 +1,153 @@
+"""The floor of one meeting: state, event log, sequence numbers, idempotency.
+
+A :class:`Floor` is a pure object in the style of a sans-I/O protocol: give it
+inputs, act on what it returns. It never reads the clock, a socket or a file.
+
+A server does, for each authenticated client message carrying a command::
+
+    answer = floor.handle(actor, command, now)   # now: aware datetime
+    if answer.refusal:                           # tell the sender only
+        send(sender, refusal_message(answer))
+    else:
+        if answer.fresh:                         # a repeat was broadcast before
+            for event in answer.events: broadcast(event_message(event))
+        send(sender, accepted_message(answer))
+    store(answer.events)                         # append-only log, if fresh
+
+To restart after a crash, rebuild with ``Floor(setup, events=stored_events)``.
+For a client that resumes with the last ``seq`` it saw, send
+``floor.events_since(seq)`` or, when that returns ``None``, ``floor.state``
+(see :func:`vccsched.floor.protocol.resume_messages`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from vccsched.floor.commands import BaseCommand, command_problems, parse_command
+from vccsched.floor.events import BaseEvent
+from vccsched.floor.refusals import Refusal
+from vccsched.floor.rules import decide
+from vccsched.floor.state import FloorSetup, FloorState, apply, initial_state, time_left
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The floor's answer to one command: its events, or a refusal.
+
+    ``fresh`` is False when the answer is a repeat for a command id already
+    handled: the events were already applied (and broadcast) then.
+    """
+
+    command_id: str
+    events: tuple[BaseEvent, ...] = ()
+    refusal: Refusal | None = None
+    fresh: bool = field(default=True, compare=False)
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def seqs(self) -> list[int]:
+        return [e.seq for e in self.events]
+
+
+def _check_aware(now: dt.datetime) -> None:
+    if not isinstance(now, dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("the floor needs a zone-aware datetime for 'now'")
+
+
+class Floor:
+    """One meeting's floor: feed it commands, broadcast the events it returns."""
+
+    def __init__(self, setup: FloorSetup, events: Iterable[BaseEvent] = ()) -> None:
+        """Start an empty floor, or rebuild one from its stored events.
+
+        Rebuilt floors remember the answers of accepted commands (by actor and
+        command id, from the events) but not refusals, which are not logged.
+        """
+        self.setup = setup
+        self.state: FloorState = initial_state(setup)
+        self.events: list[BaseEvent] = []
+        # (actor, command id) -> (command or None if rebuilt from events, answer)
+        self._answers: dict[tuple[str, str], tuple[BaseCommand | None, Answer]] = {}
+        grouped: dict[tuple[str, str], list[BaseEvent]] = {}
+        for event in events:
+            self.state = apply(self.state, event)
+            self.events.append(event)
+            grouped.setdefault((event.actor, event.command_id), []).append(event)
+        for key, evs in grouped.items():
+            self._answers[key] = (None, Answer(command_id=key[1], events=tuple(evs), fresh=False))
+
+    @property
+    def seq(self) -> int:
+        """Sequence number of the last event (0 before any)."""
+        return self.state.seq
+
+    def handle(self, actor: str, command: BaseCommand, now: dt.datetime) -> Answer:
+        """Decide ``command`` from the authenticated ``actor`` at ``now`` and apply its events.
+
+        Same ``(actor, command.id)`` again: the same answer with ``fresh=False``
+        and no new effect; the same id with a different command is refused with
+        ``command_id_reused``.
+        """
+        _check_aware(now)
+        key = (actor, command.id)
+        known = self._answers.get(key)
+        if known is not None:
+            previous_command, answer = known
+            if previous_command is not None and previous_command != command:
+                return Answer(
+                    command_id=command.id,
+                    refusal=Refusal(
+                        code="command_id_reused",
+                        message=f"command id {command.id!r} was already used by {actor} for a "
+                        f"different {previous_command.type} command; choose a new id.",  # type: ignore[attr-defined]
+                    ),
+                )
+            return Answer(command_id=answer.command_id, events=answer.events, refusal=answer.refusal, fresh=False)
+        result = decide(self.state, actor, command, now)
+        if isinstance(result, Refusal):
+            answer = Answer(command_id=command.id, refusal=result)
+        else:
+            for event in result:
+                self.state = apply(self.state, event)
+            self.events.extend(result)
+            answer = Answer(command_id=command.id, events=tuple(result))
+        self._answers[key] = (command, answer)
+        return answer
+
+    def handle_raw(self, actor: str, raw: Mapping[str, Any] | Any, now: dt.datetime) -> Answer:
+        """Like :meth:`handle` for a decoded JSON command not yet validated.
+
+        A command that does not match the schema is refused with
+        ``invalid_command`` (nothing is remembered for its id).
+        """
+        _check_aware(now)
+        try:
+            command = parse_command(raw)
+        except ValidationError as exc:
+            command_id = raw.get("id") if isinstance(raw, Mapping) else None
+            problems = "; ".join(command_problems(exc, raw))
+            return Answer(
+                command_id=command_id if isinstance(command_id, str) else "",
+                refusal=Refusal(code="invalid_command", message=f"not a valid command: {problems}"),
+            )
+        return self.handle(actor, command, now)
+
+    def events_since(self, seq: int) -> list[BaseEvent] | None:
+        """Events after ``seq`` for a client resuming; ``None`` if ``seq`` is not one we issued."""
+        if seq < 0 or seq > self.seq:
+            return None
+        return self.events[seq:]
+
+    def time_left(self, now: dt.datetime) -> float | None:
+        """Seconds left to the current speaker at ``now`` (negative: overrun)."""
+        _check_aware(now)
+        return time_left(self.state, now)

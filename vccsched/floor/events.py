@@ -1,0 +1,221 @@
+"""What happened on the floor: one pydantic model per event.
+
+Events are facts. :func:`vccsched.floor.rules.decide` produces them from a
+command, :func:`vccsched.floor.state.apply` folds them into the state, and the
+server broadcasts them (``{"type": "event", "event": {...}}``). Every event
+carries the envelope ``seq`` (gap-free, from 1), ``at`` (zone-aware time the
+floor was given by its caller), ``actor`` (delegation that sent the command)
+and ``command_id``; the rest is enough to rebuild the state from the events
+alone, without the roster's help for anything but tier ordering.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AwareDatetime, Field, TypeAdapter
+
+from vccsched.floor.commands import RequestKind
+from vccsched.models import StrictModel
+
+
+class BaseEvent(StrictModel):
+    """The envelope every event carries."""
+
+    type: str = Field(description="The event type; each subclass fixes it.")
+    seq: int = Field(ge=1, description="Gap-free sequence number assigned by the floor, from 1.")
+    at: AwareDatetime = Field(description="When it happened (the time given with the command).")
+    actor: str = Field(description="Delegation whose command caused the event.")
+    command_id: str = Field(description="The client-chosen id of that command.")
+
+
+class RequestRef(StrictModel):
+    """A waiting request named by who and what."""
+
+    delegation: str
+    kind: RequestKind
+
+
+class ItemOpened(BaseEvent):
+    type: Literal["item_opened"] = "item_opened"
+    item: int
+
+
+class FloorRequested(BaseEvent):
+    type: Literal["floor_requested"] = "floor_requested"
+    item: int
+    delegation: str
+    kind: RequestKind
+    order: int = Field(description="Arrival number of the request (first come, first served).")
+
+
+class RequestWithdrawn(BaseEvent):
+    type: Literal["request_withdrawn"] = "request_withdrawn"
+    item: int
+    delegation: str
+    kind: RequestKind
+
+
+class RequestRemoved(BaseEvent):
+    """The chair struck a request off the list."""
+
+    type: Literal["request_removed"] = "request_removed"
+    item: int
+    delegation: str
+    kind: RequestKind
+
+
+class FloorGiven(BaseEvent):
+    type: Literal["floor_given"] = "floor_given"
+    item: int
+    delegation: str
+    kind: RequestKind
+    out_of_order: bool = Field(
+        description="True unless the delegation's request was first in the waiting list."
+    )
+    from_queue: bool = Field(description="A waiting request of this kind was consumed.")
+    limit_seconds: int = Field(description="Speaking-time limit of this speech.")
+
+
+SpeechEndReason = Literal[
+    "finished", "ended_by_chair", "next_speaker", "item_closed", "meeting_suspended"
+]
+
+
+class SpeechEnded(BaseEvent):
+    type: Literal["speech_ended"] = "speech_ended"
+    item: int
+    delegation: str
+    kind: RequestKind
+    reason: SpeechEndReason
+    duration_seconds: float = Field(description="Speaking time, pauses excluded.")
+    paused_seconds: float = Field(description="Time the clock stood still during the speech.")
+
+
+class ClockPaused(BaseEvent):
+    type: Literal["clock_paused"] = "clock_paused"
+    item: int
+    delegation: str
+
+
+class ClockResumed(BaseEvent):
+    type: Literal["clock_resumed"] = "clock_resumed"
+    item: int
+    delegation: str
+
+
+class SpeakingTimeSet(BaseEvent):
+    type: Literal["speaking_time_set"] = "speaking_time_set"
+    item: int
+    seconds: int
+
+
+class ListClosed(BaseEvent):
+    type: Literal["list_closed"] = "list_closed"
+    item: int
+
+
+class ListReopened(BaseEvent):
+    type: Literal["list_reopened"] = "list_reopened"
+    item: int
+
+
+class ConclusionRecorded(BaseEvent):
+    type: Literal["conclusion_recorded"] = "conclusion_recorded"
+    item: int
+    conclusion: str
+    by_correspondence: bool
+    majority_needed: int | None = Field(
+        description="For Rule 3.2: simple majority of Council Members with the right to vote; "
+        "null unless by_correspondence."
+    )
+
+
+class ItemDeferred(BaseEvent):
+    type: Literal["item_deferred"] = "item_deferred"
+    item: int
+    target: str = Field(description="Where the item goes, e.g. 'C22'.")
+    requested_by: str = Field(description="The Council Member who asked for the deferral.")
+    scope: Literal["item", "conclusion"]
+    note: str | None = None
+
+
+class ItemClosed(BaseEvent):
+    type: Literal["item_closed"] = "item_closed"
+    item: int
+    dropped: list[RequestRef] = Field(description="Waiting requests dropped with the item.")
+
+
+class EnBlocConcluded(BaseEvent):
+    """Several items concluded and closed together."""
+
+    type: Literal["en_bloc_concluded"] = "en_bloc_concluded"
+    items: list[int]
+    conclusion: str
+
+
+class MeetingSuspended(BaseEvent):
+    type: Literal["meeting_suspended"] = "meeting_suspended"
+
+
+class MeetingResumed(BaseEvent):
+    type: Literal["meeting_resumed"] = "meeting_resumed"
+
+
+Event = Annotated[
+    Union[
+        ItemOpened,
+        FloorRequested,
+        RequestWithdrawn,
+        RequestRemoved,
+        FloorGiven,
+        SpeechEnded,
+        ClockPaused,
+        ClockResumed,
+        SpeakingTimeSet,
+        ListClosed,
+        ListReopened,
+        ConclusionRecorded,
+        ItemDeferred,
+        ItemClosed,
+        EnBlocConcluded,
+        MeetingSuspended,
+        MeetingResumed,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: tuple[str, ...] = (
+    "item_opened",
+    "floor_requested",
+    "request_withdrawn",
+    "request_removed",
+    "floor_given",
+    "speech_ended",
+    "clock_paused",
+    "clock_resumed",
+    "speaking_time_set",
+    "list_closed",
+    "list_reopened",
+    "conclusion_recorded",
+    "item_deferred",
+    "item_closed",
+    "en_bloc_concluded",
+    "meeting_suspended",
+    "meeting_resumed",
+)
+
+#: Events only a chair's command can cause (the stateful test checks it).
+CHAIR_EVENTS: frozenset[str] = frozenset(EVENT_TYPES) - {
+    "floor_requested",
+    "request_withdrawn",
+    "speech_ended",
+}
+
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+event_list_adapter: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def parse_event(raw: Any) -> Event:
+    """Validate a decoded JSON object (e.g. a line of a stored event log) as an event."""
+    return event_adapter.validate_python(raw)

@@ -1,0 +1,264 @@
+"""The floor's wire protocol: JSON text messages with a ``type`` field.
+
+Pure functions and pydantic models only; the websockets server does the I/O.
+A server session goes like this (``docs/protocol.md`` has every field)::
+
+    hello = parse_client_message(first_text)        # MessageError -> send error_reply(exc), close
+    check_hello(hello)                              # MessageError unsupported_protocol
+    send(welcome(floor, actor))
+    for m in resume_messages(floor, hello.last_seq): send(m)
+    for text in incoming:
+        try:
+            message = parse_client_message(text)
+        except MessageError as exc:
+            send(error_reply(exc)); continue
+        if message.type == "sync":
+            for m in resume_messages(floor, message.last_seq): send(m)
+        elif message.type == "command":
+            answer = floor.handle(actor, message.command, now())
+            to_sender, to_everyone = answer_messages(answer)
+            broadcast(to_everyone); send(to_sender)
+
+Encode every outgoing message with :func:`serialize`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from vccsched.errors import ProtocolError
+from vccsched.floor.commands import Command, command_problems, parse_command
+from vccsched.floor.engine import Answer, Floor
+from vccsched.floor.events import Event
+from vccsched.floor.state import FloorState
+from vccsched.models import StrictModel
+from vccsched.validation import validation_messages
+
+#: The protocol version; a client's ``hello`` must name exactly this.
+PROTOCOL_VERSION = "vccsched.floor/1"
+
+#: Codes of ``error`` messages (problems with a message rather than a refusal of a command).
+ERROR_CODES: dict[str, str] = {
+    "bad_json": "The text is not a JSON object.",
+    "invalid_message": "The JSON does not match any client message (unknown type, missing or wrong field).",
+    "unsupported_protocol": "The hello names a protocol version this server does not speak.",
+    "hello_required": "The first message of a connection must be a hello (sent by the server shell).",
+    "not_authenticated": "The server could not tell which delegation this connection speaks for (sent by the server shell).",
+}
+
+
+class MessageError(ProtocolError):
+    """A client message that cannot be taken; answer it with :func:`error_reply`."""
+
+    def __init__(self, code: str, message: str, *, command_id: str | None = None) -> None:
+        super().__init__(message, title=f"Protocol error ({code})")
+        self.code = code
+        self.command_id = command_id
+
+
+# --- client -> server ---------------------------------------------------------------------
+
+
+class Hello(StrictModel):
+    """First message of every connection."""
+
+    type: Literal["hello"] = "hello"
+    protocol: str = Field(description=f"Protocol version, '{PROTOCOL_VERSION}'.")
+    last_seq: int | None = Field(
+        default=None,
+        ge=0,
+        description="Last event seq the client has applied (resuming); null for a fresh client.",
+    )
+    token: str | None = Field(
+        default=None, description="Credentials for the server shell; the core never reads it."
+    )
+
+
+class CommandMessage(StrictModel):
+    """A command for the floor, from the connection's delegation."""
+
+    type: Literal["command"] = "command"
+    command: Command
+
+
+class Sync(StrictModel):
+    """Ask for what was missed after ``last_seq`` (e.g. after seeing a gap in seq)."""
+
+    type: Literal["sync"] = "sync"
+    last_seq: int = Field(ge=0)
+
+
+ClientMessage = Annotated[Union[Hello, CommandMessage, Sync], Field(discriminator="type")]
+client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+# --- server -> client ---------------------------------------------------------------------
+
+
+class Welcome(StrictModel):
+    """Answer to hello: who the server thinks you are, and where the log stands."""
+
+    type: Literal["welcome"] = "welcome"
+    protocol: str = PROTOCOL_VERSION
+    delegation: str = Field(description="The delegation this connection speaks for.")
+    category: str = Field(description="Its roster category, e.g. 'council_member' or 'chair'.")
+    seq: int = Field(description="Sequence number of the last event so far.")
+
+
+class SnapshotMessage(StrictModel):
+    """The full state at ``seq``; replace whatever the client held."""
+
+    type: Literal["snapshot"] = "snapshot"
+    seq: int
+    state: FloorState
+
+
+class EventMessage(StrictModel):
+    """One event, broadcast to every connection in seq order."""
+
+    type: Literal["event"] = "event"
+    event: Event
+
+
+class AcceptedMessage(StrictModel):
+    """To the sender only: the command was carried out; its events are ``seqs``."""
+
+    type: Literal["accepted"] = "accepted"
+    command_id: str
+    seqs: list[int]
+    repeated: bool = Field(description="True if this id was handled before (no new effect).")
+
+
+class RefusalMessage(StrictModel):
+    """To the sender only: the command was refused; nothing changed."""
+
+    type: Literal["refusal"] = "refusal"
+    command_id: str | None
+    code: str
+    message: str
+
+
+class ErrorMessage(StrictModel):
+    """To the sender only: a message that could not be taken at all."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+ServerMessage = Annotated[
+    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage],
+    Field(discriminator="type"),
+]
+server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
+
+
+# --- functions -------------------------------------------------------------------------------
+
+
+def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
+    """Decode and validate one client text frame.
+
+    Raises :class:`MessageError` with code ``bad_json``, ``invalid_message`` or,
+    for a well-formed ``command`` envelope whose command is wrong,
+    ``invalid_command`` (with ``command_id`` when the client gave one) so that
+    the reply can be a refusal the client can match to its command.
+    """
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MessageError("bad_json", f"not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise MessageError("bad_json", f"expected a JSON object, found {type(raw).__name__}")
+    try:
+        return client_message_adapter.validate_python(raw)
+    except ValidationError as exc:
+        problems = "; ".join(validation_messages(exc, raw))
+        command = raw.get("command")
+        if raw.get("type") == "command" and isinstance(command, dict) and set(raw) == {"type", "command"}:
+            command_id = command.get("id")
+            try:
+                parse_command(command)
+            except ValidationError as inner:
+                problems = "; ".join(command_problems(inner, command))
+            raise MessageError(
+                "invalid_command",
+                f"not a valid command: {problems}",
+                command_id=command_id if isinstance(command_id, str) else None,
+            ) from None
+        raise MessageError("invalid_message", f"not a valid client message: {problems}") from None
+
+
+def parse_server_message(text: str | bytes) -> Any:
+    """Decode a server message (for Python clients and tests)."""
+    return server_message_adapter.validate_json(text)
+
+
+def serialize(message: StrictModel) -> str:
+    """One message as compact JSON text, the same bytes for the same message."""
+    return message.model_dump_json()
+
+
+def check_hello(hello: Hello) -> None:
+    """Raise :class:`MessageError` ``unsupported_protocol`` unless the versions match."""
+    if hello.protocol != PROTOCOL_VERSION:
+        raise MessageError(
+            "unsupported_protocol",
+            f"this server speaks {PROTOCOL_VERSION}, the client asked for {hello.protocol!r}",
+        )
+
+
+def welcome(floor: Floor, actor: str) -> Welcome:
+    """The welcome for a connection authenticated as ``actor`` (a roster delegation id)."""
+    participant = floor.setup.participant(actor)
+    if participant is None:
+        raise MessageError("not_authenticated", f"{actor!r} is not a delegation on the roster")
+    return Welcome(delegation=actor, category=participant.category, seq=floor.seq)
+
+
+def snapshot(floor: Floor) -> SnapshotMessage:
+    return SnapshotMessage(seq=floor.seq, state=floor.state)
+
+
+def resume_messages(floor: Floor, last_seq: int | None) -> list[SnapshotMessage | EventMessage]:
+    """What a client that has applied events up to ``last_seq`` needs to catch up.
+
+    The missed events when ``last_seq`` is one the floor issued, otherwise
+    (fresh client, or a seq from another server run) a full snapshot.
+    """
+    if last_seq is None:
+        return [snapshot(floor)]
+    missed = floor.events_since(last_seq)
+    if missed is None:
+        return [snapshot(floor)]
+    return [EventMessage(event=e) for e in missed]  # type: ignore[arg-type]
+
+
+def answer_messages(answer: Answer) -> tuple[AcceptedMessage | RefusalMessage, list[EventMessage]]:
+    """Split an answer into the reply for the sender and the events for everyone.
+
+    A repeated command (``answer.fresh`` False) broadcasts nothing: its events
+    went out the first time.
+    """
+    if answer.refusal is not None:
+        return (
+            RefusalMessage(
+                command_id=answer.command_id or None,
+                code=answer.refusal.code,
+                message=answer.refusal.message,
+            ),
+            [],
+        )
+    reply = AcceptedMessage(command_id=answer.command_id, seqs=answer.seqs, repeated=not answer.fresh)
+    events = [EventMessage(event=e) for e in answer.events] if answer.fresh else []  # type: ignore[arg-type]
+    return reply, events
+
+
+def error_reply(exc: MessageError) -> RefusalMessage | ErrorMessage:
+    """The reply to a message :func:`parse_client_message` rejected."""
+    if exc.code == "invalid_command":
+        return RefusalMessage(command_id=exc.command_id, code=exc.code, message=exc.message)
+    return ErrorMessage(code=exc.code, message=exc.message)

@@ -1,0 +1,627 @@
+"""The speaking rules: ``decide(state, actor, command, now) -> list[Event] | Refusal``.
+
+``decide`` is pure: it reads the state, the authenticated ``actor`` (a roster
+delegation id), the command and the time, and either returns the events the
+command causes (numbered from ``state.seq + 1``) or a :class:`Refusal`. It
+changes nothing: fold the events with :func:`vccsched.floor.state.apply`, or
+let :class:`vccsched.floor.engine.Floor` do both and keep the log.
+
+Each rule is one small function returning a refusal or ``None``; the handler
+of each command lists the rules it checks, in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from vccsched.floor import events as ev
+from vccsched.floor.commands import (
+    CHAIR_COMMANDS,
+    BaseCommand,
+    CloseItem,
+    CloseList,
+    ConcludeEnBloc,
+    DeferItem,
+    EndSpeech,
+    GiveFloor,
+    NextSpeaker,
+    OpenItem,
+    PauseClock,
+    RecordConclusion,
+    RemoveRequest,
+    ReopenList,
+    RequestFloor,
+    ResumeClock,
+    ResumeMeeting,
+    SetSpeakingTime,
+    SuspendMeeting,
+    Withdraw,
+)
+from vccsched.floor.queue import tier_index
+from vccsched.floor.refusals import Refusal
+from vccsched.floor.state import FloorState, Participant
+
+Rule = Callable[["Context"], Refusal | None]
+
+#: Commands still taken while the meeting is suspended.
+TAKEN_WHILE_SUSPENDED = frozenset({"resume_meeting", "suspend_meeting", "withdraw"})
+
+
+@dataclass
+class Context:
+    """One command being decided: inputs plus the events emitted so far."""
+
+    state: FloorState
+    actor: str
+    command: BaseCommand
+    now: dt.datetime
+    events: list = field(default_factory=list)
+
+    @property
+    def participant(self) -> Participant | None:
+        return self.state.setup.participant(self.actor)
+
+    @property
+    def is_chair(self) -> bool:
+        p = self.participant
+        return p is not None and p.category == "chair"
+
+    def emit(self, cls: type, **fields) -> None:
+        self.events.append(
+            cls(
+                seq=self.state.seq + len(self.events) + 1,
+                at=self.now,
+                actor=self.actor,
+                command_id=self.command.id,
+                **fields,
+            )
+        )
+
+
+def refuse(code: str, message: str) -> Refusal:
+    return Refusal(code=code, message=message)
+
+
+# --- general rules -------------------------------------------------------------------
+
+
+def actor_on_roster(ctx: Context) -> Refusal | None:
+    if ctx.participant is None:
+        return refuse("unknown_delegation", f"{ctx.actor!r} is not a delegation on the roster.")
+    return None
+
+
+def chair_only(ctx: Context) -> Refusal | None:
+    if ctx.command.type in CHAIR_COMMANDS and not ctx.is_chair:  # type: ignore[attr-defined]
+        return refuse("not_chair", f"only the chair may {ctx.command.type.replace('_', ' ')}.")  # type: ignore[attr-defined]
+    return None
+
+
+def meeting_in_session(ctx: Context) -> Refusal | None:
+    if ctx.state.suspended and ctx.command.type not in TAKEN_WHILE_SUSPENDED:  # type: ignore[attr-defined]
+        return refuse("meeting_suspended", "the meeting is suspended; wait for the chair to resume it.")
+    return None
+
+
+GENERAL_RULES: tuple[Rule, ...] = (actor_on_roster, chair_only, meeting_in_session)
+
+
+# --- item rules ---------------------------------------------------------------------------
+
+
+def item_is_open(ctx: Context) -> Refusal | None:
+    """The command applies to the open item (and to the one it names, if any)."""
+    current = ctx.state.current_item
+    named = getattr(ctx.command, "item", None)
+    if current is None:
+        return refuse("item_not_open", "no item is open; the chair opens one first.")
+    if named is not None and named != current:
+        return refuse("item_not_open", f"item {named} is not open; the open item is {current}.")
+    return None
+
+
+def item_exists(number: int) -> Rule:
+    def check(ctx: Context) -> Refusal | None:
+        if number not in ctx.state.items:
+            return refuse("unknown_item", f"there is no item {number} on the agenda.")
+        return None
+
+    return check
+
+
+def item_not_closed(number: int) -> Rule:
+    def check(ctx: Context) -> Refusal | None:
+        if ctx.state.items[number].status == "closed":
+            return refuse("item_closed", f"item {number} is closed.")
+        return None
+
+    return check
+
+
+def delegation_on_roster(delegation: str) -> Rule:
+    def check(ctx: Context) -> Refusal | None:
+        if ctx.state.setup.participant(delegation) is None:
+            return refuse("unknown_delegation", f"{delegation!r} is not a delegation on the roster.")
+        return None
+
+    return check
+
+
+# --- request rules -----------------------------------------------------------------
+
+
+def may_queue(ctx: Context) -> Refusal | None:
+    """The secretariat speaks when the chair gives it the floor; it does not queue."""
+    p = ctx.participant
+    assert p is not None
+    if tier_index(p.category, ctx.state.setup.tiers) is None:
+        return refuse(
+            "speaks_when_given_floor",
+            f"{p.id} ({p.category.replace('_', ' ')}) does not join the list of speakers; "
+            "the chair gives it the floor when needed.",
+        )
+    return None
+
+
+def list_open_for_speeches(ctx: Context) -> Refusal | None:
+    """A closed list still takes points of order (and rights of reply)."""
+    item = ctx.state.current
+    assert item is not None
+    if ctx.command.kind == "speech" and item.list_closed:  # type: ignore[attr-defined]
+        return refuse(
+            "list_closed",
+            f"the list of speakers on item {item.number} is closed; points of order are still taken.",
+        )
+    return None
+
+
+def one_voice(ctx: Context) -> Refusal | None:
+    """One waiting request of each kind per delegation and item."""
+    item = ctx.state.current
+    assert item is not None
+    kind = ctx.command.kind  # type: ignore[attr-defined]
+    if any(r.delegation == ctx.actor and r.kind == kind for r in item.queue):
+        return refuse(
+            "duplicate_request",
+            f"{ctx.actor} already has a waiting {kind.replace('_', ' ')} request on item {item.number}.",
+        )
+    return None
+
+
+def request_waiting(delegation: str, kind: str) -> Rule:
+    def check(ctx: Context) -> Refusal | None:
+        item = ctx.state.current
+        assert item is not None
+        if not any(r.delegation == delegation and r.kind == kind for r in item.queue):
+            return refuse(
+                "no_such_request",
+                f"{delegation} has no waiting {kind.replace('_', ' ')} request on item {item.number}.",
+            )
+        return None
+
+    return check
+
+
+# --- floor rules ---------------------------------------------------------------------
+
+
+def someone_speaking(ctx: Context) -> Refusal | None:
+    if ctx.state.speaker is None:
+        return refuse("no_speaker", "no one has the floor.")
+    return None
+
+
+def own_speech_or_chair(ctx: Context) -> Refusal | None:
+    """A delegate may end only its own speech; the chair may end any."""
+    speaker = ctx.state.speaker
+    assert speaker is not None
+    if not ctx.is_chair and speaker.delegation != ctx.actor:
+        return refuse("not_speaker", f"{ctx.actor} does not have the floor; {speaker.delegation} has.")
+    return None
+
+
+def queue_not_empty(ctx: Context) -> Refusal | None:
+    item = ctx.state.current
+    assert item is not None
+    if not item.queue:
+        return refuse("queue_empty", f"no one is waiting for the floor on item {item.number}.")
+    return None
+
+
+def can_take_floor(delegation: str) -> Rule:
+    def check(ctx: Context) -> Refusal | None:
+        p = ctx.state.setup.participant(delegation)
+        assert p is not None
+        if p.category == "chair":
+            return refuse("chair_presides", "the chair presides; it does not take the floor.")
+        speaker = ctx.state.speaker
+        if speaker is not None and speaker.delegation == delegation:
+            return refuse("already_has_floor", f"{delegation} already has the floor.")
+        return None
+
+    return check
+
+
+def clock_running(ctx: Context) -> Refusal | None:
+    assert ctx.state.speaker is not None
+    if ctx.state.speaker.running_since is None:
+        return refuse("clock_already_paused", "the speaker's clock is already paused.")
+    return None
+
+
+def clock_paused(ctx: Context) -> Refusal | None:
+    assert ctx.state.speaker is not None
+    if ctx.state.speaker.running_since is not None:
+        return refuse("clock_not_paused", "the speaker's clock is running.")
+    return None
+
+
+# --- list and outcome rules ----------------------------------------------------------
+
+
+def list_is_open(ctx: Context) -> Refusal | None:
+    item = ctx.state.current
+    assert item is not None
+    if item.list_closed:
+        return refuse("list_already_closed", f"the list of speakers on item {item.number} is already closed.")
+    return None
+
+
+def list_is_closed(ctx: Context) -> Refusal | None:
+    item = ctx.state.current
+    assert item is not None
+    if not item.list_closed:
+        return refuse("list_not_closed", f"the list of speakers on item {item.number} is not closed.")
+    return None
+
+
+def deferral_by_council_member(requested_by: str) -> Rule:
+    """Annex 1: a deferral to the next physical session is asked for by a Council Member."""
+
+    def check(ctx: Context) -> Refusal | None:
+        p = ctx.state.setup.participant(requested_by)
+        assert p is not None
+        if p.category != "council_member":
+            return refuse(
+                "deferral_needs_council_member",
+                f"{requested_by} is not a Council Member ({p.category.replace('_', ' ')}); "
+                "only a Council Member may ask for a deferral.",
+            )
+        return None
+
+    return check
+
+
+def has_conclusion(ctx: Context) -> Refusal | None:
+    item = ctx.state.current
+    assert item is not None
+    if item.outcome is None or item.outcome.conclusion is None:
+        return refuse("no_conclusion", f"item {item.number} has no recorded conclusion to defer.")
+    return None
+
+
+def not_suspended_yet(ctx: Context) -> Refusal | None:
+    if ctx.state.suspended:
+        return refuse("already_suspended", "the meeting is already suspended.")
+    return None
+
+
+def is_suspended(ctx: Context) -> Refusal | None:
+    if not ctx.state.suspended:
+        return refuse("not_suspended", "the meeting is not suspended.")
+    return None
+
+
+def check(ctx: Context, *rules: Rule) -> Refusal | None:
+    """The first refusal among ``rules``, checked in order, or ``None``."""
+    for rule in rules:
+        refusal = rule(ctx)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+# --- events helpers ---------------------------------------------------------------------
+
+
+def _end_speech(ctx: Context, reason: str) -> None:
+    s = ctx.state.speaker
+    assert s is not None
+    duration = s.elapsed(ctx.now)
+    ctx.emit(
+        ev.SpeechEnded,
+        item=s.item,
+        delegation=s.delegation,
+        kind=s.kind,
+        reason=reason,
+        duration_seconds=duration,
+        paused_seconds=max(0.0, (ctx.now - s.since).total_seconds() - duration),
+    )
+
+
+def _give_floor(ctx: Context, delegation: str, kind: str) -> None:
+    item = ctx.state.current
+    assert item is not None
+    if ctx.state.speaker is not None:
+        _end_speech(ctx, "next_speaker")
+    head = item.queue[0] if item.queue else None
+    first_in_line = head is not None and head.delegation == delegation and head.kind == kind
+    waiting = any(r.delegation == delegation and r.kind == kind for r in item.queue)
+    ctx.emit(
+        ev.FloorGiven,
+        item=item.number,
+        delegation=delegation,
+        kind=kind,
+        out_of_order=not first_in_line,
+        from_queue=waiting,
+        limit_seconds=item.speaking_time_seconds,
+    )
+
+
+# --- command handlers -----------------------------------------------------------------------
+
+#: What a handler returns: a refusal, or None once it has emitted its events.
+Result = Refusal | None
+
+
+def _request_floor(ctx: Context, c: RequestFloor) -> Result:
+    refusal = check(ctx, may_queue, item_is_open, list_open_for_speeches, one_voice)
+    if refusal:
+        return refusal
+    ctx.emit(
+        ev.FloorRequested,
+        item=ctx.state.current_item,
+        delegation=ctx.actor,
+        kind=c.kind,
+        order=ctx.state.next_order,
+    )
+    return None
+
+
+def _withdraw(ctx: Context, c: Withdraw) -> Result:
+    refusal = check(ctx, item_is_open, request_waiting(ctx.actor, c.kind))
+    if refusal:
+        return refusal
+    ctx.emit(ev.RequestWithdrawn, item=ctx.state.current_item, delegation=ctx.actor, kind=c.kind)
+    return None
+
+
+def _end_speech_command(ctx: Context, c: EndSpeech) -> Result:
+    refusal = check(ctx, someone_speaking, own_speech_or_chair)
+    if refusal:
+        return refusal
+    assert ctx.state.speaker is not None
+    own = ctx.state.speaker.delegation == ctx.actor
+    _end_speech(ctx, "finished" if own else "ended_by_chair")
+    return None
+
+
+def _open(ctx: Context, c: OpenItem) -> Result:
+    def not_open_already(ctx: Context) -> Refusal | None:
+        current = ctx.state.current_item
+        if current == c.item:
+            return refuse("item_already_open", f"item {c.item} is already open.")
+        if current is not None:
+            return refuse("another_item_open", f"item {current} is open; close it before opening item {c.item}.")
+        return None
+
+    refusal = check(ctx, item_exists(c.item), not_open_already)
+    if refusal:
+        return refusal
+    ctx.emit(ev.ItemOpened, item=c.item)
+    return None
+
+
+def _next_speaker(ctx: Context, c: NextSpeaker) -> Result:
+    refusal = check(ctx, item_is_open, queue_not_empty)
+    if refusal:
+        return refusal
+    head = ctx.state.current.queue[0]  # type: ignore[union-attr]
+    _give_floor(ctx, head.delegation, head.kind)
+    return None
+
+
+def _give(ctx: Context, c: GiveFloor) -> Result:
+    refusal = check(ctx, item_is_open, delegation_on_roster(c.delegation), can_take_floor(c.delegation))
+    if refusal:
+        return refusal
+    _give_floor(ctx, c.delegation, c.kind)
+    return None
+
+
+def _set_speaking_time(ctx: Context, c: SetSpeakingTime) -> Result:
+    if c.item is None:
+        refusal = check(ctx, item_is_open)
+        number = ctx.state.current_item
+    else:
+        number = c.item
+        refusal = check(ctx, item_exists(number), item_not_closed(number))
+    if refusal:
+        return refusal
+    ctx.emit(ev.SpeakingTimeSet, item=number, seconds=c.seconds)
+    return None
+
+
+def _pause(ctx: Context, c: PauseClock) -> Result:
+    refusal = check(ctx, someone_speaking, clock_running)
+    if refusal:
+        return refusal
+    s = ctx.state.speaker
+    ctx.emit(ev.ClockPaused, item=s.item, delegation=s.delegation)  # type: ignore[union-attr]
+    return None
+
+
+def _resume(ctx: Context, c: ResumeClock) -> Result:
+    refusal = check(ctx, someone_speaking, clock_paused)
+    if refusal:
+        return refusal
+    s = ctx.state.speaker
+    ctx.emit(ev.ClockResumed, item=s.item, delegation=s.delegation)  # type: ignore[union-attr]
+    return None
+
+
+def _close_list(ctx: Context, c: CloseList) -> Result:
+    refusal = check(ctx, item_is_open, list_is_open)
+    if refusal:
+        return refusal
+    ctx.emit(ev.ListClosed, item=ctx.state.current_item)
+    return None
+
+
+def _reopen_list(ctx: Context, c: ReopenList) -> Result:
+    refusal = check(ctx, item_is_open, list_is_closed)
+    if refusal:
+        return refusal
+    ctx.emit(ev.ListReopened, item=ctx.state.current_item)
+    return None
+
+
+def _remove_request(ctx: Context, c: RemoveRequest) -> Result:
+    refusal = check(ctx, item_is_open, delegation_on_roster(c.delegation), request_waiting(c.delegation, c.kind))
+    if refusal:
+        return refusal
+    ctx.emit(ev.RequestRemoved, item=ctx.state.current_item, delegation=c.delegation, kind=c.kind)
+    return None
+
+
+def _record_conclusion(ctx: Context, c: RecordConclusion) -> Result:
+    refusal = check(ctx, item_is_open)
+    if refusal:
+        return refusal
+    ctx.emit(
+        ev.ConclusionRecorded,
+        item=ctx.state.current_item,
+        conclusion=c.conclusion,
+        by_correspondence=c.by_correspondence,
+        majority_needed=ctx.state.setup.correspondence_majority if c.by_correspondence else None,
+    )
+    return None
+
+
+def _defer(ctx: Context, c: DeferItem) -> Result:
+    rules: list[Rule] = [
+        item_is_open,
+        delegation_on_roster(c.requested_by),
+        deferral_by_council_member(c.requested_by),
+    ]
+    if c.scope == "conclusion":
+        rules.append(has_conclusion)
+    refusal = check(ctx, *rules)
+    if refusal:
+        return refusal
+    ctx.emit(
+        ev.ItemDeferred,
+        item=ctx.state.current_item,
+        target=ctx.state.setup.deferral_target,
+        requested_by=c.requested_by,
+        scope=c.scope,
+        note=c.note,
+    )
+    return None
+
+
+def _close(ctx: Context, c: CloseItem) -> Result:
+    refusal = check(ctx, item_is_open)
+    if refusal:
+        return refusal
+    item = ctx.state.current
+    assert item is not None
+    if ctx.state.speaker is not None:
+        _end_speech(ctx, "item_closed")
+    ctx.emit(
+        ev.ItemClosed,
+        item=item.number,
+        dropped=[ev.RequestRef(delegation=r.delegation, kind=r.kind) for r in item.queue],
+    )
+    return None
+
+
+def _conclude_en_bloc(ctx: Context, c: ConcludeEnBloc) -> Result:
+    state = ctx.state
+    if c.items is None:
+        numbers = [
+            i.number for i in state.setup.items if i.en_bloc and state.items[i.number].status != "closed"
+        ]
+        if not numbers:
+            return refuse("nothing_to_conclude", "every item marked en bloc is already closed.")
+    else:
+        numbers = sorted(set(c.items))
+        for number in numbers:
+
+            def marked_en_bloc(ctx: Context, number: int = number) -> Refusal | None:
+                info = ctx.state.setup.item(number)
+                if info is None or not info.en_bloc:
+                    return refuse("not_en_bloc", f"item {number} is not marked for approval en bloc.")
+                return None
+
+            refusal = check(ctx, item_exists(number), marked_en_bloc, item_not_closed(number))
+            if refusal:
+                return refusal
+    if state.speaker is not None and state.speaker.item in numbers:
+        _end_speech(ctx, "item_closed")
+    ctx.emit(ev.EnBlocConcluded, items=numbers, conclusion=c.conclusion)
+    return None
+
+
+def _suspend(ctx: Context, c: SuspendMeeting) -> Result:
+    refusal = check(ctx, not_suspended_yet)
+    if refusal:
+        return refusal
+    if ctx.state.speaker is not None:
+        _end_speech(ctx, "meeting_suspended")
+    ctx.emit(ev.MeetingSuspended)
+    return None
+
+
+def _resume_meeting(ctx: Context, c: ResumeMeeting) -> Result:
+    refusal = check(ctx, is_suspended)
+    if refusal:
+        return refusal
+    ctx.emit(ev.MeetingResumed)
+    return None
+
+
+HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
+    "request_floor": _request_floor,
+    "withdraw": _withdraw,
+    "end_speech": _end_speech_command,
+    "open_item": _open,
+    "next_speaker": _next_speaker,
+    "give_floor": _give,
+    "set_speaking_time": _set_speaking_time,
+    "pause_clock": _pause,
+    "resume_clock": _resume,
+    "close_list": _close_list,
+    "reopen_list": _reopen_list,
+    "remove_request": _remove_request,
+    "record_conclusion": _record_conclusion,
+    "defer_item": _defer,
+    "close_item": _close,
+    "conclude_en_bloc": _conclude_en_bloc,
+    "suspend_meeting": _suspend,
+    "resume_meeting": _resume_meeting,
+}
+
+
+def decide(state: FloorState, actor: str, command: BaseCommand, now: dt.datetime) -> list | Refusal:
+    """Events caused by ``command`` from ``actor`` at ``now``, or why it is refused.
+
+    ``now`` must be zone-aware; a time before the last event counts as the
+    time of the last event (a clock stepping back never makes a negative
+    duration). Accepted commands give at least one event. Apply the events in
+    order (:func:`vccsched.floor.state.fold`) to get the new state.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("decide() needs a zone-aware time, e.g. datetime.now(ZoneInfo('Europe/Zurich'))")
+    if state.last_at is not None and now < state.last_at:
+        now = state.last_at
+    ctx = Context(state=state, actor=actor, command=command, now=now)
+    refusal = check(ctx, *GENERAL_RULES)
+    if refusal:
+        return refusal
+    refusal = HANDLERS[command.type](ctx, command)  # type: ignore[attr-defined]
+    if refusal:
+        return refusal
+    return ctx.events

@@ -1,0 +1,455 @@
+"""The floor's state and the pure fold ``apply(state, event) -> state``.
+
+Start from :func:`initial_state` (built from a :class:`FloorSetup`, i.e. the
+roster, the agenda and the floor settings), then fold events with
+:func:`apply` or :func:`fold`. The state never reads the clock: ask
+:func:`time_left` with the current time. A :class:`FloorState` is the full
+snapshot a late-joining client receives (``model_dump(mode="json")``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, PrivateAttr
+
+from vccsched.floor.commands import RequestKind
+from vccsched.floor.events import (
+    BaseEvent,
+    ClockPaused,
+    ClockResumed,
+    ConclusionRecorded,
+    EnBlocConcluded,
+    FloorGiven,
+    FloorRequested,
+    ItemClosed,
+    ItemDeferred,
+    ItemOpened,
+    ListClosed,
+    ListReopened,
+    MeetingResumed,
+    MeetingSuspended,
+    RequestRemoved,
+    RequestWithdrawn,
+    SpeakingTimeSet,
+    SpeechEnded,
+    SpeechEndReason,
+)
+from vccsched.floor.queue import speaking_order
+from vccsched.models import Category, StrictModel
+
+# --- the fixed setup: who takes part, which items, which rules ---------------
+
+
+class Participant(StrictModel):
+    """A roster delegation as the floor needs it."""
+
+    id: str
+    name: str = ""
+    category: Category
+    voting_rights: bool | None = None
+
+
+class ItemInfo(StrictModel):
+    """An agenda item as the floor needs it."""
+
+    number: int
+    code: str
+    title: str = ""
+    en_bloc: bool = False
+
+
+class FloorSetup(StrictModel):
+    """Everything fixed for a meeting's floor: participants, items, settings.
+
+    Build it with :meth:`from_meeting` from loaded meeting data; tests may build
+    a small one directly.
+    """
+
+    meeting_id: str = "meeting"
+    deferral_target: str = Field(default="C22", description="Where deferred items go.")
+    speaking_time_seconds: int = Field(default=180, description="Default limit per speech.")
+    tiers: list[list[Category]] = Field(
+        default_factory=lambda: [
+            ["council_member"],
+            ["observer_state", "palestine_observer"],
+            ["sector_member"],
+        ]
+    )
+    participants: list[Participant]
+    items: list[ItemInfo]
+
+    _by_id: dict[str, Participant] = PrivateAttr(default_factory=dict)
+    _category_of: dict[str, str] = PrivateAttr(default_factory=dict)
+    _items: dict[int, ItemInfo] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, __context: object) -> None:
+        self._by_id = {p.id: p for p in self.participants}
+        self._category_of = {p.id: p.category for p in self.participants}
+        self._items = {i.number: i for i in self.items}
+
+    @classmethod
+    def from_meeting(cls, data) -> FloorSetup:
+        """Build from :class:`vccsched.loading.MeetingData` (``load_meeting(dir)``)."""
+        meeting, agenda, roster = data.meeting, data.agenda, data.roster
+        return cls(
+            meeting_id=meeting.id,
+            deferral_target=meeting.deferral_target,
+            speaking_time_seconds=meeting.floor.speaking_time_seconds,
+            tiers=[list(t) for t in meeting.floor.tiers],
+            participants=[
+                Participant(id=d.id, name=d.name, category=d.category, voting_rights=d.voting_rights)
+                for d in roster.delegations
+            ],
+            items=[
+                ItemInfo(number=i.number, code=i.code, title=i.title.en, en_bloc=i.en_bloc)
+                for i in agenda.items
+            ],
+        )
+
+    def participant(self, delegation_id: str) -> Participant | None:
+        return self._by_id.get(delegation_id)
+
+    @property
+    def category_of(self) -> dict[str, str]:
+        return self._category_of
+
+    def item(self, number: int) -> ItemInfo | None:
+        return self._items.get(number)
+
+    @property
+    def correspondence_majority(self) -> int:
+        """Rule 3.2: simple majority of the Council Members that have the right to vote."""
+        voters = sum(1 for p in self.participants if p.category == "council_member" and p.voting_rights)
+        return voters // 2 + 1
+
+
+# --- the changing state --------------------------------------------------------
+
+
+class Request(StrictModel):
+    """A waiting request for the floor."""
+
+    delegation: str
+    kind: RequestKind
+    order: int = Field(description="Arrival number: first come, first served.")
+    at: AwareDatetime
+
+
+class Speaker(StrictModel):
+    """Who has the floor, since when, and the state of their clock."""
+
+    item: int
+    delegation: str
+    kind: RequestKind
+    since: AwareDatetime
+    limit_seconds: int
+    out_of_order: bool
+    elapsed_seconds: float = Field(
+        default=0.0, description="Speaking time accumulated before ``running_since``."
+    )
+    running_since: AwareDatetime | None = Field(
+        description="When the clock last started; null while it is paused."
+    )
+    paused_seconds: float = 0.0
+
+    def elapsed(self, now: dt.datetime) -> float:
+        """Speaking time so far at ``now``, pauses excluded."""
+        if self.running_since is None:
+            return self.elapsed_seconds
+        return self.elapsed_seconds + max(0.0, (now - self.running_since).total_seconds())
+
+    def paused_total(self, now: dt.datetime) -> float:
+        """Time the clock has stood still so far at ``now``."""
+        return max(0.0, (now - self.since).total_seconds() - self.elapsed(now))
+
+
+class Speech(StrictModel):
+    """A finished speech: what the time-management plan is compared with."""
+
+    item: int
+    delegation: str
+    kind: RequestKind
+    start: AwareDatetime
+    end: AwareDatetime
+    duration_seconds: float = Field(description="Speaking time, pauses excluded.")
+    paused_seconds: float
+    limit_seconds: int
+    out_of_order: bool
+    reason: SpeechEndReason
+
+
+class Outcome(StrictModel):
+    """How an item ended (so far)."""
+
+    kind: Literal["concluded", "deferred", "closed"] = Field(
+        description="'concluded' with a proposed conclusion, 'deferred' to the next "
+        "physical session, or 'closed' without either."
+    )
+    conclusion: str | None = None
+    by_correspondence: bool = False
+    majority_needed: int | None = None
+    target: str | None = None
+    requested_by: str | None = None
+    scope: Literal["item", "conclusion"] | None = None
+    note: str | None = None
+
+
+ItemStatus = Literal["pending", "open", "closed"]
+
+
+class ItemState(StrictModel):
+    number: int
+    status: ItemStatus = "pending"
+    list_closed: bool = False
+    speaking_time_seconds: int
+    queue: list[Request] = Field(default_factory=list, description="In speaking order.")
+    spoken: list[str] = Field(
+        default_factory=list, description="Delegations that made a speech on the item, sorted."
+    )
+    outcome: Outcome | None = None
+
+
+class FloorState(StrictModel):
+    """The whole floor at one event: the snapshot a late-joining client receives."""
+
+    setup: FloorSetup
+    seq: int = Field(default=0, description="Sequence number of the last event folded in.")
+    last_at: AwareDatetime | None = Field(default=None, description="Time of the last event.")
+    suspended: bool = False
+    current_item: int | None = None
+    speaker: Speaker | None = None
+    items: dict[int, ItemState]
+    speeches: list[Speech] = Field(default_factory=list)
+    next_order: int = 1
+
+    def item(self, number: int) -> ItemState:
+        return self.items[number]
+
+    @property
+    def current(self) -> ItemState | None:
+        return None if self.current_item is None else self.items[self.current_item]
+
+
+def initial_state(setup: FloorSetup) -> FloorState:
+    """The floor before any event: every item pending, no one speaking."""
+    return FloorState(
+        setup=setup,
+        items={
+            i.number: ItemState(number=i.number, speaking_time_seconds=setup.speaking_time_seconds)
+            for i in setup.items
+        },
+    )
+
+
+def time_left(state: FloorState, now: dt.datetime) -> float | None:
+    """Seconds the current speaker has left at ``now`` (negative: overrun); None if no speaker."""
+    if state.speaker is None:
+        return None
+    return state.speaker.limit_seconds - state.speaker.elapsed(now)
+
+
+# --- the fold ----------------------------------------------------------------------
+
+
+class FoldError(ValueError):
+    """An event does not fit the state (gap in sequence numbers, unknown item)."""
+
+
+def _sorted_queue(state: FloorState, item: ItemState, requests: Iterable[Request], spoken) -> list[Request]:
+    return speaking_order(requests, state.setup.category_of, state.setup.tiers, spoken)
+
+
+def _with_item(state: FloorState, item: ItemState, **changes) -> dict[int, ItemState]:
+    items = dict(state.items)
+    items[item.number] = item.model_copy(update=changes)
+    return items
+
+
+def _without_request(queue: list[Request], delegation: str, kind: str) -> list[Request]:
+    return [r for r in queue if not (r.delegation == delegation and r.kind == kind)]
+
+
+def _item_opened(state: FloorState, e: ItemOpened) -> dict:
+    item = state.items[e.item]
+    return {
+        "current_item": e.item,
+        "items": _with_item(state, item, status="open", list_closed=False, queue=[]),
+    }
+
+
+def _floor_requested(state: FloorState, e: FloorRequested) -> dict:
+    item = state.items[e.item]
+    request = Request(delegation=e.delegation, kind=e.kind, order=e.order, at=e.at)
+    queue = _sorted_queue(state, item, [*item.queue, request], item.spoken)
+    return {"items": _with_item(state, item, queue=queue), "next_order": max(state.next_order, e.order + 1)}
+
+
+def _request_gone(state: FloorState, e: RequestWithdrawn | RequestRemoved) -> dict:
+    item = state.items[e.item]
+    return {"items": _with_item(state, item, queue=_without_request(item.queue, e.delegation, e.kind))}
+
+
+def _floor_given(state: FloorState, e: FloorGiven) -> dict:
+    item = state.items[e.item]
+    queue = _without_request(item.queue, e.delegation, e.kind) if e.from_queue else item.queue
+    spoken = item.spoken
+    if e.kind == "speech" and e.delegation not in spoken:
+        spoken = sorted([*spoken, e.delegation])
+        queue = _sorted_queue(state, item, queue, spoken)
+    speaker = Speaker(
+        item=e.item,
+        delegation=e.delegation,
+        kind=e.kind,
+        since=e.at,
+        limit_seconds=e.limit_seconds,
+        out_of_order=e.out_of_order,
+        running_since=e.at,
+    )
+    return {"speaker": speaker, "items": _with_item(state, item, queue=queue, spoken=spoken)}
+
+
+def _speech_ended(state: FloorState, e: SpeechEnded) -> dict:
+    s = state.speaker
+    if s is None:
+        raise FoldError(f"event {e.seq}: speech_ended but no one has the floor")
+    speech = Speech(
+        item=s.item,
+        delegation=s.delegation,
+        kind=s.kind,
+        start=s.since,
+        end=e.at,
+        duration_seconds=e.duration_seconds,
+        paused_seconds=e.paused_seconds,
+        limit_seconds=s.limit_seconds,
+        out_of_order=s.out_of_order,
+        reason=e.reason,
+    )
+    return {"speaker": None, "speeches": [*state.speeches, speech]}
+
+
+def _clock_paused(state: FloorState, e: ClockPaused) -> dict:
+    s = state.speaker
+    assert s is not None
+    return {"speaker": s.model_copy(update={"elapsed_seconds": s.elapsed(e.at), "running_since": None})}
+
+
+def _clock_resumed(state: FloorState, e: ClockResumed) -> dict:
+    s = state.speaker
+    assert s is not None
+    return {"speaker": s.model_copy(update={"running_since": e.at})}
+
+
+def _speaking_time_set(state: FloorState, e: SpeakingTimeSet) -> dict:
+    return {"items": _with_item(state, state.items[e.item], speaking_time_seconds=e.seconds)}
+
+
+def _list_closed(state: FloorState, e: ListClosed) -> dict:
+    return {"items": _with_item(state, state.items[e.item], list_closed=True)}
+
+
+def _list_reopened(state: FloorState, e: ListReopened) -> dict:
+    return {"items": _with_item(state, state.items[e.item], list_closed=False)}
+
+
+def _conclusion_recorded(state: FloorState, e: ConclusionRecorded) -> dict:
+    outcome = Outcome(
+        kind="concluded",
+        conclusion=e.conclusion,
+        by_correspondence=e.by_correspondence,
+        majority_needed=e.majority_needed,
+    )
+    return {"items": _with_item(state, state.items[e.item], outcome=outcome)}
+
+
+def _item_deferred(state: FloorState, e: ItemDeferred) -> dict:
+    item = state.items[e.item]
+    previous = item.outcome
+    outcome = Outcome(
+        kind="deferred",
+        conclusion=previous.conclusion if (previous and e.scope == "conclusion") else None,
+        target=e.target,
+        requested_by=e.requested_by,
+        scope=e.scope,
+        note=e.note,
+    )
+    return {"items": _with_item(state, item, outcome=outcome)}
+
+
+def _closed_item(item: ItemState) -> ItemState:
+    outcome = item.outcome or Outcome(kind="closed")
+    return item.model_copy(update={"status": "closed", "queue": [], "outcome": outcome})
+
+
+def _item_closed(state: FloorState, e: ItemClosed) -> dict:
+    items = dict(state.items)
+    items[e.item] = _closed_item(state.items[e.item])
+    current = None if state.current_item == e.item else state.current_item
+    return {"items": items, "current_item": current}
+
+
+def _en_bloc_concluded(state: FloorState, e: EnBlocConcluded) -> dict:
+    items = dict(state.items)
+    for number in e.items:
+        concluded = state.items[number].model_copy(
+            update={"outcome": Outcome(kind="concluded", conclusion=e.conclusion)}
+        )
+        items[number] = _closed_item(concluded)
+    current = None if state.current_item in e.items else state.current_item
+    return {"items": items, "current_item": current}
+
+
+def _meeting_suspended(state: FloorState, e: MeetingSuspended) -> dict:
+    return {"suspended": True}
+
+
+def _meeting_resumed(state: FloorState, e: MeetingResumed) -> dict:
+    return {"suspended": False}
+
+
+_FOLDS = {
+    "item_opened": _item_opened,
+    "floor_requested": _floor_requested,
+    "request_withdrawn": _request_gone,
+    "request_removed": _request_gone,
+    "floor_given": _floor_given,
+    "speech_ended": _speech_ended,
+    "clock_paused": _clock_paused,
+    "clock_resumed": _clock_resumed,
+    "speaking_time_set": _speaking_time_set,
+    "list_closed": _list_closed,
+    "list_reopened": _list_reopened,
+    "conclusion_recorded": _conclusion_recorded,
+    "item_deferred": _item_deferred,
+    "item_closed": _item_closed,
+    "en_bloc_concluded": _en_bloc_concluded,
+    "meeting_suspended": _meeting_suspended,
+    "meeting_resumed": _meeting_resumed,
+}
+
+
+def apply(state: FloorState, event: BaseEvent) -> FloorState:
+    """The state after ``event``; ``state`` itself is left unchanged.
+
+    Raises :class:`FoldError` if the event's ``seq`` is not ``state.seq + 1``
+    (a gap or a repeat in the log) or names an unknown item.
+    """
+    if event.seq != state.seq + 1:
+        raise FoldError(f"event {event.seq} does not follow event {state.seq}: events missing or repeated")
+    for number in getattr(event, "items", None) or [getattr(event, "item", None)]:
+        if number is not None and number not in state.items:
+            raise FoldError(f"event {event.seq}: item {number} is not on the agenda")
+    changes = _FOLDS[event.type](state, event)  # type: ignore[attr-defined]
+    changes["seq"] = event.seq
+    changes["last_at"] = event.at
+    return state.model_copy(update=changes)
+
+
+def fold(setup_or_state: FloorSetup | FloorState, events: Iterable[BaseEvent]) -> FloorState:
+    """Apply ``events`` in order, from the initial state of a setup or from a given state."""
+    state = initial_state(setup_or_state) if isinstance(setup_or_state, FloorSetup) else setup_or_state
+    for event in events:
+        state = apply(state, event)
+    return state
