@@ -5,7 +5,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
-FORMATS := json md html ics csv
 
 .PHONY: setup plan test bench clean
 
@@ -17,11 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 plan: $(STAMP)
-	@mkdir -p $(OUT)
-	@for f in $(FORMATS); do \
-	  $(BIN)/vccsched plan --format $$f --out $(OUT)/plan.$$f || exit $$?; \
-	done
-	@echo "Wrote $(foreach f,$(FORMATS),$(OUT)/plan.$(f))" >&2
+	@$(BIN)/vccsched plan --out-dir $(OUT)
 	@cat $(OUT)/plan.md
 
 test: $(STAMP)

@@ -57,11 +57,11 @@ def _duplicate_number(d: Path) -> None:
 
 def _pin_unknown_item(d: Path) -> None:
     # 75 is the number the seed skips.
-    _edit(d / "meeting.yaml", "pins: []", "pins:\n  - {item: 75, on: 2021-06-09}")
+    _edit(d / "meeting.yaml", "\npins:\n", "\npins:\n  - {item: 75, on: 2021-06-09}\n")
 
 
 def _pin_weekend(d: Path) -> None:
-    _edit(d / "meeting.yaml", "pins: []", "pins:\n  - {item: 36, on: 2021-06-12}")
+    _edit(d / "meeting.yaml", "\npins:\n", "\npins:\n  - {item: 36, on: 2021-06-12}\n")
 
 
 def _bad_group(d: Path) -> None:
@@ -157,12 +157,13 @@ def test_yaml_reads_on_yes_and_times_as_words(tmp_path):
 
 def test_a_pin_with_on_loads(tmp_path):
     folder = _copy(tmp_path)
-    text = "pins:\n  - {item: 36, on: 2021-06-09}\n  - {item: 31, first: true}"
-    _edit(folder / "meeting.yaml", "pins: []", text)
+    text = "\npins:\n  - {item: 36, on: 2021-06-09}\n  - {item: 31, first: true}\n"
+    _edit(folder / "meeting.yaml", "\npins:\n", text)
     pins = load_meeting(folder).meeting.pins
     assert [(p.item, p.on and p.on.isoformat(), p.first) for p in pins] == [
         (36, "2021-06-09", False),
         (31, None, True),
+        (1, "2021-06-08", True),  # the bundled pin: the en-bloc package opens day 1
     ]
 
 

@@ -132,7 +132,8 @@ def test_offset_that_is_not_the_zones_is_rejected():
     doc["days"][0]["items"][0]["start"] = "2021-06-08T11:00:00+01:00"  # same instant, wrong offset
     err = _error(json.dumps(doc))
     assert "out/plan.json" in err.message
-    assert "+01:00" in err.details[0] and "'2021-06-08T12:00:00+02:00'" in err.details[0]
+    assert "has UTC offset +01:00, but Europe/Zurich is at +02:00 then" in err.details[0]
+    assert "'2021-06-08T12:00:00+02:00'" in err.details[0]
     assert "item 1" in err.details[0] and "field 'start'" in err.details[0]
 
 

@@ -1,9 +1,150 @@
-"""``vccsched plan``: placeholder, filled in by the issue that builds it."""
+"""``vccsched plan``: the time-management plan (OR-Tools CP-SAT), or ``--check`` a plan."""
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.errors import DataError
+from vccsched.grouping_file import load_grouping
+
+FORMATS = ("md", "html", "ics", "csv", "json")
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _renderer():
+    try:
+        from vccsched.render import plan_from_json, render_plan
+    except ImportError as exc:  # the renderers ship with the package; this is a broken install
+        raise DataError(
+            f"the plan renderers (vccsched.render) cannot be imported: {exc}",
+            title="Renderers missing",
+        ) from None
+    return render_plan, plan_from_json
+
+
+def check_command(plan_file: Path, data, grouping, buffer) -> int:
+    """Validate a JSON plan; print the verdict; return the exit status."""
+    from vccsched.planner import validate_plan
+
+    _, plan_from_json = _renderer()
+    try:
+        text = plan_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{plan_file}: file not found", title="Missing plan file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{plan_file}: cannot be read ({exc})") from None
+    plan = plan_from_json(text, str(plan_file))
+    problems = validate_plan(plan, data, grouping, buffer)
+    if not problems:
+        print(f"{plan_file}: plan is valid")
+        return 0
+    noun = "violation" if len(problems) == 1 else "violations"
+    print(f"{plan_file}: plan is not valid, {len(problems)} {noun}:")
+    for problem in problems:
+        print(f"  - {problem}")
+    return 1
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``vccsched plan`` to ``app``."""
+
+    @app.command("plan")
+    def plan_command(
+        meeting: MeetingOption = None,  # type: ignore[assignment]
+        grouping_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--grouping",
+                help="Final grouping (YAML: item number -> 1 or 2); unlisted items keep "
+                "their proposed group.",
+            ),
+        ] = None,
+        fmt: Annotated[
+            str, typer.Option("--format", help="Output format: md, html, ics, csv or json.")
+        ] = "md",
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+        ] = None,
+        out_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--out-dir",
+                help="Write the plan in every format (plan.json, plan.md, plan.html, plan.ics, "
+                "plan.csv) into this folder, from one solve.",
+            ),
+        ] = None,
+        tz: Annotated[
+            list[str] | None,
+            typer.Option("--tz", help="Also show local times in this IANA zone (repeatable)."),
+        ] = None,
+        buffer: Annotated[
+            int | None,
+            typer.Option(
+                "--buffer",
+                help="Minutes of each day kept free for overruns (default: the meeting's "
+                "buffer_minutes, 20 for C21/VCC-1).",
+            ),
+        ] = None,
+        verbose: Annotated[
+            bool, typer.Option("--verbose", help="Solver progress and timings on stderr.")
+        ] = False,
+        check: Annotated[
+            Path | None,
+            typer.Option(
+                "--check",
+                help="Validate this JSON plan against the meeting's rules instead of planning; "
+                "exit 0 if valid, 1 listing the violations.",
+            ),
+        ] = None,
+    ) -> None:
+        """Plan the Group 1 items over the meeting days: fewest days, then agenda order,
+        then balanced days. Exit status 1 with an explanation when no plan fits."""
+        from vccsched.planner import SolveOptions, SolveReport, build_instance, plan_instance
+
+        if fmt not in FORMATS:
+            raise DataError(
+                f"--format {fmt!r}: expected one of {', '.join(FORMATS)}", title="Unknown format"
+            )
+        if out is not None and out_dir is not None:
+            raise DataError(
+                "--out and --out-dir: give one; --out writes one format, --out-dir all of them",
+                title="Conflicting options",
+            )
+        zones = list(tz or [])
+        render_plan, _ = _renderer()
+        from vccsched.render.zones import resolve_zones
+
+        resolve_zones(zones)
+        data = load(meeting)
+        grouping = load_grouping(grouping_file, data.agenda) if grouping_file else None
+        if check is not None:
+            raise typer.Exit(check_command(check, data, grouping, buffer))
+        instance = build_instance(data, grouping, buffer)
+        for note in instance.notes:
+            _stderr(f"note: {note}")
+        options = SolveOptions(log=_stderr if verbose else None, log_search=verbose)
+        report = SolveReport()
+        started = time.perf_counter()
+        plan = plan_instance(instance, options, report)
+        if verbose:
+            _stderr(
+                f"plan: {len(plan.days)} days (lower bound {plan.solver.lower_bound_days}), "
+                f"status {plan.solver.status}, {time.perf_counter() - started:.3f} s wall-clock"
+            )
+        if out_dir is None:
+            write_output(render_plan(plan, data, fmt, zones), out)
+            return
+        # Render everything before writing anything, so a failure leaves no half-set.
+        rendered = {f"plan.{f}": render_plan(plan, data, f, zones) for f in FORMATS}
+        for name, text in rendered.items():
+            write_output(text, out_dir / name)
+        _stderr(f"wrote {', '.join(str(out_dir / name) for name in rendered)}")

@@ -92,8 +92,8 @@ def _offset_problems(plan: Plan, raw: dict[str, Any]) -> list[str]:
                     text = raw["days"][d]["items"][i][name]
                     problems.append(
                         f"days[{d}] (date {day.date}), items[{i}] (item {item.number}), "
-                        f"field '{name}': {text!r} has UTC offset {moment:%:z}, but "
-                        f"{plan.timezone} is at {moment.astimezone(zone):%:z} then; expected "
+                        f"field '{name}': {text!r} has UTC offset {_offset(moment)}, but "
+                        f"{plan.timezone} is at {_offset(moment.astimezone(zone))} then; expected "
                         f"{moment.astimezone(zone).isoformat()!r}"
                     )
     return problems
@@ -153,3 +153,8 @@ def plan_from_json(text: str, source: str) -> Plan:
         ],
         solver=plan.solver,
     )
+
+
+def _offset(moment: dt.datetime) -> str:
+    """'+02:00': the UTC offset as ISO 8601 writes it (``%:z`` needs Python 3.12)."""
+    return moment.isoformat()[-6:]

@@ -1,0 +1,252 @@
+"""Why no plan fits, in words a secretariat officer can act on.
+
+:func:`precheck` finds single-item problems without a solver (an item or a
+block longer than a day's usable minutes, a pin on a date that is not a
+meeting date, two ``first`` pins on one date, ...). :func:`explain_infeasible`
+asks CP-SAT which rules conflict (the switches of :mod:`vccsched.planner.rules`
+as assumptions, the core shrunk to a minimal one), says by how much the
+minutes overflow, and computes the smallest set of items (by minutes) whose
+move to Group 2 makes the plan fit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from vccsched.errors import PlanningError
+from vccsched.planner.instance import PlanningInstance
+from vccsched.planner.rules import add_rules
+from vccsched.planner.variables import new_variables
+
+_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def count_words(n: int, noun: str) -> str:
+    """'nine days', 'one day', '27 days'."""
+    number = _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+    return f"{number} {noun}{'' if n == 1 else 's'}"
+
+
+def day_capacity_text(inst: PlanningInstance) -> str:
+    """'a day gives 160 min (180-min window less 20-min buffer)'."""
+    if inst.buffer_minutes:
+        return (
+            f"a day gives {inst.usable_minutes} min ({inst.window_minutes}-min window less "
+            f"{inst.buffer_minutes}-min buffer)"
+        )
+    return f"a day gives {inst.window_minutes} min (the window, no buffer)"
+
+
+def capacity_text(inst: PlanningInstance) -> str | None:
+    """'Group 1 needs 1710 min; nine days of 180 min less buffers give 1620: 90 min over'."""
+    days = min(inst.max_days, len(inst.dates))
+    capacity = days * inst.usable_minutes
+    total = inst.total_minutes
+    if total <= capacity:
+        return None
+    less = " less buffers" if inst.buffer_minutes else ""
+    return (
+        f"Group 1 needs {total} min; {count_words(days, 'day')} of {inst.window_minutes} min{less} "
+        f"give {capacity}: {total - capacity} min over"
+    )
+
+
+def precheck(inst: PlanningInstance) -> PlanningError | None:
+    """Problems of single items, pins or blocks that no arrangement can fix, or ``None``."""
+    problems: list[str] = []
+    usable = inst.usable_minutes
+    for unit in inst.units:
+        if unit.minutes > usable:
+            what = (
+                f"item {unit.numbers[0]} ({inst.item(unit.numbers[0]).code})"
+                if unit.block is None
+                else f"block '{unit.block}' (items {', '.join(map(str, unit.numbers))}, on one day)"
+            )
+            problems.append(
+                f"{what} needs {unit.minutes} min; {day_capacity_text(inst)}: "
+                f"{unit.minutes - usable} min over. Shorten its estimate, lower the buffer "
+                "(--buffer) or move it to Group 2"
+            )
+    on_date: dict[int, list[int]] = defaultdict(list)
+    first_on: dict[int, list[int]] = defaultdict(list)
+    last = inst.dates[-1].isoformat()
+    for pin in inst.pins:
+        n = pin.item
+        if pin.on == -1:
+            problems.append(
+                f"item {n} is pinned on {pin.on_date}, which is not a meeting date "
+                f"({inst.dates[0]} to {last}, {len(inst.dates)} dates)"
+            )
+        if pin.not_before == -1:
+            problems.append(
+                f"item {n} is pinned not before {pin.not_before_date}, after the last meeting date {last}"
+            )
+        if (
+            pin.on is not None
+            and pin.on >= 0
+            and pin.not_before is not None
+            and pin.not_before >= 0
+            and pin.on < pin.not_before
+        ):
+            problems.append(
+                f"item {n} is pinned on {pin.on_date} but not before {pin.not_before_date}"
+            )
+        if pin.on is not None and pin.on >= 0:
+            on_date[pin.on].append(n)
+            if pin.first:
+                first_on[pin.on].append(n)
+    for name, members in inst.blocks.items():
+        dates = sorted({p.on for m in members for p in inst.pins_on(m.number) if p.on is not None and p.on >= 0})
+        if len(dates) > 1:
+            pinned = [
+                f"item {p.item} on {p.on_date}"
+                for m in members
+                for p in inst.pins_on(m.number)
+                if p.on is not None and p.on >= 0
+            ]
+            problems.append(
+                f"block '{name}' must be on one day, but its items are pinned on different dates: "
+                + ", ".join(pinned)
+            )
+        for k, member in enumerate(members):
+            if k and any(p.first for p in inst.pins_on(member.number)):
+                problems.append(
+                    f"item {member.number} is pinned first of its day, but it belongs to block "
+                    f"'{name}', which runs back to back in agenda order from item {members[0].number}: "
+                    f"pin item {members[0].number} first instead, or drop the pin"
+                )
+    for d, numbers in sorted(first_on.items()):
+        units = {inst.unit_of(n).name for n in numbers}
+        if len(units) > 1:
+            problems.append(
+                f"items {', '.join(map(str, sorted(numbers)))} are all pinned first of "
+                f"{inst.date_text(d)}; only one item can open a day"
+            )
+    for d, numbers in sorted(on_date.items()):
+        units = {inst.unit_of(n).name: inst.unit_of(n) for n in numbers}
+        minutes = sum(u.minutes for u in units.values())
+        if minutes > usable:
+            problems.append(
+                f"the items pinned on {inst.date_text(d)} ({', '.join(sorted(units))}) need "
+                f"{minutes} min; {day_capacity_text(inst)}: {minutes - usable} min over"
+            )
+    if not problems:
+        return None
+    return PlanningError(
+        f"{len(problems)} problem(s) with single items, blocks or pins; fix these first",
+        details=problems,
+    )
+
+
+def _core(inst: PlanningInstance, limit: float) -> list[str] | None:
+    """A minimal set of rule names that cannot hold together (``None`` if not proven)."""
+    model = cp_model.CpModel()
+    v = new_variables(model, inst)
+    rules = add_rules(model, inst, v)
+    by_index = rules.by_index()
+
+    def infeasible(names: list[str]) -> list[str] | None:
+        model.clear_assumptions()
+        model.add_assumptions([rules.by_name[n].literal for n in names])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 2021
+        solver.parameters.max_deterministic_time = limit
+        if solver.solve(model) != cp_model.INFEASIBLE:
+            return None
+        core = [by_index[i].name for i in solver.sufficient_assumptions_for_infeasibility()]
+        return sorted(core) if core else sorted(names)
+
+    core = infeasible(sorted(rules.by_name))
+    if core is None:
+        return None
+    # Deletion: drop each rule the conflict does not need.
+    for name in list(core):
+        if name not in core:
+            continue
+        smaller = infeasible([n for n in core if n != name])
+        if smaller is not None:
+            core = smaller
+    return core
+
+
+def smallest_move(inst: PlanningInstance, limit: float) -> tuple[list[int], bool] | None:
+    """Items (by number) whose move to Group 2 lets the rest fit, least minutes first
+    (then fewest items); ``(items, proven_least)`` or ``None`` if none was found."""
+    model = cp_model.CpModel()
+    v = new_variables(model, inst, droppable=True)
+    rules = add_rules(model, inst, v)
+    for literal in rules.literals:
+        model.add(literal == 1)
+    usable = inst.usable_minutes
+    for d in range(len(inst.dates)):
+        model.add(v.load[d] <= usable * v.used[d])
+    # Least minutes, then fewest items, then the latest in agenda order (the
+    # earlier items of an agenda tend to be the more pressing ones).
+    count = len(inst.items)
+    step = (count + 1) ** 2
+    moved = [(1 - v.present[item.number], item) for item in inst.items]
+    model.minimize(
+        sum(
+            expr * (item.minutes * step * step + step + (count - k))
+            for k, (expr, item) in enumerate(moved)
+        )
+    )
+    overflow = inst.total_minutes - min(inst.max_days, len(inst.dates)) * usable
+    if overflow > 0:
+        model.add(sum(expr * item.minutes for expr, item in moved) >= overflow)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 2021
+    solver.parameters.max_deterministic_time = limit
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    items = [item.number for item in inst.items if not solver.boolean_value(v.present[item.number])]
+    return items, status == cp_model.OPTIMAL
+
+
+def explain_infeasible(inst: PlanningInstance, options=None) -> PlanningError:
+    """The explanation of an instance that passed :func:`precheck` but has no plan."""
+    limit = getattr(options, "stage_limit", 30.0)
+    details: list[str] = []
+    capacity = capacity_text(inst)
+    core = _core(inst, min(limit, 10.0))
+    if core:
+        rules_words = _rule_words(inst)
+        details.append("These rules cannot all hold together:")
+        details.extend(f"  {rules_words.get(name, name)}" for name in core)
+    if capacity:
+        message = capacity
+    elif core and "max_days" in core:
+        message = (
+            f"Group 1 needs {inst.total_minutes} min of the "
+            f"{min(inst.max_days, len(inst.dates)) * inst.usable_minutes} available, but its items "
+            f"and blocks do not pack into {count_words(min(inst.max_days, len(inst.dates)), 'day')} "
+            f"of {inst.usable_minutes} usable min"
+        )
+    else:
+        message = "the rules and pins cannot all hold together"
+    move = smallest_move(inst, min(limit, 10.0))
+    if move is not None:
+        numbers, proven = move
+        minutes = sum(inst.item(n).minutes for n in numbers)
+        listed = ", ".join(f"item {n} ({inst.item(n).code}, {inst.item(n).minutes} min)" for n in numbers)
+        least = "the least possible" if proven else "the least found within the time limit"
+        details.append(
+            f"Moving {count_words(len(numbers), 'item')} to Group 2 makes the plan fit "
+            f"({minutes} min, {least}): {listed}"
+        )
+    return PlanningError(message, details=details)
+
+
+def _rule_words(inst: PlanningInstance) -> dict[str, str]:
+    model = cp_model.CpModel()
+    v = new_variables(model, inst)
+    rules = add_rules(model, inst, v)
+    return {name: rule.words for name, rule in rules.by_name.items()}
