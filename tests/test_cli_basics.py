@@ -61,3 +61,9 @@ def test_error_render_has_title_message_and_details():
     assert err.exit_code == 2
     assert isinstance(err, VccschedError)
     assert VccschedError("m", title="Custom").render() == "Custom: m"
+    nested = VccschedError("m", details=["These rules conflict:", "  at most 7 days", "Move item 44"])
+    assert nested.render().splitlines()[1:] == [
+        "  - These rules conflict:",
+        "      - at most 7 days",
+        "  - Move item 44",
+    ]

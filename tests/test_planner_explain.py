@@ -29,3 +29,16 @@ def test_max_days_overflow_names_the_rule():
     assert info.value.message == "Group 1 needs 500 min; three days of 180 min less buffers give 480: 20 min over"
     assert "at most 3 meeting days" in info.value.render()
     assert "Moving two items to Group 2 makes the plan fit (200 min, the least possible): item 4 (ADM 4, 100 min), item 5 (ADM 5, 100 min)" in info.value.render()
+
+
+def test_suggested_move_keeps_a_block_whole():
+    # 20 min over. Moving item 1 alone (20 min, a member of the budget block) would fit
+    # (ten 40s, a 30 and a 50 pack into three days of 160), but a block stays or goes
+    # whole, so the least move that keeps it whole is item 3 (30 min).
+    minutes = [20, 40, 30, 40, 40, 40, 40, 40, 40, 40, 40, 40, 50]
+    data = make_data(minutes, dates=3, blocks={1: "budget", 2: "budget"})
+    with pytest.raises(PlanningError) as info:
+        plan_meeting(data)
+    assert info.value.message.endswith("give 480: 20 min over")
+    text = info.value.render()
+    assert "Moving one item to Group 2 makes the plan fit (30 min, the least possible): item 3 (ADM 3, 30 min)" in text

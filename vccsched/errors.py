@@ -35,7 +35,10 @@ class VccschedError(Exception):
     def render(self) -> str:
         """The whole error as plain text: title, message and one line per detail."""
         lines = [f"{self.title}: {self.message}"]
-        lines.extend(f"  - {d}" for d in self.details)
+        for detail in self.details:
+            # A detail indented in ``details`` belongs under the one before it.
+            nested = detail.startswith("  ")
+            lines.append(f"{'      ' if nested else '  '}- {detail.strip()}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

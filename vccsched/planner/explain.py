@@ -186,6 +186,13 @@ def smallest_move(inst: PlanningInstance, limit: float) -> tuple[list[int], bool
     usable = inst.usable_minutes
     for d in range(len(inst.dates)):
         model.add(v.load[d] <= usable * v.used[d])
+    # A block stays or goes whole: moving part of the budget would split what the
+    # plan must keep together, so no suggestion does that.
+    for name, members in inst.blocks.items():
+        for other in members[1:]:
+            model.add(v.present[other.number] == v.present[members[0].number]).with_name(
+                f"suggestion keeps block {name} whole"
+            )
     # Least minutes, then fewest items, then the latest in agenda order (the
     # earlier items of an agenda tend to be the more pressing ones).
     count = len(inst.items)
@@ -208,7 +215,10 @@ def smallest_move(inst: PlanningInstance, limit: float) -> tuple[list[int], bool
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     items = [item.number for item in inst.items if not solver.boolean_value(v.present[item.number])]
-    return items, status == cp_model.OPTIMAL
+    # Moving exactly the overflow is the least by the capacity argument, even when
+    # the solver has not finished proving the tie-breaks (fewest items, agenda order).
+    least = status == cp_model.OPTIMAL or sum(inst.item(n).minutes for n in items) == max(overflow, 0)
+    return items, least
 
 
 def explain_infeasible(inst: PlanningInstance, options=None) -> PlanningError:
