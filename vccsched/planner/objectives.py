@@ -48,6 +48,13 @@ def pair_costs(inst: PlanningInstance, u: Unit, w: Unit) -> tuple[int, int, int]
     return earlier, same, later
 
 
+def needs_neighbourhood(inst: PlanningInstance) -> bool:
+    """Is the exact inversion model over all pairs and cuts too big to solve in seconds?
+    Then the solver narrows the search to the neighbourhood of an order-keeping plan."""
+    units = len(inst.units)
+    return units * (units - 1) // 2 * (len(inst.dates) - 1) > PAIRWISE_LIMIT
+
+
 def days_objective(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables):
     return sum(v.used)
 
@@ -70,6 +77,8 @@ def tiebreak_objective(model: cp_model.CpModel, inst: PlanningInstance, v: PlanV
 def inversions_objective(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables):
     units = list(inst.units)
     days = len(inst.dates)
+    if v.day_range and days > 1:
+        return _windowed_inversions(model, inst, v, units)
     if days == 1:
         # Everything on one day: the order is fixed, so is the count.
         return sum(pair_costs(inst, u, w)[1] for i, u in enumerate(units) for w in units[i + 1 :])
@@ -151,6 +160,101 @@ def _compact_single_inversions(model, inst, v, singles: list[Unit], prefix) -> l
             model.add(z >= after[k + 1][t - 1]).only_enforce_if(on[t])
         terms.append(z)
     return terms
+
+
+def _windowed_inversions(model, inst: PlanningInstance, v: PlanVariables, units: list[Unit]):
+    """Exact inversions when every unit keeps to a range of days (``v.day_range``).
+
+    A pair of units whose ranges do not overlap is in a known order and adds a
+    constant; only pairs that can still be swapped get literals, and only at the
+    cuts (between day t and t + 1) inside both ranges. With ranges of a few days
+    this is linear in the number of units, blocks and ``first`` pins included.
+    """
+    firsts = first_units(inst)
+    ranges = []
+    prefix: list[dict[int, cp_model.IntVar]] = []
+    for u in units:
+        lo, hi = v.day_range[u.numbers[0]]
+        ranges.append((lo, hi))
+        on = unit_days(inst, v, u)
+        by: dict[int, cp_model.IntVar] = {}
+        for t in range(lo, hi):
+            y = model.new_bool_var(f"by[{u.name},{t}]")
+            model.add(y == sum(on[lo : t + 1])).with_name(f"{u.name} on or before day {t}")
+            by[t] = y
+        prefix.append(by)
+
+    def by_cut(k: int, t: int):
+        """1 if unit k is on day t or before: a literal inside its range, else a constant."""
+        lo, hi = ranges[k]
+        return 0 if t < lo else 1 if t >= hi else prefix[k][t]
+
+    def costs(u: Unit, w: Unit) -> tuple[int, int, int]:
+        if u.block is None and w.block is None and not firsts:
+            return 0, 0, 1  # two single items in agenda order
+        return pair_costs_with(firsts, u, w)
+
+    constant = 0
+    terms: list = []
+    for i, u in enumerate(units):
+        lo_u, hi_u = ranges[i]
+        for j in range(i + 1, len(units)):
+            w = units[j]
+            lo_w, hi_w = ranges[j]
+            if hi_u < lo_w:
+                constant += costs(u, w)[0]
+                continue
+            if hi_w < lo_u:
+                constant += costs(u, w)[2]
+                continue
+            earlier, same, later = costs(u, w)
+            constant += same
+            if earlier != same:
+                # u strictly before w: at some cut u is on or before it, w after it.
+                cuts = range(lo_u, hi_w)
+                lt = _ordered_at(model, [by_cut(i, t) for t in cuts], [by_cut(j, t) for t in cuts], earlier < same, f"{u.name}<{w.name}")
+                terms.append((earlier - same) * lt)
+            if later != same:
+                cuts = range(lo_w, hi_u)
+                gt = _ordered_at(model, [by_cut(j, t) for t in cuts], [by_cut(i, t) for t in cuts], later < same, f"{u.name}>{w.name}")
+                terms.append((later - same) * gt)
+    return constant + sum(terms)
+
+
+def pair_costs_with(firsts: set[str], u: Unit, w: Unit) -> tuple[int, int, int]:
+    """:func:`pair_costs` with the ``first`` units already known."""
+    earlier = sum(1 for a in u.numbers for b in w.numbers if a > b)
+    later = sum(1 for a in u.numbers for b in w.numbers if a < b)
+    same = later if (w.name in firsts and u.name not in firsts) else earlier
+    return earlier, same, later
+
+
+def _ordered_at(model, first_by: list, second_by: list, exact: bool, label: str):
+    """:func:`_ordered` where some cuts are constants (outside a unit's range)."""
+    lit = model.new_bool_var(f"before[{label}]")
+    cuts = []
+    for a, b in zip(first_by, second_by):
+        if (isinstance(a, int) and a == 0) or (isinstance(b, int) and b == 1):
+            continue  # this cut cannot separate them
+        if isinstance(a, int) and isinstance(b, int):
+            model.add(lit == 1)  # this one always does
+            return lit
+        model.add(lit >= a - b).with_name(f"order {label}")
+        cuts.append((a, b))
+    if exact:
+        literals = []
+        for a, b in cuts:
+            cut = model.new_bool_var(f"cut[{label}]")
+            if not isinstance(a, int):
+                model.add_implication(cut, a)
+            if not isinstance(b, int):
+                model.add_implication(cut, b.Not())
+            literals.append(cut)
+        if literals:
+            model.add_bool_or(literals).only_enforce_if(lit)
+        else:
+            model.add(lit == 0)
+    return lit
 
 
 OBJECTIVES: tuple[Objective, ...] = (

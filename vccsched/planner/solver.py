@@ -21,10 +21,10 @@ from vccsched.errors import PlanningError
 from vccsched.grouping_file import Grouping
 from vccsched.loading import MeetingData
 from vccsched.plan import Plan, SolverInfo
-from vccsched.planner.heuristics import hint_assignment
+from vccsched.planner.heuristics import hint_assignment, ordered_assignment
 from vccsched.planner.instance import PlanningInstance, build_instance
 from vccsched.planner.layout import build_plan, plan_objectives
-from vccsched.planner.objectives import OBJECTIVES
+from vccsched.planner.objectives import OBJECTIVES, needs_neighbourhood
 from vccsched.planner.rules import add_rules, add_strengthening
 from vccsched.planner.variables import PlanVariables, new_variables
 
@@ -32,6 +32,10 @@ Log = Callable[[str], None]
 
 #: Above this many item-day literals, presolve is kept light (see new_solver).
 LARGE_MODEL = 5_000
+
+#: On large instances, how many days from the order-keeping plan an item may move
+#: once the fewest days are known (see narrow_to_neighbourhood).
+NEIGHBOURHOOD_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,10 @@ class SolveOptions:
     workers: int = 1
     #: Deterministic-time budget per stage (CP-SAT's machine-independent seconds).
     stage_limit: float = 30.0
+    #: The budget of the stages after the days on a large instance, once the search
+    #: is narrowed to the order-keeping plan's neighbourhood: the hint is already
+    #: good there, and longer searches gain an inversion or two at most.
+    narrowed_stage_limit: float = 2.0
     log: Log | None = None
     log_search: bool = False
 
@@ -146,11 +154,13 @@ def plan_instance(
 
     values: dict[str, int] = {}
     all_optimal = True
+    narrowed = False
     day_of: dict[int, int] = {}
     for objective in OBJECTIVES:
         expr = objective.build(model, inst, v)
         model.minimize(expr)
-        solver = new_solver(options, large=len(v.x) > LARGE_MODEL)
+        limit = min(options.stage_limit, options.narrowed_stage_limit) if narrowed else None
+        solver = new_solver(options, limit, large=len(v.x) > LARGE_MODEL)
         started = time.perf_counter()
         status = solver.solve(model)
         wall = time.perf_counter() - started
@@ -185,6 +195,19 @@ def plan_instance(
         else:
             model.add(expr <= value).with_name(f"objective {objective.name} kept at the value found")
         _hint(model, inst, v, solver)
+        if objective.name == "days" and needs_neighbourhood(inst):
+            centre = start if start is not None and len(set(start.values())) == value else None
+            centre = centre or ordered_assignment(inst, value)
+            if centre is not None and len(set(centre.values())) <= value:
+                narrow_to_neighbourhood(model, inst, v, centre, NEIGHBOURHOOD_DAYS)
+                _hint_assignment(model, inst, v, centre)
+                day_of = dict(centre)
+                narrowed = True
+                say(
+                    f"large instance: later stages keep each item within {NEIGHBOURHOOD_DAYS} day(s) "
+                    "of the order-keeping plan (not a proof of optimality)"
+                )
+    all_optimal = all_optimal and not narrowed
 
     status = "OPTIMAL" if all_optimal and len(values) == len(OBJECTIVES) else "FEASIBLE"
     draft = build_plan(inst, day_of, SolverInfo(status=status, seconds=0.0))
@@ -199,6 +222,32 @@ def plan_instance(
     )
     say(f"solved in {report.wall_seconds:.3f} s wall-clock ({info.seconds:.3f} s deterministic)")
     return draft.model_copy(update={"solver": info})
+
+
+def narrow_to_neighbourhood(
+    model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables, centre: dict[int, int], reach: int
+) -> None:
+    """Keep every item within ``reach`` days of its day in ``centre`` (a plan on the
+    fewest days), and record the ranges in ``v.day_range`` for the inversion model.
+
+    On large instances the exact order objective over all pairs and all days is
+    too big to improve within seconds; near a plan that already keeps the
+    agenda order only neighbouring items can swap, so the model stays small.
+    The result is then the best plan of that neighbourhood, not a proven optimum.
+    """
+    last = max(centre.values())
+    for item in inst.items:
+        day = centre[item.number]
+        lo, hi = max(0, day - reach), min(last, day + reach)
+        v.day_range[item.number] = (lo, hi)
+        for d in range(len(inst.dates)):
+            if not lo <= d <= hi:
+                model.add(v.x[item.number, d] == 0).with_name(f"neighbourhood: item {item.number} not on day {d}")
+    for name, members in inst.blocks.items():
+        lo, hi = v.day_range[members[0].number]
+        for d in range(len(inst.dates)):
+            if not lo <= d <= hi:
+                model.add(v.block_day[name, d] == 0).with_name(f"neighbourhood: block '{name}' not on day {d}")
 
 
 def _days_of(inst: PlanningInstance, v: PlanVariables, solver: cp_model.CpSolver) -> dict[int, int]:

@@ -21,7 +21,10 @@ class PlanVariables:
     ``load[d]``: its minutes; ``end[d]``: minutes from the window start to the end
     of its last item; ``reserve[d]``: minutes kept free after it (the buffer);
     ``block_day[name, d]``: the block's day; ``present[number]``: the item stays in
-    Group 1 (only when items may be dropped, for the explanations)."""
+    Group 1 (only when items may be dropped, for the explanations);
+    ``day_range[number]``: the first and last date index the item may still take,
+    once the search is narrowed to a neighbourhood (see
+    :func:`vccsched.planner.solver.narrow_to_neighbourhood`), else absent."""
 
     x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     used: list[cp_model.IntVar] = field(default_factory=list)
@@ -30,6 +33,7 @@ class PlanVariables:
     reserve: list[cp_model.IntVar] = field(default_factory=list)
     block_day: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     present: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    day_range: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def day_of(self, number: int, days: int) -> cp_model.LinearExpr:
         """The date index of an item as a linear expression."""
