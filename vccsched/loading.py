@@ -9,6 +9,7 @@ to show.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from vccsched.errors import DataError
+from vccsched.errors import DataError, VccschedError
 from vccsched.models import Agenda, Meeting, Roster
 from vccsched.validation import validation_messages
 
@@ -60,6 +61,42 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # "2021-13-40" looks like a date but is none: keep the text, so that the
+    # model's validation names the field instead of the YAML parser failing.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    # YAML keeps the last of two equal keys and drops the first without a word;
+    # a secretariat officer who added "max_days" twice must hear about it.
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base" may override keys
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.setdefault(key, key_node)
+        except TypeError:  # an unhashable key: construct_mapping says so below
+            continue
+        if first is not key_node:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key!r} appears twice (first on line {first.start_mark.line + 1}); "
+                "keep one",
+                key_node.start_mark,
+            )
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
 @dataclass(frozen=True)
 class MeetingData:
     """Everything known about one meeting, as loaded from its folder."""
@@ -71,18 +108,41 @@ class MeetingData:
     warnings: list[str] = field(default_factory=list)
 
 
+def read_text(
+    path: Path,
+    *,
+    kind: str = "text file",
+    error: type[VccschedError] = DataError,
+    missing_title: str = "Missing file",
+) -> str:
+    """The UTF-8 text of ``path`` (a BOM dropped); each failure an ``error`` naming the file.
+
+    ``kind`` says what the file should be ("YAML file", "JSON plan"), for the
+    message when a folder is given instead. Use this for every text input, so
+    that all commands word these problems the same way.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: file not found", title=missing_title) from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, expected a {kind}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        # Windows tools (Notepad, Excel) start UTF-8 files with a BOM: not part of the text.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}, line {line}); "
+            "save it with the encoding UTF-8"
+        ) from None
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file, turning every failure into a ``DataError`` naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found", title="Missing data file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, expected a YAML file") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+    text = read_text(path, kind="YAML file", missing_title="Missing data file")
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -91,6 +151,8 @@ def read_yaml(path: Path) -> Any:
         raise DataError(f"{path}: not valid YAML at {where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise DataError(f"{path}: not valid YAML: nested too deeply") from None
 
 
 def _agenda_locator(raw: Any, loc: Sequence[int | str]) -> str | None:
@@ -179,6 +241,35 @@ def _pin_problems(meeting: Meeting, agenda: Agenda) -> list[str]:
     return problems
 
 
+def _window_problems(meeting: Meeting) -> list[str]:
+    """Dates on which a summer-time change falls inside the daily window.
+
+    The plan counts the window's minutes on the clock; on such a date the
+    session really lasts an hour more or less, so every time after the change
+    would be wrong.
+    """
+    problems = []
+    for i, day in enumerate(meeting.dates):
+        start, end = meeting.session_bounds(day)
+        utc = dt.timezone.utc
+        lasts = int((end.astimezone(utc) - start.astimezone(utc)).total_seconds() // 60)
+        shifted = any(
+            moment.replace(fold=1).utcoffset() != moment.utcoffset() for moment in (start, end)
+        ) or start.utcoffset() != end.utcoffset()
+        if shifted or lasts != meeting.window.minutes:
+            why = (
+                f"it would last {lasts} min, not {meeting.window.minutes}"
+                if lasts != meeting.window.minutes
+                else "its start or end is a time skipped or repeated that day"
+            )
+            problems.append(
+                f"dates[{i}] {day}: the window {meeting.window.start:%H:%M}-"
+                f"{meeting.window.end:%H:%M} crosses a summer-time change in {meeting.timezone} "
+                f"({why}); choose another date or window"
+            )
+    return problems
+
+
 def load_meeting(directory: Path | str | None = None) -> MeetingData:
     """Load and cross-check the three files of a meeting folder.
 
@@ -187,14 +278,22 @@ def load_meeting(directory: Path | str | None = None) -> MeetingData:
     """
     directory = Path(directory) if directory is not None else DEFAULT_MEETING_DIR
     if not directory.is_dir():
+        what = "is a file, not a folder" if directory.exists() else "no such meeting folder"
         raise DataError(
-            f"{directory}: no such meeting folder; expected a folder holding "
+            f"{directory}: {what}; expected a folder holding "
             "meeting.yaml, agenda.yaml and roster.yaml",
             title="Missing data folder",
         )
     meeting = load_meeting_settings(directory / "meeting.yaml")
     agenda = load_agenda(directory / "agenda.yaml")
     roster = load_roster(directory / "roster.yaml")
+    window_problems = _window_problems(meeting)
+    if window_problems:
+        raise DataError(
+            f"{directory / 'meeting.yaml'}: {len(window_problems)} date(s) with a summer-time "
+            "change inside the window",
+            details=window_problems,
+        )
     problems = _pin_problems(meeting, agenda)
     if problems:
         raise DataError(

@@ -132,6 +132,26 @@ class Window(StrictModel):
     start: dt.time = Field(description="'HH:MM', e.g. '12:00'.")
     end: dt.time = Field(description="'HH:MM', e.g. '15:00'.")
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        # pydantic would read 720 as 720 seconds past midnight UTC.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError("expected a time of day as 'HH:MM' in quotes, e.g. '12:00'")
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _local_whole_minutes(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError(
+                "expected a time of day without a UTC offset, e.g. '12:00'; "
+                "the meeting's 'timezone' applies"
+            )
+        if value.second or value.microsecond:
+            raise ValueError("expected whole minutes as 'HH:MM', e.g. '12:00'")
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end <= self.start:
@@ -178,6 +198,26 @@ class FloorSettings(StrictModel):
         "first served.",
     )
 
+    @field_validator("tiers")
+    @classmethod
+    def _each_category_once(cls, tiers: list[list[Category]]) -> list[list[Category]]:
+        # No tier, or an empty one, lets nobody ask for the floor; a category in two
+        # tiers has no one priority. Both are slips in meeting.yaml, not choices.
+        if not tiers or any(not tier for tier in tiers):
+            raise ValueError(
+                "expected one or more non-empty tiers, e.g. [[council_member], "
+                "[observer_state, palestine_observer], [sector_member]]"
+            )
+        seen: set[str] = set()
+        for tier in tiers:
+            for category in tier:
+                if category in seen:
+                    raise ValueError(
+                        f"category '{category}' is in more than one tier; keep it in one"
+                    )
+                seen.add(category)
+        return tiers
+
 
 class Meeting(StrictModel):
     """``meeting.yaml``: when and how the consultation meets."""
@@ -212,6 +252,16 @@ class Meeting(StrictModel):
         if sorted(set(dates)) != dates:
             raise ValueError("dates must be in increasing order without repeats")
         return dates
+
+    @model_validator(mode="after")
+    def _buffer_leaves_time(self) -> Meeting:
+        if self.buffer_minutes >= self.window.minutes:
+            raise ValueError(
+                f"buffer_minutes {self.buffer_minutes} leaves no time in the "
+                f"{self.window.minutes}-min window; keep it below {self.window.minutes} "
+                "(20 is usual)"
+            )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -48,7 +48,8 @@ def validation_messages(
                 where = locator(raw, loc)
             except (LookupError, TypeError, AttributeError):
                 where = None
-        where = where or f"field '{_default_loc(loc)}'"
+        # A rule on the whole file has no field; its message names the fields.
+        where = where or (f"field '{_default_loc(loc)}'" if loc else "whole file")
         msg = err.get("msg", "invalid value")
         # pydantic prefixes the text of our own validators; the user needs only the text.
         msg = msg.removeprefix("Value error, ")

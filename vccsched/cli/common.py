@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from vccsched.errors import DataError
 from vccsched.loading import DEFAULT_MEETING_DIR, MeetingData, load_meeting
+
+MEETING_FILES = ("meeting.yaml", "agenda.yaml", "roster.yaml")
 
 MeetingOption = Annotated[
     Path,
@@ -29,11 +35,120 @@ def load(meeting_dir: Path | None, *, quiet: bool = False) -> MeetingData:
     return data
 
 
-def write_output(text: str, out: Path | None) -> None:
-    """Write ``text`` to ``out`` (creating folders) or to stdout, byte for byte."""
+def unwritable(out: Path) -> str | None:
+    """Why ``out`` can certainly not be written as a file (a folder, under a file), or ``None``."""
+    if out.is_dir():
+        return f"{out}: is a folder; give the name of a file (in it or elsewhere)"
+    blocker = next((a for a in out.parents if a.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        return f"{out}: cannot write: {blocker} is a file, not a folder; choose another path"
+    return None
+
+
+def write_output(content: str | bytes, out: Path | None) -> None:
+    """Write ``content`` to ``out`` (creating folders) or to stdout, byte for byte.
+
+    A file is written whole or not at all: into a temporary file in the same
+    folder, renamed over ``out`` only once complete, so a full disk or a
+    failure half-way never leaves a truncated plan, and an existing file is
+    replaced only by a complete one. Problems are ``DataError`` s naming the path.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
     if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            if isinstance(content, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(content)
+            else:
+                sys.stdout.write(content)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (``| head``): click and main() end quietly
+        except OSError as exc:
+            raise DataError(
+                f"standard output: cannot write ({exc.strerror or exc}); use --out FILE",
+                title="Cannot write output",
+            ) from None
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(text.encode("utf-8"))
+    problem = unwritable(out)
+    if problem is not None:
+        raise DataError(problem, title="Cannot write output")
+    if out.exists() and not out.is_file():
+        # A device or a pipe (/dev/stdout, a FIFO): write into it, never replace it.
+        try:
+            with out.open("wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise DataError(
+                f"{out}: cannot write ({exc.strerror or exc})", title="Cannot write output"
+            ) from None
+        return
+    tmp_name = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False
+        ) as tmp:
+            tmp_name = tmp.name
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        # NamedTemporaryFile creates files readable by the owner only; give the
+        # output the permissions any new file of the user would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, out)
+        tmp_name = None
+    except OSError as exc:
+        raise DataError(
+            f"{out}: cannot write ({exc.strerror or exc}); check that the folder "
+            f"{out.parent} exists or can be created and is writable, and that there is "
+            "free space",
+            title="Cannot write output",
+        ) from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+    """Refuse, before any work, an output that would overwrite an input or another
+    output, or that cannot be written (a folder, a path under a file).
+
+    ``outputs`` and ``inputs`` map the option that names a path (``--out``,
+    ``--grouping``) to the path. An input file overwritten by a result is lost
+    data, so this must be called by every command that writes files.
+    """
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+        except OSError:
+            return False
+
+    outs = [(name, path) for name, path in outputs.items() if path is not None]
+    ins = [(name, path) for name, path in inputs.items() if path is not None]
+    for i, (name, path) in enumerate(outs):
+        problem = unwritable(path)
+        if problem is not None:  # say so now, not after a solve or a tally
+            raise DataError(f"{name}: {problem}", title="Cannot write output")
+        for in_name, in_path in ins:
+            if same(path, in_path):
+                raise DataError(
+                    f"{name} {path} is also the input {in_name}; writing it would destroy "
+                    "the input: choose another output file",
+                    title="Output would overwrite an input",
+                )
+        for other_name, other in outs[i + 1:]:
+            if same(path, other):
+                raise DataError(
+                    f"{name} and {other_name} both name {path}; give each output its own file",
+                    title="Conflicting options",
+                )
+
+
+def meeting_inputs(meeting_dir: Path | None) -> dict[str, Path]:
+    """The meeting folder's files, as inputs for :func:`check_outputs`."""
+    folder = meeting_dir or DEFAULT_MEETING_DIR
+    return {f"--meeting {folder} ({name})": folder / name for name in MEETING_FILES}

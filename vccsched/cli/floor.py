@@ -18,6 +18,7 @@ from vccsched.errors import ProtocolError
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
 from vccsched.floor.view import floor_summary
+from vccsched.loading import read_text
 
 floor_app = typer.Typer(
     name="floor",
@@ -52,12 +53,9 @@ def replay_command(
     """
     data = load(meeting, quiet=True)
     setup = FloorSetup.from_meeting(data)
-    try:
-        text = log.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProtocolError(f"{log}: file not found", title="Missing floor log") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"{log}: cannot be read ({exc})") from None
+    text = read_text(
+        log, kind="floor log (JSON Lines)", error=ProtocolError, missing_title="Missing floor log"
+    )
     result = replay(text.splitlines(), setup, until=until, source=str(log))
     for number, actor, refusal in result.refusals:
         print(f"line {number}: refused ({refusal.code}): {actor}: {refusal.message}", file=sys.stderr)

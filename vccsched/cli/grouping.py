@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, load, meeting_inputs, write_output
 from vccsched.errors import DataError, GroupingError
 from vccsched.grouping.form import form_csv, form_xlsx
 from vccsched.grouping.replies import collect_reply_files, read_reply
@@ -58,13 +58,13 @@ def form_command(
             "FILE.xlsx (Excel) or FILE.csv",
             title="Form format",
         )
+    check_outputs({"--out": out}, meeting_inputs(meeting))
     data = load(meeting)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
-        out.write_bytes(form_xlsx(data))
+        write_output(form_xlsx(data), out)
     else:
         # The BOM lets Excel show the Chinese titles of a UTF-8 CSV.
-        out.write_bytes(form_csv(data).encode("utf-8-sig"))
+        write_output(form_csv(data).encode("utf-8-sig"), out)
     print(f"Wrote {out} ({len(data.agenda.items)} items); reply deadline "
           f"{data.meeting.grouping_reply_deadline}.", file=sys.stderr)
 
@@ -130,13 +130,20 @@ def tally_command(
             "no reply files found; pass filled forms (.xlsx or .csv) or folders holding them",
             title="Nothing to tally",
         )
+    check_outputs(
+        {"--out": out, "--report": report},
+        {**{f"REPLY {name}": path for path, name in files}, **meeting_inputs(meeting)},
+    )
     data = load(meeting)
     dates = _received_dates(received or [], [name for _, name in files])
     read = [read_reply(path, name) for path, name in files]
     result = tally(data, read, policy=policy.value, late=late.value, received=dates)
-    write_output(grouping_yaml(result), out)
-    if report is not None and fmt is not None:
-        write_output(render_report(result, fmt), report)
+    # Render both before writing either, so a failing report leaves no lone grouping.yaml.
+    grouping_text = grouping_yaml(result)
+    report_text = render_report(result, fmt) if report is not None and fmt is not None else None
+    write_output(grouping_text, out)
+    if report is not None and report_text is not None:
+        write_output(report_text, report)
     for problem in result.problems:
         print(f"problem: {problem}", file=sys.stderr)
     for number in result.ungrouped:

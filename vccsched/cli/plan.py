@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, load, meeting_inputs, write_output
 from vccsched.errors import DataError
 from vccsched.grouping_file import load_grouping
+from vccsched.loading import read_text
 
 FORMATS = ("md", "html", "ics", "csv", "json")
 
@@ -36,12 +37,7 @@ def check_command(plan_file: Path, data, grouping, buffer) -> int:
     from vccsched.planner import validate_plan
 
     _, plan_from_json = _renderer()
-    try:
-        text = plan_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{plan_file}: file not found", title="Missing plan file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{plan_file}: cannot be read ({exc})") from None
+    text = read_text(plan_file, kind="JSON plan (plan.json)", missing_title="Missing plan file")
     plan = plan_from_json(text, str(plan_file))
     problems = validate_plan(plan, data, grouping, buffer)
     if not problems:
@@ -119,6 +115,10 @@ def register(app: typer.Typer) -> None:
                 "--out and --out-dir: give one; --out writes one format, --out-dir all of them",
                 title="Conflicting options",
             )
+        outputs: dict[str, Path | None] = {"--out": out}
+        if out_dir is not None:
+            outputs.update({f"--out-dir's plan.{f}": out_dir / f"plan.{f}" for f in FORMATS})
+        check_outputs(outputs, {"--grouping": grouping_file, "--check": check, **meeting_inputs(meeting)})
         zones = list(tz or [])
         render_plan, _ = _renderer()
         from vccsched.render.zones import resolve_zones

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, load, meeting_inputs, write_output
 from vccsched.timezones import (
     CANDIDATE_STEP_MINUTES,
     EARLIEST_START,
@@ -342,6 +342,7 @@ def timezones_command(
     """Show the daily window in every delegation's local time, flag night hours
     (22:00-07:00 local) and, without --window, rank candidate windows by how many
     Council Members they put at night."""
+    check_outputs({"--out": out}, meeting_inputs(meeting))
     chosen = parse_window(window) if window is not None else None
     data = load(meeting)
     report = timezone_report(data.meeting, data.roster, chosen)

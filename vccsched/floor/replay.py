@@ -55,13 +55,31 @@ class ReplayResult:
     until_reached: bool = True
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys; in an audit log that hides what was sent.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def parse_line(text: str, number: int, source: str) -> LogLine:
     """One log line, or a ``ProtocolError`` naming ``source`` and line ``number``."""
     where = f"{source} line {number}"
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise ProtocolError(f"{where}: key {str(exc)!r} appears twice; keep one") from None
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"{where}: not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ProtocolError(f"{where}: not a log line (JSON nested too deeply)") from None
     if not isinstance(raw, dict):
         raise ProtocolError(
             f'{where}: expected an object {{"actor", "at", "command"}}, found {type(raw).__name__}'

@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -120,15 +121,19 @@ def _shown(value: Any) -> str:
 
 
 def parse_group(value: Any) -> int | None:
-    """1 or 2 from a cell (1, 1.0, ' 2 '); ``None`` when blank; ``ValueError`` otherwise."""
+    """1 or 2 from a cell (1, 1.0, ' 2 ', '2.0', full-width '２'); ``None`` when blank;
+    ``ValueError`` otherwise."""
     if _blank(value):
         return None
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, (int, float)) and value in (1, 2):
         return int(value)
-    if isinstance(value, str) and value.strip() in ("1", "2"):
-        return int(value.strip())
+    if isinstance(value, str):
+        # A number cell exported as text ("2.0"), or typed with an East Asian input method.
+        text = unicodedata.normalize("NFKC", value).strip()
+        if re.fullmatch(r"[12](?:\.0+)?", text):
+            return int(text[0])
     raise ValueError
 
 
@@ -175,12 +180,15 @@ class _Grid:
         sheet: str,
         rows: Sequence[tuple[int, Sequence[Any]]],
         covered: frozenset[tuple[int, int]] = frozenset(),
+        formulas: dict[tuple[int, int], str] | None = None,
     ):
         self.file = file
         self.sheet = sheet
         self.rows = list(rows)
         #: (row, column) hidden inside a merged range: never where a value is written.
         self.covered = covered
+        #: (row, column) -> formula of cells that hold a formula but no computed value.
+        self.formulas = formulas or {}
 
     def ref(self, row: int, col: int, header: str | None = None) -> CellRef:
         return CellRef(
@@ -272,6 +280,13 @@ def _read_annex(grid: _Grid, reply: dict[str, Any], *, csv_keys: bool) -> None:
                 f"expected 1, 2 or blank, found {_shown(raw_choice)}; this choice is not counted")))
             continue
         if group is None:
+            formula = grid.formulas.get((row_number, cols["choice"]))
+            if formula is not None:
+                # Blank to the reader, but the Member State wrote something: say so.
+                problems.append(Problem(file=grid.file, cell=choice_ref, message=(
+                    f"holds the formula {formula!r} without a computed value (the file was "
+                    "saved without recalculation); type 1 or 2 in the cell; this choice is "
+                    "not counted")))
             continue
         try:
             number = parse_number(raw_number)
@@ -365,6 +380,24 @@ def read_xlsx(path: Path, name: str | None = None) -> Reply:
             title="Unreadable reply",
         ) from None
 
+    # Formulas as written, for cells whose computed value was not saved (files
+    # written by scripts or saved without recalculation): blank to data_only.
+    try:
+        formula_book = openpyxl.load_workbook(path, data_only=False)
+    except Exception:  # noqa: BLE001 (the values were read; formulas are only for messages)
+        formula_book = None
+
+    def formulas_of(sheet_name: str, rows: list[tuple[int, list[Any]]]) -> dict[tuple[int, int], str]:
+        if formula_book is None or sheet_name not in formula_book.sheetnames:
+            return {}
+        found = {}
+        written = formula_book[sheet_name].iter_rows(values_only=True)
+        for (i, values), raw in zip(rows, written):
+            for col, (value, formula) in enumerate(zip(values, raw), start=1):
+                if value is None and isinstance(formula, str) and formula.startswith("="):
+                    found[(i, col)] = formula
+        return found
+
     def grid_of(sheet_name: str) -> _Grid:
         ws = workbook[sheet_name]
         rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
@@ -375,7 +408,7 @@ def read_xlsx(path: Path, name: str | None = None) -> Reply:
             for c in range(merged.min_col, merged.max_col + 1)
             if (r, c) != (merged.min_row, merged.min_col)
         )
-        return _Grid(name, sheet_name, rows, covered)
+        return _Grid(name, sheet_name, rows, covered, formulas_of(sheet_name, rows))
 
     names = workbook.sheetnames
     # Prefer the form's sheet names; a renamed sheet is still found by its header row.
@@ -394,6 +427,8 @@ def read_xlsx(path: Path, name: str | None = None) -> Reply:
         if sheet_name != annex_grid.sheet and normalise(sheet_name) == normalise(ADDITIONAL_SHEET):
             _read_additional(grid_of(sheet_name), reply)
     workbook.close()
+    if formula_book is not None:
+        formula_book.close()
     return Reply(**reply)
 
 
@@ -420,7 +455,15 @@ def parse_csv_text(text: str, name: str) -> Reply:
     # Excel writes ';' in locales with a decimal comma: take the delimiter that
     # yields the Annex 2 header row.
     for delimiter in (",", ";", "\t"):
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            records = list(reader)
+        except csv.Error as exc:  # e.g. a cell longer than the csv module's limit
+            raise DataError(
+                f"{name}: not a readable CSV form ({exc}, line {reader.line_num}); save it "
+                "again from the spreadsheet as CSV UTF-8 or send the XLSX form",
+                title="Unreadable reply",
+            ) from None
         rows = [(i, record) for i, record in enumerate(records, start=1)]
         if _find_header(_Grid(name, ANNEX_SHEET, rows), ANNEX_COLUMNS, ("number", "choice")):
             best = rows
@@ -445,9 +488,45 @@ def parse_csv_text(text: str, name: str) -> Reply:
     return Reply(**reply)
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+# OLE2 compound file: an old .xls workbook or an encrypted (password-protected) .xlsx.
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+def _check_content(path: Path, label: str, suffix: str) -> None:
+    """Name the usual mix-ups (renamed files, passwords) instead of a parser's error."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return  # the reader reports it, with its own wording
+    if head.startswith(_OLE_MAGIC):
+        raise DataError(
+            f"{label}: a password-protected workbook or an old Excel (.xls) file, which cannot "
+            "be read; ask the sender for the form without a password, saved as .xlsx",
+            title="Unreadable reply",
+        )
+    if suffix == ".csv" and head.startswith(_ZIP_MAGIC):
+        raise DataError(
+            f"{label}: an Excel workbook named .csv; rename it to .xlsx",
+            title="Unreadable reply",
+        )
+    if suffix == ".xlsx" and head and not head.startswith(_ZIP_MAGIC):
+        try:
+            parse_csv_text(path.read_bytes().decode("utf-8-sig"), label)
+        except (OSError, UnicodeDecodeError, DataError):
+            return  # not a CSV form either: the XLSX reader says the workbook is unreadable
+        raise DataError(
+            f"{label}: a CSV reply form named .xlsx, not an Excel workbook; rename it to .csv",
+            title="Unreadable reply",
+        )
+
+
 def read_reply(path: Path, name: str | None = None) -> Reply:
     """Read one reply file by its extension (.xlsx or .csv)."""
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".csv"):
+        _check_content(path, name or str(path), suffix)
     if suffix == ".xlsx":
         return read_xlsx(path, name)
     if suffix == ".csv":

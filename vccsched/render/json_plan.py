@@ -112,6 +112,8 @@ def plan_from_json(text: str, source: str) -> Plan:
         raise DataError(
             f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise DataError(f"{source}: not a plan (JSON nested too deeply)") from None
     if not isinstance(raw, dict):
         raise DataError(
             f"{source}: expected a JSON object with 'meeting', 'timezone', 'days' and "
