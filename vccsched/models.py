@@ -8,10 +8,20 @@ fields so that a typo in a data file is reported rather than ignored.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Iterable
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def _refuse_repeats(keys: Iterable[Hashable], message: str) -> None:
+    """Raise ``ValueError(message.format(key))`` for the first key seen twice."""
+    seen: set[Hashable] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(message.format(key))
+        seen.add(key)
 
 
 class StrictModel(BaseModel):
@@ -107,11 +117,7 @@ class Agenda(StrictModel):
     @field_validator("items")
     @classmethod
     def _unique_numbers(cls, items: list[Item]) -> list[Item]:
-        seen: set[int] = set()
-        for item in items:
-            if item.number in seen:
-                raise ValueError(f"item number {item.number} appears twice")
-            seen.add(item.number)
+        _refuse_repeats((item.number for item in items), "item number {} appears twice")
         return items
 
     def item(self, number: int) -> Item:
@@ -324,11 +330,7 @@ class Roster(StrictModel):
     @field_validator("delegations")
     @classmethod
     def _unique_ids(cls, delegations: list[Delegation]) -> list[Delegation]:
-        seen: set[str] = set()
-        for d in delegations:
-            if d.id in seen:
-                raise ValueError(f"delegation id {d.id!r} appears twice")
-            seen.add(d.id)
+        _refuse_repeats((d.id for d in delegations), "delegation id '{}' appears twice")
         return delegations
 
     def get(self, delegation_id: str) -> Delegation | None:

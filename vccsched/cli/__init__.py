@@ -16,16 +16,13 @@ import traceback
 import typer
 
 from vccsched.cli import agenda, floor, grouping, plan, roster
+from vccsched.cli.common import command_group
 from vccsched.errors import VccschedError
 
-app = typer.Typer(
-    name="vccsched",
-    help="Run a virtual consultation of councillors: grouping consultation, "
+app = command_group(
+    "vccsched",
+    "Run a virtual consultation of councillors: grouping consultation, "
     "time-management plan, floor rules.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
 )
 
 

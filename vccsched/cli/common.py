@@ -152,3 +152,17 @@ def meeting_inputs(meeting_dir: Path | None) -> dict[str, Path]:
     """The meeting folder's files, as inputs for :func:`check_outputs`."""
     folder = meeting_dir or DEFAULT_MEETING_DIR
     return {f"--meeting {folder} ({name})": folder / name for name in MEETING_FILES}
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A Typer app for a group of subcommands, set up like the root ``vccsched`` app:
+    help when called bare, plain (not rich) output, no traceback pretty-printing
+    (``main`` turns errors into messages)."""
+    return typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )

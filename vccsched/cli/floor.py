@@ -13,21 +13,14 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, load, write_output
+from vccsched.cli.common import MeetingOption, command_group, load, write_output
 from vccsched.errors import ProtocolError
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
 from vccsched.floor.view import floor_summary
 from vccsched.loading import read_text
 
-floor_app = typer.Typer(
-    name="floor",
-    help="The floor: speaking rules of the consultation (replay a session log).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+floor_app = command_group("floor", "The floor: speaking rules of the consultation (replay a session log).")
 
 
 @floor_app.command("replay")

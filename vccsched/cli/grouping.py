@@ -15,21 +15,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, load, meeting_inputs, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, meeting_inputs, write_output
 from vccsched.errors import DataError, GroupingError
 from vccsched.grouping.form import form_csv, form_xlsx
 from vccsched.grouping.replies import collect_reply_files, read_reply
 from vccsched.grouping.report import render_report, report_format
 from vccsched.grouping.tally import grouping_yaml, tally
 
-grouping_app = typer.Typer(
-    name="grouping",
-    help="The grouping consultation: write the Annex 2 reply form, tally the replies.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+grouping_app = command_group("grouping", "The grouping consultation: write the Annex 2 reply form, tally the replies.")
 
 
 class PolicyChoice(str, enum.Enum):

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, load, meeting_inputs, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, meeting_inputs, write_output
 from vccsched.timezones import (
     CANDIDATE_STEP_MINUTES,
     EARLIEST_START,
@@ -309,13 +309,7 @@ RENDERERS = {Format.md: timezones_markdown, Format.csv: timezones_csv, Format.js
 # ---------------------------------------------------------------------------
 # Commands
 
-roster_app = typer.Typer(
-    help="The roster of delegations: local times of the daily window.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+roster_app = command_group("roster", "The roster of delegations: local times of the daily window.")
 
 
 @roster_app.command("timezones")

@@ -226,7 +226,7 @@ def _deterministic_zip(data: bytes) -> bytes:
 def form_csv(data: MeetingData) -> str:
     """The CSV form: two key lines, the Annex 2 table, then the additional-items table.
 
-    Layout (documented in docs/readme-grouping.md)::
+    Layout (documented in the README, "The grouping consultation")::
 
         member_state,<name or ISO code>
         reply_date,<YYYY-MM-DD>
