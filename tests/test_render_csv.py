@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from test_render_samples import AGENDA, NASTY_EN, june, meeting_data, november, JUNE
+from test_render_samples import AGENDA, JUNE, NASTY_EN, june, meeting_data, november, rendered
 
 from vccsched.models import Agenda, LocalizedText
 from vccsched.render import render_plan
@@ -18,8 +18,7 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 
 def _csv(sample=june, zones=()):
-    plan, data = sample()
-    return render_plan(plan, data, "csv", zones)
+    return rendered("csv", sample, zones)
 
 
 def test_bom_crlf_and_header():

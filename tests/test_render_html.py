@@ -10,9 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_render_samples import NASTY_EN, june, november
+from test_render_samples import NASTY_EN, june, november, rendered
 
-from vccsched.render import render_plan
 
 VOID = {"meta", "br", "link", "img", "hr", "input", "col", "wbr"}
 
@@ -54,8 +53,7 @@ def _parse(html: str) -> _Collector:
 
 
 def _html(sample=june, zones=()):
-    plan, data = sample()
-    return render_plan(plan, data, "html", zones)
+    return rendered("html", sample, zones)
 
 
 def test_document_skeleton():

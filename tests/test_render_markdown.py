@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from test_render_samples import NASTY_EN, june, november
+from test_render_samples import NASTY_EN, june, november, rendered
 
 from vccsched.render import render_plan
 from vccsched.render.markdown import md_escape
 
 
 def _md(sample=june, zones=()):
-    plan, data = sample()
-    return render_plan(plan, data, "md", zones)
+    return rendered("md", sample, zones)
 
 
 def test_title_and_daily_window():

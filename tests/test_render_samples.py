@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from vccsched.loading import MeetingData
 from vccsched.models import Agenda, Item, LocalizedText, Meeting, Roster, Window
 from vccsched.plan import Plan, PlannedDay, PlannedItem, SolverInfo
+from vccsched.render import render_plan
 
 GENEVA = ZoneInfo("Europe/Zurich")
 
@@ -131,3 +132,9 @@ def test_sample_plan_is_aware_and_in_the_window():
         for item in day.items:
             assert item.start.tzinfo is not None
             assert lo <= item.start < item.end <= hi
+
+
+def rendered(fmt: str, sample=june, zones=()) -> str:
+    """``sample``'s plan rendered in ``fmt`` (with extra ``zones``)."""
+    plan, data = sample()
+    return render_plan(plan, data, fmt, zones)
