@@ -150,26 +150,28 @@ def _core(inst: PlanningInstance, limit: float) -> list[str] | None:
     rules = add_rules(model, inst, v)
     by_index = rules.by_index()
 
-    def infeasible(names: list[str]) -> list[str] | None:
+    def infeasible(names: list[str], budget: float) -> list[str] | None:
         model.clear_assumptions()
         model.add_assumptions([rules.by_name[n].literal for n in names])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 2021
-        solver.parameters.max_deterministic_time = limit
+        solver.parameters.max_deterministic_time = budget
         if solver.solve(model) != cp_model.INFEASIBLE:
             return None
         core = [by_index[i].name for i in solver.sufficient_assumptions_for_infeasibility()]
         return sorted(core) if core else sorted(names)
 
-    core = infeasible(sorted(rules.by_name))
+    core = infeasible(sorted(rules.by_name), limit)
     if core is None:
         return None
-    # Deletion: drop each rule the conflict does not need.
+    # Deletion: drop each rule the conflict does not need. A subset the solver
+    # cannot settle quickly (often a feasible but tight packing) keeps the rule:
+    # the core may then be larger than minimal, but it is still a conflict.
     for name in list(core):
         if name not in core:
             continue
-        smaller = infeasible([n for n in core if n != name])
+        smaller = infeasible([n for n in core if n != name], min(limit, 1.0))
         if smaller is not None:
             core = smaller
     return core
@@ -193,32 +195,45 @@ def smallest_move(inst: PlanningInstance, limit: float) -> tuple[list[int], bool
             model.add(v.present[other.number] == v.present[members[0].number]).with_name(
                 f"suggestion keeps block {name} whole"
             )
-    # Least minutes, then fewest items, then the latest in agenda order (the
-    # earlier items of an agenda tend to be the more pressing ones).
+    # Least minutes first; among those, fewest items, then the latest in agenda
+    # order (the earlier items of an agenda tend to be the more pressing ones).
     count = len(inst.items)
-    step = (count + 1) ** 2
     moved = [(1 - v.present[item.number], item) for item in inst.items]
-    model.minimize(
-        sum(
-            expr * (item.minutes * step * step + step + (count - k))
-            for k, (expr, item) in enumerate(moved)
-        )
-    )
+    moved_minutes = sum(expr * item.minutes for expr, item in moved)
     overflow = inst.total_minutes - min(inst.max_days, len(inst.dates)) * usable
     if overflow > 0:
-        model.add(sum(expr * item.minutes for expr, item in moved) >= overflow)
+        model.add(moved_minutes >= overflow)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 2021
     solver.parameters.max_deterministic_time = limit
+    # Two solves rather than one weighted sum: the minutes are usually proven at
+    # once by the capacity bound, while proving the tie-breaks can take long; the
+    # second solve gets a short budget and starts from the first answer.
+    model.minimize(moved_minutes)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    items = [item.number for item in inst.items if not solver.boolean_value(v.present[item.number])]
+    best = round(solver.objective_value)
     # Moving exactly the overflow is the least by the capacity argument, even when
-    # the solver has not finished proving the tie-breaks (fewest items, agenda order).
-    least = status == cp_model.OPTIMAL or sum(inst.item(n).minutes for n in items) == max(overflow, 0)
-    return items, least
+    # the solver has not finished its proof.
+    least = status == cp_model.OPTIMAL or best == max(overflow, 0)
+    answer = _dropped(inst, v, solver)
+    for var in v.present.values():
+        model.add_hint(var, solver.boolean_value(var))
+    model.add(moved_minutes == best)
+    # Each moved item weighs more than all the agenda-position terms together.
+    step = (count + 1) ** 2
+    model.minimize(sum(expr * (step + (count - k)) for k, (expr, _) in enumerate(moved)))
+    solver.parameters.max_deterministic_time = min(limit, 2.0)
+    if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        answer = _dropped(inst, v, solver)
+    return answer, least
+
+
+def _dropped(inst: PlanningInstance, v, solver: cp_model.CpSolver) -> list[int]:
+    """The items the solver's answer leaves out of the plan, in agenda order."""
+    return [item.number for item in inst.items if not solver.boolean_value(v.present[item.number])]
 
 
 def explain_infeasible(inst: PlanningInstance, options=None) -> PlanningError:
