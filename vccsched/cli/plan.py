@@ -13,30 +13,18 @@ from vccsched.cli.common import MeetingOption, check_outputs, load, meeting_inpu
 from vccsched.errors import DataError
 from vccsched.grouping_file import load_grouping
 from vccsched.loading import read_text
-
-FORMATS = ("md", "html", "ics", "csv", "json")
+from vccsched.render import FORMATS, plan_from_json, render_plan
+from vccsched.render.zones import resolve_zones
 
 
 def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _renderer():
-    try:
-        from vccsched.render import plan_from_json, render_plan
-    except ImportError as exc:  # the renderers ship with the package; this is a broken install
-        raise DataError(
-            f"the plan renderers (vccsched.render) cannot be imported: {exc}",
-            title="Renderers missing",
-        ) from None
-    return render_plan, plan_from_json
-
-
 def check_command(plan_file: Path, data, grouping, buffer) -> int:
     """Validate a JSON plan; print the verdict; return the exit status."""
     from vccsched.planner import validate_plan
 
-    _, plan_from_json = _renderer()
     text = read_text(plan_file, kind="JSON plan (plan.json)", missing_title="Missing plan file")
     plan = plan_from_json(text, str(plan_file))
     problems = validate_plan(plan, data, grouping, buffer)
@@ -120,9 +108,6 @@ def register(app: typer.Typer) -> None:
             outputs.update({f"--out-dir's plan.{f}": out_dir / f"plan.{f}" for f in FORMATS})
         check_outputs(outputs, {"--grouping": grouping_file, "--check": check, **meeting_inputs(meeting)})
         zones = list(tz or [])
-        render_plan, _ = _renderer()
-        from vccsched.render.zones import resolve_zones
-
         resolve_zones(zones)
         data = load(meeting)
         grouping = load_grouping(grouping_file, data.agenda) if grouping_file else None
