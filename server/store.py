@@ -1,0 +1,368 @@
+"""The durable log of one meeting's floor: a SQLite file.
+
+The server is the only writer. It calls :meth:`FloorStore.append` for every
+accepted command *before* any event is broadcast or ``accepted`` is sent:
+the command and all its events go into one transaction, committed with
+``synchronous=FULL`` in WAL mode, so an acknowledged command survives a
+crash or a power cut and a command is never half applied.
+
+On start the floor is rebuilt from :meth:`FloorStore.events`. The meeting's
+three data files are stored at creation, so that a database is never run,
+reported or re-planned against data that changed since (see
+:meth:`FloorStore.check_meeting`).
+
+Only the standard library's ``sqlite3``; no asyncio (reports and re-plans read
+a database without starting a server).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vccsched.errors import VccschedError
+from vccsched.floor.events import BaseEvent, event_adapter
+
+#: Bumped when the tables change; a database of another format is refused.
+STORE_FORMAT = "vccsched-floor-db/1"
+
+#: The meeting folder's files, stored in the database at creation.
+MEETING_FILE_NAMES = ("meeting.yaml", "agenda.yaml", "roster.yaml")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meeting_files (
+    name TEXT PRIMARY KEY,
+    text TEXT NOT NULL
+);
+-- One row per accepted command, in the order the floor applied them.
+CREATE TABLE IF NOT EXISTS commands (
+    n          INTEGER PRIMARY KEY,
+    actor      TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    command    TEXT NOT NULL,
+    first_seq  INTEGER NOT NULL,
+    last_seq   INTEGER NOT NULL,
+    UNIQUE (actor, command_id)
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq       INTEGER PRIMARY KEY,
+    command_n INTEGER NOT NULL REFERENCES commands (n),
+    event     TEXT NOT NULL
+);
+-- Only hashes: a stolen database does not let anyone speak for a delegation.
+CREATE TABLE IF NOT EXISTS tokens (
+    delegation TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    issued_at  TEXT NOT NULL,
+    revoked_at TEXT
+);
+"""
+
+
+class StoreError(VccschedError):
+    """The floor database is missing, damaged, or belongs to other meeting data."""
+
+    title = "Floor database"
+    exit_code = 2
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token (tokens are 256-bit random, so a plain SHA-256 suffices)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh secret token: 43 URL-safe characters, 256 bits."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class FloorLog:
+    """What a database holds for readers: the log in ``floor replay`` form and the meeting files."""
+
+    lines: list[str]
+    meeting_files: dict[str, str]
+    meeting_id: str
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    # FULL: every commit is fsynced, so an acknowledged command is on disk.
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA busy_timeout=5000")
+    return connection
+
+
+def _first_difference(name: str, stored: str, current: str) -> str:
+    for line in difflib.unified_diff(
+        stored.splitlines(), current.splitlines(), lineterm="", n=0
+    ):
+        if line.startswith("@@"):
+            return f"{name} differs ({line.strip('@ ').split(' ')[0].lstrip('-')}: first changed line)"
+    return f"{name} differs"
+
+
+class FloorStore:
+    """One meeting's database. Open it with :meth:`create` or :meth:`open`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    # --- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, meeting_id: str, files: dict[str, str]) -> FloorStore:
+        """Make a new database for a meeting whose folder holds ``files`` (name -> text)."""
+        path = Path(path)
+        if path.exists():
+            raise StoreError(f"{path}: already exists; give a new file name, or open it")
+        if not path.parent.is_dir():
+            raise StoreError(f"{path}: the folder {path.parent} does not exist")
+        try:
+            connection = _connect(path)
+            connection.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot create the database ({exc})") from None
+        store = cls(path, connection)
+        store._write(
+            [
+                ("INSERT INTO meta VALUES (?, ?)", ("format", STORE_FORMAT)),
+                ("INSERT INTO meta VALUES (?, ?)", ("meeting_id", meeting_id)),
+                *[
+                    ("INSERT INTO meeting_files VALUES (?, ?)", (name, files[name]))
+                    for name in MEETING_FILE_NAMES
+                ],
+            ]
+        )
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> FloorStore:
+        """Open an existing database; a missing, foreign or damaged file is a :class:`StoreError`."""
+        path = Path(path)
+        if not path.is_file():
+            what = "is a folder" if path.is_dir() else "file not found"
+            raise StoreError(
+                f"{path}: {what}; expected a floor database made by 'vccsched server tokens' "
+                "or 'vccsched server run'",
+                title="Missing floor database" if not path.exists() else None,
+            )
+        try:
+            connection = _connect(path)
+            row = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a vccsched floor database ({exc})") from None
+        if row is None or row[0] != STORE_FORMAT:
+            found = row[0] if row else "none"
+            raise StoreError(
+                f"{path}: database format {found!r}, this vccsched reads {STORE_FORMAT!r}"
+            )
+        return cls(path, connection)
+
+    @classmethod
+    def open_or_create(cls, path: Path, meeting_id: str, files: dict[str, str]) -> FloorStore:
+        """Open ``path`` and check it holds ``files``; create it if it does not exist."""
+        path = Path(path)
+        if not path.exists():
+            return cls.create(path, meeting_id, files)
+        store = cls.open(path)
+        store.check_meeting(meeting_id, files)
+        return store
+
+    def close(self) -> None:
+        """Checkpoint the WAL into the main file and close."""
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass  # a reader elsewhere may hold the WAL; the data is safe in it anyway
+        self._db.close()
+
+    # --- the meeting the database belongs to ---------------------------------------------
+
+    @property
+    def meeting_id(self) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'meeting_id'").fetchone()
+        return row[0] if row else ""
+
+    def meeting_files(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT name, text FROM meeting_files ORDER BY name"))
+
+    def check_meeting(self, meeting_id: str, files: dict[str, str]) -> None:
+        """Refuse a database made for another meeting, or for data that changed since."""
+        if self.meeting_id != meeting_id:
+            raise StoreError(
+                f"{self.path}: this database is for the meeting {self.meeting_id!r}, "
+                f"not {meeting_id!r}; give the database of {meeting_id!r} or a new file name"
+            )
+        stored = self.meeting_files()
+        changed = [
+            _first_difference(name, stored.get(name, ""), files[name])
+            for name in MEETING_FILE_NAMES
+            if stored.get(name) != files[name]
+        ]
+        if changed:
+            raise StoreError(
+                f"{self.path}: the meeting data changed since this database was made; "
+                "the floor's log must be read with the data it was made with",
+                details=[*changed, "restore the files as they were, or start a new database"],
+            )
+
+    # --- the log -----------------------------------------------------------------------
+
+    def _write(self, statements: Sequence[tuple[str, tuple]]) -> None:
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for sql, params in statements:
+                db.execute(sql, params)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def append(
+        self, actor: str, at: dt.datetime, command: dict, events: Sequence[BaseEvent]
+    ) -> None:
+        """Store an accepted command and all its events in one durable transaction.
+
+        Raises ``sqlite3.Error`` when the disk fails: the caller must then not
+        acknowledge the command, and should rebuild its floor from :meth:`events`.
+        """
+        n = self._db.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM commands").fetchone()[0]
+        statements: list[tuple[str, tuple]] = [
+            (
+                "INSERT INTO commands VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    n,
+                    actor,
+                    str(command.get("id", "")),
+                    at.isoformat(),
+                    json.dumps(command, ensure_ascii=False, separators=(",", ":")),
+                    events[0].seq,
+                    events[-1].seq,
+                ),
+            )
+        ]
+        statements.extend(
+            ("INSERT INTO events VALUES (?, ?, ?)", (e.seq, n, e.model_dump_json()))
+            for e in events
+        )
+        self._write(statements)
+
+    def events(self) -> list[BaseEvent]:
+        """Every stored event in ``seq`` order (to rebuild the floor)."""
+        rows = self._db.execute("SELECT event FROM events ORDER BY seq").fetchall()
+        return [event_adapter.validate_json(text) for (text,) in rows]
+
+    def log_lines(self) -> Iterator[str]:
+        """The accepted commands as ``floor replay`` JSON Lines (no newline at the end of each)."""
+        rows = self._db.execute("SELECT actor, at, command FROM commands ORDER BY n")
+        for actor, at, command in rows:
+            yield json.dumps(
+                {"actor": actor, "at": at, "command": json.loads(command)},
+                ensure_ascii=False,
+                separators=(", ", ": "),
+            )
+
+    def integrity(self) -> str:
+        """``PRAGMA integrity_check``: 'ok' for a sound file."""
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def data_version(self) -> int:
+        """Changes by *other* connections bump this (e.g. ``server tokens --revoke``)."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    # --- tokens ------------------------------------------------------------------------
+
+    def issue_tokens(self, delegations: Iterable[str], *, replace: bool) -> dict[str, str]:
+        """New tokens for ``delegations``; returns delegation -> token (shown once, never stored).
+
+        Without ``replace``, delegations that already hold a live token are skipped.
+        """
+        existing = {d for (d,) in self._db.execute("SELECT delegation FROM tokens WHERE revoked_at IS NULL")}
+        issued: dict[str, str] = {}
+        now = _utc_now()
+        statements = []
+        for delegation in delegations:
+            if delegation in existing and not replace:
+                continue
+            token = new_token()
+            issued[delegation] = token
+            statements.append(
+                (
+                    "INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, NULL)",
+                    (delegation, hash_token(token), now),
+                )
+            )
+        if statements:
+            self._write(statements)
+        return issued
+
+    def revoke_tokens(self, delegations: Iterable[str]) -> list[str]:
+        """Revoke the live tokens of ``delegations``; returns those that had one."""
+        now = _utc_now()
+        revoked = []
+        statements = []
+        for delegation in delegations:
+            row = self._db.execute(
+                "SELECT 1 FROM tokens WHERE delegation = ? AND revoked_at IS NULL", (delegation,)
+            ).fetchone()
+            if row:
+                revoked.append(delegation)
+                statements.append(
+                    ("UPDATE tokens SET revoked_at = ? WHERE delegation = ?", (now, delegation))
+                )
+        if statements:
+            self._write(statements)
+        return revoked
+
+    def token_hashes(self) -> dict[str, str]:
+        """delegation -> hash of its live token."""
+        return dict(
+            self._db.execute("SELECT delegation, hash FROM tokens WHERE revoked_at IS NULL")
+        )
+
+
+def authenticate(token: str, hashes: dict[str, str]) -> str | None:
+    """The delegation whose live token is ``token``, compared in constant time; else None."""
+    presented = hash_token(token)
+    found = None
+    for delegation, stored in hashes.items():
+        # Compare against every hash, so the time taken says nothing of which matched.
+        if hmac.compare_digest(presented, stored):
+            found = delegation
+    return found
+
+
+def read_floor_log(path: Path) -> FloorLog:
+    """The accepted commands of a database as ``floor replay`` lines, with its meeting files."""
+    store = FloorStore.open(path)
+    try:
+        return FloorLog(
+            lines=list(store.log_lines()),
+            meeting_files=store.meeting_files(),
+            meeting_id=store.meeting_id,
+        )
+    finally:
+        store._db.close()

@@ -1,0 +1,167 @@
+"""``vccsched server``: issue delegations' tokens and run the live floor.
+
+The server package (websockets, asyncio) is imported inside the commands: the
+core and the rest of the CLI load without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vccsched.cli.common import (
+    MeetingOption,
+    check_outputs,
+    command_group,
+    load,
+    meeting_file_texts,
+    write_output,
+)
+from vccsched.errors import DataError
+
+server_app = command_group("server", "The live floor: delegations' tokens and the websockets server.")
+
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", help="The meeting's floor database (SQLite); made on first use.", show_default=False),
+]
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    # Accept "--rotate USA --rotate CAN" as well as "--rotate USA,CAN".
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+@server_app.command("tokens")
+def tokens_command(
+    db: DbOption,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="CSV to write the new tokens to: delegation,name,category,token,link."),
+    ] = None,
+    url: Annotated[
+        str,
+        typer.Option("--url", help="The delegates' page as delegates reach it (for the links)."),
+    ] = "http://127.0.0.1:8765",
+    rotate: Annotated[
+        list[str] | None,
+        typer.Option("--rotate", help="Issue new tokens for these delegation ids ('all' for every one); the old ones stop working."),
+    ] = None,
+    revoke: Annotated[
+        list[str] | None,
+        typer.Option("--revoke", help="Revoke these delegations' tokens; their open connections are closed at once."),
+    ] = None,
+    meeting: MeetingOption = None,  # type: ignore[assignment]
+) -> None:
+    """Issue one secret token per roster delegation (the chair and the secretariat too).
+
+    The database keeps only hashes: the CSV is the only copy of the tokens, so
+    keep it safe and send each delegation its own link. Run again to issue
+    tokens for delegations that have none; use --rotate or --revoke for the others.
+    """
+    from server.store import FloorStore
+
+    data = load(meeting, quiet=True)
+    roster_ids = [d.id for d in data.roster.delegations]
+    rotate_ids, revoke_ids = _ids(rotate), _ids(revoke)
+    if rotate_ids == ["all"]:
+        rotate_ids = roster_ids
+    unknown = [i for i in [*rotate_ids, *revoke_ids] if i not in roster_ids]
+    if unknown:
+        raise DataError(
+            f"not on the roster: {', '.join(unknown)}; use the delegation ids of roster.yaml "
+            f"(e.g. {', '.join(roster_ids[:3])}) or 'all' with --rotate"
+        )
+    if (rotate_ids or not revoke_ids) and out is None:
+        raise DataError("give --out FILE.csv: the new tokens are written there and nowhere else")
+    if out is not None:
+        check_outputs({"--out": out}, {"--db": db})
+    folder = meeting or data.directory
+    store = FloorStore.open_or_create(db, data.meeting.id, meeting_file_texts(Path(folder)))
+    try:
+        if revoke_ids:
+            revoked = store.revoke_tokens(revoke_ids)
+            for delegation in revoke_ids:
+                state = "revoked" if delegation in revoked else "had no live token"
+                print(f"{delegation}: {state}", file=sys.stderr)
+            if revoked:
+                print("A running server closes their connections within a second.", file=sys.stderr)
+            if not rotate_ids:
+                return
+        if rotate_ids:
+            issued = store.issue_tokens(rotate_ids, replace=True)
+        else:
+            issued = store.issue_tokens(roster_ids, replace=False)
+            if not issued:
+                raise DataError(
+                    f"{db}: every delegation already has a token; use --rotate ID (or --rotate all) "
+                    "to issue new ones",
+                    title="Nothing to issue",
+                )
+    finally:
+        store.close()
+    by_id = {d.id: d for d in data.roster.delegations}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["delegation", "name", "category", "token", "link"])
+    base = url.rstrip("/")
+    for delegation in roster_ids:
+        if delegation in issued:
+            d = by_id[delegation]
+            token = issued[delegation]
+            writer.writerow([d.id, d.name, d.category, token, f"{base}/#t={token}"])
+    umask = os.umask(0o077)  # the file holds secrets: readable by its owner only
+    try:
+        write_output(buffer.getvalue(), out)
+    finally:
+        os.umask(umask)
+    print(f"{len(issued)} token(s) written to {out}; send each delegation its own link.", file=sys.stderr)
+
+
+@server_app.command("run")
+def run_command(
+    db: DbOption,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8765,
+    origin: Annotated[
+        list[str] | None,
+        typer.Option("--origin", help="A browser origin allowed besides the server's own, e.g. https://vcc.example.org."),
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="TLS certificate chain (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM).")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Also serve the read-only /public view for the webcast.")] = False,
+    meeting: MeetingOption = None,  # type: ignore[assignment]
+) -> None:
+    """Run the live floor until Ctrl+C or SIGTERM: the WebSocket at /ws, the delegates' page at /.
+
+    Every accepted command is stored in --db before anyone hears of it; on
+    start the floor is rebuilt from it.
+    """
+    import asyncio
+
+    from server.app import ServerConfig
+    from server.run import run_forever
+
+    data = load(meeting, quiet=True)
+    config = ServerConfig(
+        meeting_dir=Path(meeting or data.directory),
+        db_path=db,
+        host=host,
+        port=port,
+        origins=tuple(o.rstrip("/") for o in origin or ()),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        public=public,
+    )
+    asyncio.run(run_forever(config))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``server`` group to ``app``."""
+    app.add_typer(server_app, name="server")
