@@ -1,12 +1,13 @@
 # Quick start: `make plan` (set up, write the C21/VCC-1 plan in every format into out/,
-# print the Markdown plan) and `make test` (set up, run the whole suite).
+# print the Markdown plan), `make test` (set up, run the whole suite) and `make demo`
+# (set up, a live meeting with simulated delegations, moderated from the console).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: setup plan test bench clean
+.PHONY: setup plan test bench bench-server soak demo clean
 
 setup: $(STAMP)
 
@@ -23,8 +24,19 @@ plan: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+demo: $(STAMP)
+	@$(BIN)/vccsched demo
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/planner.py
+
+# The floor server: 2,000 delegates over loopback against a bare websockets server (a few minutes).
+bench-server: $(STAMP)
+	$(BIN)/python benchmarks/server.py
+
+# 100 rounds of SIGKILL under load and restart (CI runs 10); prints rounds, commands, losses, time.
+soak: $(STAMP)
+	SOAK_ROUNDS=$${SOAK_ROUNDS:-100} $(BIN)/python -m pytest tests/test_server_crash.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf $(OUT) $(VENV) .pytest_cache

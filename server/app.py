@@ -268,6 +268,8 @@ class FloorServer:
         try:
             async for frame in ws:
                 if not self._take(client, frame):
+                    # Awaited here: returning first would let websockets close with 1000.
+                    await ws.close(CLOSE_POLICY, "too many messages; reconnect later")
                     break
         except ConnectionClosed:
             pass
@@ -345,8 +347,7 @@ class FloorServer:
         ws = client.ws
         if not client.bucket.allow(time.monotonic()):
             if client.bucket.refused_in_a_row >= self.limits.flood_close_after:
-                asyncio.ensure_future(ws.close(CLOSE_POLICY, "too many messages; reconnect later"))
-                return False
+                return False  # the caller closes with 1008
             command_id = _command_id_of(frame)
             self._push(
                 ws,

@@ -137,9 +137,41 @@ def test_titles_are_clean_and_translated(c21: MeetingData):
             assert "[bookmark" not in text and text == text.strip() and text
         assert not re.search(r"[\u4e00-\u9fff]", entry.title.en), entry.title.en
     assert c21.agenda.item(1).title.en.startswith(
-        "Report on the activities of the Council Working Group on WSIS & SDG (CWG-WSIS&SDG)"
+        "Report on the outcomes of the activities of the Council Working Group on WSIS & SDG (CWG-WSIS&SDG)"
     )
     assert c21.agenda.item(36).title.en == "Draft ITU biennial budget for 2022-2023"
+
+
+def test_english_titles_carry_the_meaning_of_the_chinese(c21: MeetingData):
+    # Item 1: 活动成果的报告 is a report on the *outcomes* of the activities, and 包括其实施情况
+    # sits inside the parentheses with the resolutions it qualifies.
+    one = c21.agenda.item(1)
+    assert "活动成果" in one.title.zh
+    assert one.title.en.startswith("Report on the outcomes of the activities of")
+    assert one.title.en.endswith(
+        "(Resolution 140, Resolutions 1281, 1332 (Modified) and 1334 (Modified), including their implementation)"
+    )
+    # Item 48: 全体会议工作组 is one body, the PP's "Working Group of the Plenary".
+    forty_eight = c21.agenda.item(48)
+    assert "全体会议工作组" in forty_eight.title.zh
+    assert "its committees and of the Working Group of the Plenary" in forty_eight.title.en
+    assert "plenary working groups" not in forty_eight.title.en.casefold()
+    # Item 70: 联合国养恤金委员会 is the United Nations Joint Staff Pension Board.
+    seventy = c21.agenda.item(70)
+    assert "联合国养恤金委员会" in seventy.title.zh
+    assert seventy.title.en == "ITU's membership of the United Nations Joint Staff Pension Board (UNJSPB)"
+
+
+def test_item_52_keeps_the_letters_decision_11_with_a_note(c21: MeetingData):
+    item = c21.agenda.item(52)
+    assert item.title.zh == "信息通信技术发展基金（ICT-DF）（第11号决定）"
+    assert item.title.en == "Information and Communication Technology Development Fund (ICT-DF) (Decision 11)"
+    assert item.note_about == "title"
+    assert "'第11号决定' (Decision 11)" in item.note
+    assert "Resolution 11" in item.note and "Council Resolution 1338" in item.note
+    # Like the other notes (and unlike the two document conflicts), no warning on stderr.
+    assert not any("52" in w for w in c21.warnings)
+    assert [i.number for i in c21.agenda.items if i.note_about != "previous_vcc"] == [52]
 
 
 def test_documents_as_the_seed_writes_them(c21: MeetingData):

@@ -16,6 +16,7 @@ from vccsched.floor.events import EVENT_TYPES
 from vccsched.floor.protocol import (
     ERROR_CODES,
     PROTOCOL_VERSION,
+    SHELL_REFUSAL_CODES,
     CommandMessage,
     Hello,
     MessageError,
@@ -36,11 +37,12 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
 
 def test_the_protocol_version_is_named():
-    assert PROTOCOL_VERSION == "vccsched.floor/1"
+    # Version 2 added the published plan (publish_plan, plan_published, FloorState.plan).
+    assert PROTOCOL_VERSION == "vccsched.floor/2"
 
 
 def test_parse_each_client_message():
-    hello = parse_client_message('{"type": "hello", "protocol": "vccsched.floor/1", "last_seq": 4}')
+    hello = parse_client_message('{"type": "hello", "protocol": "vccsched.floor/2", "last_seq": 4}')
     assert isinstance(hello, Hello) and hello.last_seq == 4
     message = parse_client_message(
         '{"type": "command", "command": {"type": "request_floor", "id": "a", "kind": "point_of_order"}}'
@@ -83,7 +85,7 @@ def test_an_invalid_command_is_answered_with_a_refusal_the_client_can_match():
 def test_check_hello_refuses_another_version():
     check_hello(Hello(protocol=PROTOCOL_VERSION))
     with pytest.raises(MessageError) as caught:
-        check_hello(Hello(protocol="vccsched.floor/2"))
+        check_hello(Hello(protocol="vccsched.floor/1"))  # a client from before the published plan
     assert caught.value.code == "unsupported_protocol"
 
 
@@ -145,10 +147,11 @@ def test_the_doc_lists_every_command_and_event_type(doc):
 
 def test_the_doc_lists_every_refusal_and_error_code(doc):
     table_codes = set(re.findall(r"^\| `([a-z_]+)` \|", doc, flags=re.M))
-    assert set(REFUSAL_CODES) | set(ERROR_CODES) <= table_codes
+    codes = set(REFUSAL_CODES) | set(SHELL_REFUSAL_CODES) | set(ERROR_CODES)
+    assert codes <= table_codes
     # whatever else the tables start with is a command, an event or a hello field: no stale codes
     hello_fields = set(Hello.model_fields) - {"type"}
-    assert table_codes - set(REFUSAL_CODES) - set(ERROR_CODES) <= set(COMMAND_TYPES) | set(EVENT_TYPES) | hello_fields
+    assert table_codes - codes <= set(COMMAND_TYPES) | set(EVENT_TYPES) | hello_fields
 
 
 def test_the_doc_names_every_message_type(doc):

@@ -148,6 +148,19 @@ def test_rights_of_reply_come_after_all_speeches(s):
     ]
 
 
+def test_every_request_gets_the_next_arrival_number_across_items(s):
+    (first,) = s.ok("CHN", "request_floor")
+    (second,) = s.ok("GBR", "request_floor", kind="point_of_order")
+    s.ok("CHN", "withdraw")
+    (third,) = s.ok("CHN", "request_floor")  # asking again is a new arrival
+    assert [first.order, second.order, third.order] == [1, 2, 3]
+    s.ok("VC", "close_item")
+    s.open(4)
+    (fourth,) = s.ok("USA", "request_floor")
+    assert fourth.order == 4 and s.state.next_order == 5
+    assert [r.order for r in s.state.current.queue] == [4]
+
+
 def test_tier_order_is_configuration():
     setup = small_setup(tiers=[["council_member", "sector_member"], ["observer_state", "palestine_observer"]])
     s = Session(setup).open(3)
@@ -202,6 +215,22 @@ def test_giving_the_floor_to_the_first_in_line_is_in_order(s):
     s.ask("CHN", "USA")
     (given,) = s.ok("VC", "give_floor", delegation="CHN")
     assert given.out_of_order is False
+
+
+def test_giving_a_speech_to_a_delegation_whose_point_of_order_heads_the_list_is_out_of_order(s):
+    s.ask("USA")
+    s.ask("CHN", kind="point_of_order")  # heads the list
+    (given,) = s.ok("VC", "give_floor", delegation="CHN", kind="speech")
+    assert (given.kind, given.out_of_order, given.from_queue) == ("speech", True, False)
+    assert s.queue() == [("CHN", "point_of_order"), ("USA", "speech")]
+    s.ok("CHN", "end_speech")
+    s.ask("CHN")  # now CHN waits for a speech too, behind its own point of order
+    (given,) = s.ok("VC", "give_floor", delegation="CHN", kind="speech")
+    assert (given.out_of_order, given.from_queue) == (True, True)
+    assert s.queue() == [("CHN", "point_of_order"), ("USA", "speech")]
+    s.ok("CHN", "end_speech")
+    (given,) = s.ok("VC", "give_floor", delegation="CHN", kind="point_of_order")
+    assert (given.out_of_order, given.from_queue) == (False, True)
 
 
 def test_the_chair_presides_and_does_not_take_the_floor(s):
@@ -350,8 +379,9 @@ def test_a_conclusion_flagged_for_decision_by_correspondence_needs_a_simple_majo
 def test_correspondence_majority_of_the_c21_roster(c21):
     from vccsched.floor.state import FloorSetup as Setup
 
-    voters = sum(1 for d in c21.roster.council_members if d.voting_rights)
-    assert Setup.from_meeting(c21).correspondence_majority == voters // 2 + 1
+    # The example roster: all 48 Council Members have the right to vote; 25 of 48 is a simple majority.
+    assert sum(1 for d in c21.roster.council_members if d.voting_rights) == 48
+    assert Setup.from_meeting(c21).correspondence_majority == 25
 
 
 def test_a_deferral_to_c22_must_name_a_council_member(s):
@@ -372,6 +402,14 @@ def test_a_conclusion_can_be_deferred_and_keeps_its_text(s):
     s.ok("VC", "defer_item", requested_by="RUS", scope="conclusion")
     outcome = s.state.items[3].outcome
     assert (outcome.kind, outcome.scope, outcome.conclusion) == ("deferred", "conclusion", "Endorsed.")
+
+
+def test_deferring_the_whole_item_drops_an_earlier_conclusion(s):
+    s.ok("VC", "record_conclusion", conclusion="Endorsed.", by_correspondence=True)
+    s.ok("VC", "defer_item", requested_by="RUS", scope="item", note="No consensus.")
+    outcome = s.state.items[3].outcome
+    assert (outcome.kind, outcome.scope, outcome.conclusion) == ("deferred", "item", None)
+    assert (outcome.by_correspondence, outcome.majority_needed, outcome.note) == (False, None, "No consensus.")
 
 
 def test_the_deferral_target_is_configuration():
@@ -402,6 +440,53 @@ def test_a_closed_item_keeps_its_conclusion_and_may_be_reopened(s):
     assert s.state.items[3].outcome.conclusion == "Noted."
 
 
+def test_a_reopened_item_has_its_list_of_speakers_open_again_and_empty(s):
+    s.ask("CHN", "USA")
+    s.ok("VC", "next_speaker")
+    s.ok("VC", "close_list")
+    s.ok("VC", "set_speaking_time", seconds=120)
+    s.ok("VC", "close_item")
+    (opened,) = s.ok("VC", "open_item", item=3)
+    assert opened.type == "item_opened"
+    item = s.state.items[3]
+    assert (item.status, item.list_closed, item.queue) == ("open", False, [])
+    assert item.speaking_time_seconds == 120 and item.spoken == ["CHN"]  # kept from before
+    s.ask("USA", "CHN")  # speech requests are taken again; who spoke before still counts
+    assert s.queue() == [("USA", "speech"), ("CHN", "speech")]
+
+
+def test_a_reopened_item_keeps_its_outcome_until_a_new_one_replaces_it(s):
+    s.ok("VC", "close_item")
+    assert s.state.items[3].outcome.kind == "closed"
+    s.ok("VC", "open_item", item=3)
+    assert s.state.items[3].outcome is None  # no longer closed, nothing concluded
+    s.ok("VC", "record_conclusion", conclusion="Noted.")
+    s.ok("VC", "close_item")
+    s.ok("VC", "open_item", item=3)
+    assert s.state.items[3].outcome.conclusion == "Noted."
+    s.ok("VC", "close_item")  # closed again without a new conclusion: the old one stands
+    assert (s.state.items[3].outcome.kind, s.state.items[3].outcome.conclusion) == ("concluded", "Noted.")
+    s.ok("VC", "open_item", item=3)
+    s.ok("VC", "record_conclusion", conclusion="Noted, as corrected.")
+    s.ok("VC", "close_item")
+    assert s.state.items[3].outcome.conclusion == "Noted, as corrected."
+
+
+def test_an_item_approved_en_bloc_may_be_reopened_and_deferred():
+    s = Session()
+    s.ok("VC", "conclude_en_bloc")
+    s.ok("VC", "open_item", item=2)  # a Council Member asks to discuss it after all
+    assert s.state.items[2].outcome.conclusion == "Approved en bloc."
+    (event,) = s.ok("VC", "conclude_en_bloc")  # only the reopened item is not closed
+    assert event.items == [2] and s.state.current_item is None
+    s.ok("VC", "open_item", item=2)
+    s.ok("VC", "defer_item", requested_by="USA")
+    s.ok("VC", "close_item")
+    outcome = s.state.items[2].outcome
+    assert (outcome.kind, outcome.conclusion, outcome.requested_by) == ("deferred", None, "USA")
+    assert s.state.items[1].outcome.conclusion == "Approved en bloc."
+
+
 def test_items_approved_en_bloc_are_concluded_together():
     s = Session()
     (event,) = s.ok("VC", "conclude_en_bloc")
@@ -421,6 +506,27 @@ def test_en_bloc_with_a_list_of_items_checks_each_item():
     assert event.items == [1, 2]
     assert s.state.current_item is None  # the open item 2 was among them
     assert s.refused("VC", "conclude_en_bloc", items=[1]) == "item_closed"
+
+
+def test_concluding_en_bloc_ends_a_speech_on_one_of_the_items():
+    s = Session().open(2)
+    s.ask("CHN", "USA")
+    s.ok("VC", "next_speaker")
+    ended, concluded = s.ok("VC", "conclude_en_bloc", advance=45)
+    assert (ended.type, ended.delegation, ended.reason, ended.duration_seconds) == (
+        "speech_ended", "CHN", "item_closed", 45.0)
+    assert concluded.type == "en_bloc_concluded" and concluded.items == [1, 2]
+    assert s.state.speaker is None and s.state.current_item is None
+    assert s.state.items[2].queue == [] and s.state.speeches[-1].reason == "item_closed"
+
+
+def test_concluding_en_bloc_leaves_a_speech_on_another_item_running():
+    s = Session().open(3)
+    s.ask("CHN")
+    s.ok("VC", "next_speaker")
+    (concluded,) = s.ok("VC", "conclude_en_bloc", items=[1, 2])
+    assert concluded.type == "en_bloc_concluded"
+    assert s.state.speaker.delegation == "CHN" and s.state.current_item == 3
 
 
 def test_the_chair_suspends_and_resumes_the_meeting(s):

@@ -1,7 +1,7 @@
 """Hypothesis stateful test of the floor: random commands from random roster actors.
 
 After every step the rules must still hold: the waiting lists are in rule
-order, one waiting request of each kind per delegation, only the chair changed
+order (arrival counted here, not taken from the floor's ``order``), one waiting request of each kind per delegation, only the chair changed
 chair-controlled state, every deferral names a Council Member, replaying the
 events rebuilds the same state, sequence numbers have no gaps, and repeating a
 command id repeats the answer without a second effect.
@@ -83,15 +83,16 @@ ADVANCES = st.one_of(st.integers(0, 400), st.just(-5))  # -5: a clock stepping b
 CHAIR_FIELDS = ("current_item", "suspended")
 
 
-def expected_key(state: FloorState, item_number: int, request) -> tuple:
-    """The rule order, computed independently of vccsched.floor.queue."""
+def expected_key(state: FloorState, item_number: int, request, arrival: int) -> tuple:
+    """The rule order, computed independently of vccsched.floor.queue; ``arrival`` is
+    the test's own count of accepted requests, not the floor's ``order``."""
     spoken = {sp.delegation for sp in state.speeches if sp.item == item_number and sp.kind == "speech"}
     s = state.speaker
     if s is not None and s.item == item_number and s.kind == "speech":
         spoken.add(s.delegation)
     if request.kind != "speech":
-        return (KIND_RANK[request.kind], 0, 0, request.order)
-    return (1, TIER[CATEGORY[request.delegation]], int(request.delegation in spoken), request.order)
+        return (KIND_RANK[request.kind], 0, 0, arrival)
+    return (1, TIER[CATEGORY[request.delegation]], int(request.delegation in spoken), arrival)
 
 
 def chair_view(state: FloorState) -> tuple:
@@ -108,6 +109,9 @@ class FloorMachine(RuleBasedStateMachine):
         self.now = T0
         self.count = 0
         self.sent: list[tuple[str, dict, object]] = []
+        # The test's own arrival count: (item, delegation, kind) -> 1, 2, 3 ... meeting-wide.
+        self.arrivals = 0
+        self.arrival: dict[tuple[int, str, str], int] = {}
         # Start in the thick of it: most rules need an open item.
         self._send(CHAIR, {"type": "open_item", "item": 3, "id": "c0"}, 0)
 
@@ -125,6 +129,11 @@ class FloorMachine(RuleBasedStateMachine):
             assert all(e.actor == actor and e.command_id == raw["id"] for e in answer.events)
             if actor != CHAIR:
                 self._check_delegate_effect(actor, before, after, answer.events)
+            for e in answer.events:
+                if e.type == "floor_requested":
+                    self.arrivals += 1
+                    self.arrival[(e.item, e.delegation, e.kind)] = self.arrivals
+                    assert e.order == self.arrivals, "a request's order is not its arrival number"
         self.sent.append((actor, raw, answer))
         return answer
 
@@ -204,7 +213,8 @@ class FloorMachine(RuleBasedStateMachine):
     def waiting_lists_are_in_rule_order_with_one_request_of_each_kind(self):
         state = self.floor.state
         for number, item in state.items.items():
-            keys = [expected_key(state, number, r) for r in item.queue]
+            assert all(r.order == self.arrival[(number, r.delegation, r.kind)] for r in item.queue)
+            keys = [expected_key(state, number, r, self.arrival[(number, r.delegation, r.kind)]) for r in item.queue]
             assert keys == sorted(keys), f"item {number} queue out of order"
             pairs = [(r.delegation, r.kind) for r in item.queue]
             assert len(pairs) == len(set(pairs)), f"item {number}: two requests of one kind"

@@ -83,6 +83,13 @@ def test_bundled_c21_form_lists_the_76_rows(c21):
     assert form_csv(c21).count("\r\n") == 4 + 76 + 2
 
 
+def test_a_note_about_a_title_stays_out_of_the_previous_vcc_column(c21):
+    rows = {r[0]: r for r in openpyxl.load_workbook(io.BytesIO(form_xlsx(c21)))["Annex 2"].iter_rows(min_row=8, values_only=True)}
+    assert rows[52][2:5] == ("信息通信技术发展基金（ICT-DF）（第11号决定）",
+                             "Information and Communication Technology Development Fund (ICT-DF) (Decision 11)", "no")
+    assert rows[47][4] == "no (the seed writes '否:' (no))"  # a note about that column is shown
+
+
 @pytest.mark.parametrize("name", ["form.docx", "form"])
 def test_form_refuses_an_unknown_format(tmp_path, meeting_dir, cli, name):
     result = cli("grouping", "form", "--meeting", str(meeting_dir), "--out", str(tmp_path / name))

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from test_grouping_fixtures import fill_csv, fill_xlsx, forms, meeting_dir  # noqa: F401
+from vccsched.grouping.replies import parse_date, read_reply
 from vccsched.grouping.tally import decide
+from vccsched.grouping.tally import tally as tally_replies
 from vccsched.grouping_file import final_groups, load_grouping
 from vccsched.loading import load_meeting
 
@@ -157,6 +159,58 @@ def test_missing_date_is_reported_and_received_supplies_it(cli, meeting_dir, for
     assert result.returncode == 2 and "'nope.xlsx' names no reply file given" in result.stderr
     result, _, _ = tally(cli, meeting_dir, tmp_path, str(reply), "--received", "che.xlsx=11.3.2021")
     assert result.returncode == 2 and "expected FILE=YYYY-MM-DD" in result.stderr
+
+
+def test_received_overrides_the_date_written_on_the_form(cli, meeting_dir, forms, tmp_path):
+    # The secretariat's record of arrival is what the deadline is about, whatever the form says.
+    on_form_in_time = fill_xlsx(forms["xlsx"], tmp_path / "r" / "che.xlsx", member="CHE",
+                                date="2021-03-10", choices={1: 2})
+    on_form_late = fill_csv(forms["csv"], tmp_path / "r" / "fra.csv", member="FRA",
+                            date="2021-03-20", choices={4: 1})
+    result = tally_replies(
+        load_meeting(meeting_dir),
+        [read_reply(on_form_in_time), read_reply(on_form_late)],
+        late="reject",
+        received={str(on_form_in_time): dt.date(2021, 3, 15), str(on_form_late): dt.date(2021, 3, 11)},
+    )
+    che, fra = result.replies
+    assert (che.reply_date, che.date_source, che.late, che.counted) == (dt.date(2021, 3, 15), "received", True, False)
+    assert (fra.reply_date, fra.date_source, fra.late, fra.counted) == (dt.date(2021, 3, 11), "received", False, True)
+    # The same through the command line.
+    result, grouping, _ = tally(cli, meeting_dir, tmp_path, str(on_form_in_time), str(on_form_late),
+                                "--received", "che.xlsx=2021-03-15", "--received", "fra.csv=2021-03-11",
+                                "--late", "reject")
+    assert result.returncode == 0, result.stderr
+    assert grouping[1] == 1  # Switzerland's 2 arrived late: not counted
+    assert grouping[4] == 1  # France's 1 arrived in time: the only counted reply
+    assert "dated 2021-03-15 (--received), after the deadline 2021-03-12" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021-03-12", dt.date(2021, 3, 12)),
+        ("12 March 2021", dt.date(2021, 3, 12)),
+        (" 12 Mar 2021 ", dt.date(2021, 3, 12)),
+        ("1 March 2021", dt.date(2021, 3, 1)),
+        ("28 February 2021", dt.date(2021, 2, 28)),
+        (dt.datetime(2021, 3, 12, 0, 0), dt.date(2021, 3, 12)),  # an Excel date cell
+        (dt.date(2021, 3, 9), dt.date(2021, 3, 9)),
+        ("", None),
+    ],
+)
+def test_reply_dates_are_read_as_the_dates_written(value, expected):
+    assert parse_date(value) == expected
+
+
+def test_reply_dates_in_filled_forms_are_read_as_the_dates_written(replies):
+    dates = {path.name: read_reply(path).reply_date for path in sorted(replies.iterdir())}
+    assert dates == {
+        "che.xlsx": dt.date(2021, 3, 10),  # a date cell
+        "fra.csv": dt.date(2021, 3, 11),  # YYYY-MM-DD
+        "jpn.csv": dt.date(2021, 3, 12),  # "12 March 2021", semicolons
+        "ken.xlsx": dt.date(2021, 3, 12),  # text "2021-03-12" in the date cell
+    }
 
 
 def test_bad_values_are_reported_with_file_sheet_row_and_column(cli, meeting_dir, forms, tmp_path):

@@ -40,6 +40,14 @@ def test_missing_and_duplicate_items(plan, c21):
     assert any("is planned 2 times" in p for p in problems)
 
 
+def test_wrong_agenda_code(plan, c21):
+    day = plan.days[0]
+    first = day.items[0]
+    wrong = first.model_copy(update={"code": "PL 9.99"})
+    problems = validate_plan(with_days(plan, [day.model_copy(update={"items": [wrong, *day.items[1:]]}), *plan.days[1:]]), c21)
+    assert problems == [f"item {first.number}: code 'PL 9.99', the agenda says {first.code!r}"]
+
+
 def test_date_not_in_meeting_and_too_many_days(plan, c21):
     day = plan.days[-1]
     sunday = dt.date(2021, 6, 13)

@@ -400,3 +400,23 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         assert result.returncode == 2 and f"port {server.port}" in result.stderr and "in use" in result.stderr
     finally:
         server.terminate()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
+async def test_tls_with_a_certificate_and_key(tmp_path):
+    import ssl
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    async with live_server(tmp_path, tls_cert=cert, tls_key=key) as srv:
+        assert srv.ws_url.startswith("wss://") and srv.http_url.startswith("https://")
+        context = ssl.create_default_context(cafile=str(cert))
+        async with ws_client(srv, "VC", ssl=context) as vc:
+            reply, _ = await vc.command({"type": "open_item", "item": 3})
+            assert reply["type"] == "accepted"
+    broken = vccsched("server", "run", "--db", str(tmp_path / "floor.db"), "--port", "0", "--tls-cert", str(cert), check=False)
+    assert broken.returncode == 2 and "--tls-key" in broken.stderr

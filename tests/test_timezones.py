@@ -23,6 +23,7 @@ from vccsched.errors import DataError
 from vccsched.models import Delegation, Meeting, Roster, Window
 from vccsched.timezones import (
     candidate_windows,
+    iso_offset,
     night_minutes,
     parse_window,
     rank_windows,
@@ -133,6 +134,20 @@ def test_utc_offsets_in_june_and_november():
     assert [offsets_label(times_of(november, i)) for i in ("USA", "CHE", "JPN", "AUS", "NZL")] == [
         "UTC−5", "UTC+1", "UTC+9", "UTC+11", "UTC+13",
     ]
+
+
+def test_offsets_with_minutes_keep_them(c21):
+    # India (+05:30) is on the C21 roster; Nepal (+05:45) and Newfoundland (-02:30 in summer) too elsewhere.
+    india = times_of(timezone_report(c21.meeting, c21.roster), "IND")
+    assert offsets_label(india) == "UTC+5:30"
+    assert local_windows_label(india) == "15:30–18:30"
+    payload = next(d for d in report_payload(timezone_report(c21.meeting, c21.roster))["delegations"] if d["id"] == "IND")
+    assert (payload["utc_offset_first"], payload["utc_offset_last"]) == ("+05:30", "+05:30")
+    assert payload["days"][0]["local_start"] == "2021-06-08T15:30:00+05:30"
+    roster = Roster(delegations=[member("NPL", "Asia/Kathmandu"), member("CAN", "America/St_Johns")])
+    june = timezone_report(meeting(JUNE), roster)
+    assert [offsets_label(times_of(june, i)) for i in ("NPL", "CAN")] == ["UTC+5:45", "UTC−2:30"]
+    assert [iso_offset(times_of(june, i).days[0].utc_offset) for i in ("NPL", "CAN")] == ["+05:45", "-02:30"]
 
 
 def test_day_markers_follow_the_time_they_qualify():

@@ -69,6 +69,13 @@ class GroupingError(VccschedError):
     exit_code = 1
 
 
+class CorrespondenceError(VccschedError):
+    """A decision by correspondence cannot be prepared or tallied as asked."""
+
+    title = "Decision by correspondence"
+    exit_code = 1
+
+
 class ProtocolError(VccschedError):
     """A wire message or a floor log line could not be understood."""
 

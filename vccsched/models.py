@@ -71,6 +71,11 @@ class Item(StrictModel):
         default=None,
         description="Remark kept from the seed, e.g. item 31's 'yes, but still necessary'.",
     )
+    note_about: Literal["previous_vcc", "title"] = Field(
+        default="previous_vcc",
+        description="The Annex 2 column the note is about; the reply form shows a note about "
+        "'previous_vcc' in that column and keeps the titles as the letter writes them.",
+    )
     documents: list[str] = Field(
         default_factory=list,
         description="Document symbols exactly as the seed writes them ('C20/19R1', 'C21/#').",

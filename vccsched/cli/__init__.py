@@ -15,7 +15,8 @@ import traceback
 
 import typer
 
-from vccsched.cli import agenda, floor, grouping, plan, roster
+from vccsched.cli import agenda, console, floor, grouping, plan, roster, server
+from vccsched.cli import correspondence, report
 from vccsched.cli.common import command_group
 from vccsched.errors import VccschedError
 
@@ -50,6 +51,10 @@ plan.register(app)
 grouping.register(app)
 roster.register(app)
 floor.register(app)
+server.register(app)
+console.register(app)
+report.register(app)
+correspondence.register(app)
 
 
 #: Set to 1 to see the Python traceback of an internal error (for developers).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import tempfile
@@ -166,3 +167,59 @@ def command_group(name: str, help: str) -> typer.Typer:
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )
+
+
+def meeting_file_texts(directory: Path) -> dict[str, str]:
+    """The meeting folder's three files as text (what a floor database stores at creation)."""
+    from vccsched.loading import read_text
+
+    return {
+        name: read_text(directory / name, kind="YAML file", missing_title="Missing data file")
+        for name in MEETING_FILES
+    }
+
+
+def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
+    """The meeting and the replayed floor of ``--log FILE`` or ``--db FILE`` (exactly one).
+
+    With ``--db`` the meeting is the copy stored in the database when it was
+    made (so a report or a re-plan reads the data the floor ran with); with
+    ``--log`` it is ``--meeting`` (default: the bundled C21/VCC-1 data).
+    Returns ``(MeetingData, ReplayResult)``; refusals in a log are kept in the
+    result, as ``floor replay`` reports them.
+    """
+    from vccsched.errors import ProtocolError
+    from vccsched.floor.replay import replay
+    from vccsched.floor.state import FloorSetup
+    from vccsched.loading import read_text
+
+    if (log is None) == (db is None):
+        raise DataError(
+            "give the floor's record with exactly one of --log FILE (JSON Lines, as written by "
+            "'vccsched floor export') or --db FILE (the server's database)",
+            title="Missing or conflicting options",
+        )
+    if db is not None:
+        # Imported here: the core and its CLI must load without the server package's deps.
+        from server.store import read_floor_log
+
+        record = read_floor_log(db)
+        with tempfile.TemporaryDirectory(prefix="vccsched-meeting-") as folder:
+            for name, text in record.meeting_files.items():
+                Path(folder, name).write_text(text, encoding="utf-8")
+            try:
+                data = load_meeting(Path(folder))
+            except DataError as exc:
+                raise DataError(
+                    f"{db}: the meeting data stored in the database cannot be read: {exc.message}",
+                    details=exc.details,
+                ) from None
+        data = dataclasses.replace(data, directory=db)
+        lines, source = record.lines, f"{db} (log)"
+    else:
+        data = load(meeting_dir, quiet=True)
+        text = read_text(
+            log, kind="floor log (JSON Lines)", error=ProtocolError, missing_title="Missing floor log"
+        )
+        lines, source = text.splitlines(), str(log)
+    return data, replay(lines, FloorSetup.from_meeting(data), source=source)

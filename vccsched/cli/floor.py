@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, command_group, load, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, write_output
 from vccsched.errors import ProtocolError
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
@@ -59,6 +59,25 @@ def replay_command(
         )
     summary = floor_summary(result.state, result.now)
     write_output(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", None)
+
+
+@floor_app.command("export")
+def export_command(
+    db: Annotated[Path, typer.Option("--db", help="The server's floor database.", show_default=False)],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="JSON Lines file to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write the accepted commands of a floor database as a log for 'floor replay'.
+
+    'vccsched floor replay' on the export prints the state the server had.
+    """
+    from server.store import read_floor_log
+
+    check_outputs({"--out": out}, {"--db": db})
+    record = read_floor_log(db)
+    write_output("".join(line + "\n" for line in record.lines), out)
+    print(f"{len(record.lines)} command(s) of {record.meeting_id} exported", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

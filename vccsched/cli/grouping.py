@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import sys
 from pathlib import Path
@@ -16,11 +15,12 @@ from typing import Annotated, Optional
 import typer
 
 from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, meeting_inputs, write_output
-from vccsched.errors import DataError, GroupingError
+from vccsched.errors import GroupingError
 from vccsched.grouping.form import form_csv, form_xlsx
 from vccsched.grouping.replies import collect_reply_files, read_reply
 from vccsched.grouping.report import render_report, report_format
 from vccsched.grouping.tally import grouping_yaml, tally
+from vccsched.replyforms.senders import received_dates
 
 grouping_app = command_group("grouping", "The grouping consultation: write the Annex 2 reply form, tally the replies.")
 
@@ -60,31 +60,6 @@ def form_command(
         write_output(form_csv(data).encode("utf-8-sig"), out)
     print(f"Wrote {out} ({len(data.agenda.items)} items); reply deadline "
           f"{data.meeting.grouping_reply_deadline}.", file=sys.stderr)
-
-
-def _received_dates(values: list[str], names: list[str]) -> dict[str, dt.date]:
-    """Parse ``--received FILE=YYYY-MM-DD``; FILE may be the path as given or its file name."""
-    result: dict[str, dt.date] = {}
-    for value in values:
-        file, sep, date_text = value.rpartition("=")
-        try:
-            if not sep or not file:
-                raise ValueError
-            date = dt.date.fromisoformat(date_text.strip())
-        except ValueError:
-            raise DataError(
-                f"--received {value!r}: expected FILE=YYYY-MM-DD, e.g. --received 'replies/che.xlsx=2021-03-10'",
-                title="Bad option",
-            ) from None
-        matches = [n for n in names if n == file or Path(n).name == file]
-        if len(matches) != 1:
-            what = "names no reply file given" if not matches else "matches several reply files"
-            raise DataError(
-                f"--received {value!r}: {file!r} {what}; use the path as listed: {', '.join(names)}",
-                title="Bad option",
-            )
-        result[matches[0]] = date
-    return result
 
 
 @grouping_app.command("tally")
@@ -128,7 +103,7 @@ def tally_command(
         {**{f"REPLY {name}": path for path, name in files}, **meeting_inputs(meeting)},
     )
     data = load(meeting)
-    dates = _received_dates(received or [], [name for _, name in files])
+    dates = received_dates(received or [], [name for _, name in files])
     read = [read_reply(path, name) for path, name in files]
     result = tally(data, read, policy=policy.value, late=late.value, received=dates)
     # Render both before writing either, so a failing report leaves no lone grouping.yaml.

@@ -89,15 +89,58 @@ def register(app: typer.Typer) -> None:
                 "exit 0 if valid, 1 listing the violations.",
             ),
         ] = None,
+        replan: Annotated[
+            bool,
+            typer.Option(
+                "--replan",
+                help="Re-plan what is left of a meeting under way, from the --published plan and "
+                "the floor (--log or --db), moving as few items as possible off their announced day.",
+            ),
+        ] = False,
+        published: Annotated[
+            Path | None,
+            typer.Option("--published", help="With --replan: the plan in force (plan.json)."),
+        ] = None,
+        log: Annotated[
+            Path | None,
+            typer.Option("--log", help="With --replan: the floor log (JSON Lines, 'vccsched floor export')."),
+        ] = None,
+        db: Annotated[
+            Path | None,
+            typer.Option("--db", help="With --replan: the server's database (floor.db)."),
+        ] = None,
+        now: Annotated[
+            str | None,
+            typer.Option(
+                "--now",
+                help="With --replan: the time of the re-plan, ISO 8601 with its UTC offset "
+                "(default: the floor's last event).",
+            ),
+        ] = None,
+        allow_earlier: Annotated[
+            bool,
+            typer.Option("--allow-earlier", help="With --replan: items may move to a day before the one announced."),
+        ] = False,
     ) -> None:
         """Plan the Group 1 items over the meeting days: fewest days, then agenda order,
-        then balanced days. Exit status 1 with an explanation when no plan fits."""
+        then balanced days. Exit status 1 with an explanation when no plan fits.
+        With --replan, plan what is left of a meeting under way and list the changes."""
         from vccsched.planner import SolveOptions, SolveReport, build_instance, plan_instance
 
         if fmt not in FORMATS:
             raise DataError(
                 f"--format {fmt!r}: expected one of {', '.join(FORMATS)}", title="Unknown format"
             )
+        if replan or published or log or db or now or allow_earlier:
+            from vccsched.cli.replan import replan_command
+
+            replan_command(
+                replan=replan, published=published, log=log, db=db, now=now,
+                allow_earlier=allow_earlier, meeting=meeting, fmt=fmt, out=out, out_dir=out_dir,
+                buffer=buffer, verbose=verbose, zones=list(tz or []),
+                unsupported={"--grouping": grouping_file, "--check": check},
+            )
+            return
         if out is not None and out_dir is not None:
             raise DataError(
                 "--out and --out-dir: give one; --out writes one format, --out-dir all of them",

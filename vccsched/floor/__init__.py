@@ -11,7 +11,8 @@ Modules: ``commands`` (what clients ask), ``events`` (what happened),
 ``state`` (the state and the fold), ``queue`` (speaking order), ``rules``
 (``decide``: one small function per rule), ``refusals`` (stable codes),
 ``engine`` (the ``Floor``: log, seq, idempotency), ``protocol`` (wire
-messages), ``replay`` (floor logs), ``view`` (a summary for people).
+messages), ``replay`` (floor logs), ``view`` (a summary for people),
+``published`` (the published plan: ``publish_plan``, protocol v2).
 """
 
 from vccsched.floor.commands import Command, parse_command

@@ -75,7 +75,7 @@ class EndSpeech(BaseCommand):
 
 
 class OpenItem(BaseCommand):
-    """Open an agenda item: it becomes the current item and takes requests."""
+    """Open an agenda item (or reopen a closed one): it becomes the current item and takes requests."""
 
     type: Literal["open_item"] = "open_item"
     item: ItemNumber
@@ -199,6 +199,23 @@ class ResumeMeeting(BaseCommand):
     type: Literal["resume_meeting"] = "resume_meeting"
 
 
+# --- the chair or the secretariat (protocol v2) --------------------------------
+
+
+class PublishPlan(BaseCommand):
+    """Publish the time-management plan in force (a first plan, or a re-plan).
+
+    From the chair or a secretariat delegation; taken while the meeting is
+    suspended (re-plans are made between sessions).
+    """
+
+    type: Literal["publish_plan"] = "publish_plan"
+    plan: dict[str, Any] = Field(
+        description="The plan as the public JSON object of plan.json "
+        "(vccsched/render/json_plan.py): meeting, timezone, days, solver."
+    )
+
+
 Command = Annotated[
     Union[
         RequestFloor,
@@ -219,6 +236,7 @@ Command = Annotated[
         ConcludeEnBloc,
         SuspendMeeting,
         ResumeMeeting,
+        PublishPlan,
     ],
     Field(discriminator="type"),
 ]
@@ -247,8 +265,12 @@ CHAIR_COMMANDS: frozenset[str] = frozenset(
 #: Commands a delegate may send (``end_speech`` only for its own speech).
 DELEGATE_COMMANDS: frozenset[str] = frozenset({"request_floor", "withdraw", "end_speech"})
 
+#: Commands the chair or a secretariat delegation may send; anyone else gets
+#: ``not_chair_or_secretariat``.
+CHAIR_OR_SECRETARIAT_COMMANDS: frozenset[str] = frozenset({"publish_plan"})
+
 COMMAND_TYPES: tuple[str, ...] = tuple(
-    sorted(CHAIR_COMMANDS | DELEGATE_COMMANDS)
+    sorted(CHAIR_COMMANDS | DELEGATE_COMMANDS | CHAIR_OR_SECRETARIAT_COMMANDS)
 )
 
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

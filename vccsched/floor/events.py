@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AwareDatetime, Field, TypeAdapter
 
 from vccsched.floor.commands import RequestKind
+from vccsched.floor.published import PlanChange
 from vccsched.models import StrictModel
 
 
@@ -162,6 +163,20 @@ class MeetingResumed(BaseEvent):
     type: Literal["meeting_resumed"] = "meeting_resumed"
 
 
+class PlanPublished(BaseEvent):
+    """A time-management plan was published (protocol v2); it replaces the previous one."""
+
+    type: Literal["plan_published"] = "plan_published"
+    revision: int = Field(ge=1, description="1 for the first plan published, then +1.")
+    plan: dict[str, Any] = Field(
+        description="The plan, in the public JSON format of plan.json (render/json_plan.py)."
+    )
+    changes: list[PlanChange] = Field(
+        description="Items whose start differs from the previous revision, by item number "
+        "(empty for revision 1)."
+    )
+
+
 Event = Annotated[
     Union[
         ItemOpened,
@@ -181,6 +196,7 @@ Event = Annotated[
         EnBlocConcluded,
         MeetingSuspended,
         MeetingResumed,
+        PlanPublished,
     ],
     Field(discriminator="type"),
 ]
@@ -203,6 +219,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "en_bloc_concluded",
     "meeting_suspended",
     "meeting_resumed",
+    "plan_published",
 )
 
 #: Events only a chair's command can cause (the stateful test checks it).
@@ -210,6 +227,7 @@ CHAIR_EVENTS: frozenset[str] = frozenset(EVENT_TYPES) - {
     "floor_requested",
     "request_withdrawn",
     "speech_ended",
+    "plan_published",  # the secretariat publishes plans too
 }
 
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

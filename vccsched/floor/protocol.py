@@ -24,21 +24,24 @@ Encode every outgoing message with :func:`serialize`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError
 
 from vccsched.errors import ProtocolError
 from vccsched.floor.commands import Command, command_problems, parse_command
 from vccsched.floor.engine import Answer, Floor
 from vccsched.floor.events import Event
 from vccsched.floor.state import FloorState
+from vccsched.floor.view import FloorView, floor_view
 from vccsched.models import StrictModel
 from vccsched.validation import validation_messages
 
 #: The protocol version; a client's ``hello`` must name exactly this.
-PROTOCOL_VERSION = "vccsched.floor/1"
+#: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``).
+PROTOCOL_VERSION = "vccsched.floor/2"
 
 #: Codes of ``error`` messages (problems with a message rather than a refusal of a command).
 ERROR_CODES: dict[str, str] = {
@@ -47,6 +50,14 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_protocol": "The hello names a protocol version this server does not speak.",
     "hello_required": "The first message of a connection must be a hello (sent by the server shell).",
     "not_authenticated": "The server could not tell which delegation this connection speaks for (sent by the server shell).",
+}
+
+
+#: Refusal codes the server shell adds to the floor's (``vccsched.floor.refusals.REFUSAL_CODES``).
+SHELL_REFUSAL_CODES: dict[str, str] = {
+    "rate_limited": "The connection sent more than its share of messages; send it again after a moment, with the same id.",
+    "read_only": "The public view cannot send commands.",
+    "storage_failed": "The server could not store the command, so it was not carried out; send it again.",
 }
 
 
@@ -106,6 +117,11 @@ class Welcome(StrictModel):
     delegation: str = Field(description="The delegation this connection speaks for.")
     category: str = Field(description="Its roster category, e.g. 'council_member' or 'chair'.")
     seq: int = Field(description="Sequence number of the last event so far.")
+    server_time: AwareDatetime | None = Field(
+        default=None,
+        description="The server's clock when it sent the welcome, so that clients showing "
+        "countdowns can correct their own clock (optional).",
+    )
 
 
 class SnapshotMessage(StrictModel):
@@ -114,6 +130,7 @@ class SnapshotMessage(StrictModel):
     type: Literal["snapshot"] = "snapshot"
     seq: int
     state: FloorState
+    view: FloorView | None = Field(default=None, description="The compact view of ``state`` (optional).")
 
 
 class EventMessage(StrictModel):
@@ -121,6 +138,11 @@ class EventMessage(StrictModel):
 
     type: Literal["event"] = "event"
     event: Event
+    view: FloorView | None = Field(
+        default=None,
+        description="The floor after this event (optional; sent on the last event of each "
+        "command and of each catch-up).",
+    )
 
 
 class AcceptedMessage(StrictModel):
@@ -159,6 +181,24 @@ server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
 # --- functions -------------------------------------------------------------------------------
 
 
+def _encodable(raw: Any) -> bool:
+    """True if every string in ``raw`` (keys too) is valid Unicode, i.e. encodes as UTF-8."""
+    stack = [raw]
+    while stack:  # a loop, not recursion: the JSON may be nested as deep as json.loads allows
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
+
+
 def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
     """Decode and validate one client text frame.
 
@@ -171,8 +211,20 @@ def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
         raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MessageError("bad_json", f"not JSON: {exc}") from None
+    except (ValueError, RecursionError):
+        # Valid JSON that Python will not read: an integer of over 4300 digits, or
+        # nesting deeper than the interpreter's stack. Still the client's fault.
+        raise MessageError(
+            "bad_json", "not JSON this server reads: a number of over 4300 digits or nesting too deep"
+        ) from None
     if not isinstance(raw, dict):
         raise MessageError("bad_json", f"expected a JSON object, found {type(raw).__name__}")
+    if ("\\u" if isinstance(text, str) else b"\\u") in text and not _encodable(raw):
+        # A \ud800-style escape decodes to a lone surrogate, which no reply, log or
+        # database could hold as UTF-8: refuse it here, before anything echoes it.
+        raise MessageError(
+            "bad_json", "the JSON escapes an unpaired UTF-16 surrogate (\\ud800-\\udfff); send valid Unicode"
+        )
     try:
         return client_message_adapter.validate_python(raw)
     except ValidationError as exc:
@@ -211,16 +263,27 @@ def check_hello(hello: Hello) -> None:
         )
 
 
-def welcome(floor: Floor, actor: str) -> Welcome:
-    """The welcome for a connection authenticated as ``actor`` (a roster delegation id)."""
+def welcome(floor: Floor, actor: str, server_time: dt.datetime | None = None) -> Welcome:
+    """The welcome for a connection authenticated as ``actor`` (a roster delegation id);
+    give ``server_time`` (aware) so that the client can correct its clock."""
     participant = floor.setup.participant(actor)
     if participant is None:
         raise MessageError("not_authenticated", f"{actor!r} is not a delegation on the roster")
-    return Welcome(delegation=actor, category=participant.category, seq=floor.seq)
+    return Welcome(
+        delegation=actor, category=participant.category, seq=floor.seq, server_time=server_time
+    )
 
 
 def snapshot(floor: Floor) -> SnapshotMessage:
-    return SnapshotMessage(seq=floor.seq, state=floor.state)
+    return SnapshotMessage(seq=floor.seq, state=floor.state, view=floor_view(floor.state))
+
+
+def with_view(messages: list, state: FloorState) -> list:
+    """Put the view of ``state`` on the last message of ``messages`` (events of one command
+    or of one catch-up, ``state`` being the floor after them) and return the list."""
+    if messages and isinstance(messages[-1], EventMessage):
+        messages[-1] = messages[-1].model_copy(update={"view": floor_view(state)})
+    return messages
 
 
 def resume_messages(floor: Floor, last_seq: int | None) -> list[SnapshotMessage | EventMessage]:
@@ -234,7 +297,7 @@ def resume_messages(floor: Floor, last_seq: int | None) -> list[SnapshotMessage 
     missed = floor.events_since(last_seq)
     if missed is None:
         return [snapshot(floor)]
-    return [EventMessage(event=e) for e in missed]  # type: ignore[arg-type]
+    return with_view([EventMessage(event=e) for e in missed], floor.state)  # type: ignore[arg-type]
 
 
 def answer_messages(answer: Answer) -> tuple[AcceptedMessage | RefusalMessage, list[EventMessage]]:

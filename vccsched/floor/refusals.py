@@ -14,7 +14,7 @@ from vccsched.models import StrictModel
 REFUSAL_CODES: dict[str, str] = {
     "unknown_delegation": "The actor, or the delegation named in the command, is not on the roster.",
     "not_chair": "Only the chair may send this command.",
-    "meeting_suspended": "The meeting is suspended; only resume_meeting and withdraw are taken.",
+    "meeting_suspended": "The meeting is suspended; only resume_meeting, withdraw and publish_plan are taken.",
     "already_suspended": "suspend_meeting while the meeting is already suspended.",
     "not_suspended": "resume_meeting while the meeting is not suspended.",
     "speaks_when_given_floor": "The secretariat (and the chair) do not queue; the chair gives them the floor.",
@@ -39,6 +39,10 @@ REFUSAL_CODES: dict[str, str] = {
     "no_conclusion": "defer_item with scope 'conclusion' on an item without a recorded conclusion.",
     "not_en_bloc": "conclude_en_bloc names an item not marked for approval en bloc.",
     "nothing_to_conclude": "conclude_en_bloc with no en bloc item left to conclude.",
+    "not_chair_or_secretariat": "Only the chair or a secretariat delegation may publish a plan (publish_plan).",
+    "invalid_plan": "publish_plan with a plan that is not in the public plan format of plan.json (a field missing or wrong, an item or a day twice).",
+    "plan_for_other_meeting": "publish_plan with a plan made for another meeting (meeting id, time zone, or a day that is not a meeting date).",
+    "item_code_mismatch": "publish_plan with a plan whose item code differs from the agenda's for that number.",
     "command_id_reused": "The command id was already used by this delegation for a different command.",
     "invalid_command": "The command does not match the schema (unknown type, missing or wrong field).",
 }

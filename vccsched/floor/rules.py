@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from vccsched.floor import events as ev
 from vccsched.floor.commands import (
     CHAIR_COMMANDS,
+    CHAIR_OR_SECRETARIAT_COMMANDS,
     BaseCommand,
     CloseItem,
     CloseList,
@@ -29,6 +30,7 @@ from vccsched.floor.commands import (
     NextSpeaker,
     OpenItem,
     PauseClock,
+    PublishPlan,
     RecordConclusion,
     RemoveRequest,
     ReopenList,
@@ -39,14 +41,15 @@ from vccsched.floor.commands import (
     SuspendMeeting,
     Withdraw,
 )
+from vccsched.floor.published import canonical, check_published_plan, plan_changes, plan_of
 from vccsched.floor.queue import tier_index
 from vccsched.floor.refusals import Refusal
 from vccsched.floor.state import FloorState, Participant
 
 Rule = Callable[["Context"], Refusal | None]
 
-#: Commands still taken while the meeting is suspended.
-TAKEN_WHILE_SUSPENDED = frozenset({"resume_meeting", "suspend_meeting", "withdraw"})
+#: Commands still taken while the meeting is suspended (re-plans are published between sessions).
+TAKEN_WHILE_SUSPENDED = frozenset({"resume_meeting", "suspend_meeting", "withdraw", "publish_plan"})
 
 
 @dataclass
@@ -102,6 +105,19 @@ def chair_only(ctx: Context) -> Refusal | None:
 def meeting_in_session(ctx: Context) -> Refusal | None:
     if ctx.state.suspended and ctx.command.type not in TAKEN_WHILE_SUSPENDED:  # type: ignore[attr-defined]
         return refuse("meeting_suspended", "the meeting is suspended; wait for the chair to resume it.")
+    return None
+
+
+def chair_or_secretariat(ctx: Context) -> Refusal | None:
+    """Plans are published by the chair or the secretariat, no one else."""
+    p = ctx.participant
+    assert p is not None
+    if ctx.command.type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):  # type: ignore[attr-defined]
+        return refuse(
+            "not_chair_or_secretariat",
+            f"only the chair or the secretariat may publish a plan; {p.id} is a "
+            f"{p.category.replace('_', ' ')}.",
+        )
     return None
 
 
@@ -399,6 +415,14 @@ def _end_speech_command(ctx: Context, c: EndSpeech) -> Result:
 
 
 def _open(ctx: Context, c: OpenItem) -> Result:
+    """Open a pending item, or reopen a closed one.
+
+    Reopening is the chair's call, as in a room: to correct or complete a
+    conclusion, or to take up again an item approved en bloc. The fold gives
+    the item an open, empty list and keeps its outcome until a new one is
+    recorded (docs/protocol.md, "Reopening an item").
+    """
+
     def not_open_already(ctx: Context) -> Refusal | None:
         current = ctx.state.current_item
         if current == c.item:
@@ -583,6 +607,24 @@ def _resume_meeting(ctx: Context, c: ResumeMeeting) -> Result:
     return None
 
 
+def _publish_plan(ctx: Context, c: PublishPlan) -> Result:
+    refusal = check(ctx, chair_or_secretariat)
+    if refusal:
+        return refusal
+    plan = check_published_plan(ctx.state.setup, c.plan)
+    if isinstance(plan, Refusal):
+        return plan
+    previous = ctx.state.plan
+    closed = frozenset(n for n, item in ctx.state.items.items() if item.status == "closed")
+    ctx.emit(
+        ev.PlanPublished,
+        revision=previous.revision + 1 if previous else 1,
+        plan=canonical(plan),
+        changes=plan_changes(plan_of(previous.plan) if previous else None, plan, closed=closed),
+    )
+    return None
+
+
 HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
     "request_floor": _request_floor,
     "withdraw": _withdraw,
@@ -602,6 +644,7 @@ HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
     "conclude_en_bloc": _conclude_en_bloc,
     "suspend_meeting": _suspend,
     "resume_meeting": _resume_meeting,
+    "publish_plan": _publish_plan,
 }
 
 

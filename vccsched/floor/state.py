@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field, PrivateAttr
 
@@ -31,12 +32,14 @@ from vccsched.floor.events import (
     ListReopened,
     MeetingResumed,
     MeetingSuspended,
+    PlanPublished,
     RequestRemoved,
     RequestWithdrawn,
     SpeakingTimeSet,
     SpeechEnded,
     SpeechEndReason,
 )
+from vccsched.floor.published import PublishedPlan
 from vccsched.floor.queue import speaking_order
 from vccsched.models import Category, StrictModel
 
@@ -80,6 +83,13 @@ class FloorSetup(StrictModel):
     )
     participants: list[Participant]
     items: list[ItemInfo]
+    timezone: str | None = Field(
+        default=None, description="IANA zone of the meeting; a published plan must use it (unchecked if null)."
+    )
+    dates: list[dt.date] = Field(
+        default_factory=list,
+        description="The meeting's dates; a published plan may use only these (unchecked if empty).",
+    )
 
     _by_id: dict[str, Participant] = PrivateAttr(default_factory=dict)
     _category_of: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -107,6 +117,8 @@ class FloorSetup(StrictModel):
                 ItemInfo(number=i.number, code=i.code, title=i.title.en, en_bloc=i.en_bloc)
                 for i in agenda.items
             ],
+            timezone=meeting.timezone,
+            dates=list(meeting.dates),
         )
 
     def participant(self, delegation_id: str) -> Participant | None:
@@ -210,6 +222,52 @@ class ItemState(StrictModel):
         default_factory=list, description="Delegations that made a speech on the item, sorted."
     )
     outcome: Outcome | None = None
+    taken_at: AwareDatetime | None = Field(
+        default=None, description="When the item was first taken up: opened, or concluded en bloc."
+    )
+    closed_at: AwareDatetime | None = Field(default=None, description="When it was last closed.")
+
+
+class DayTime(StrictModel):
+    """The floor's time on one meeting day (in the meeting's time zone), for time management.
+
+    The meeting *sits* from one floor event to the next when it is not
+    suspended and both fall on the same day: the time between the last event of
+    a day and the first of the next never counts, even if the chair did not
+    suspend. (Publishing a plan is not a floor event.) The figures count up to
+    ``counted_to``; on the last day, the time from there to ``FloorState.floor_at``
+    and on to *now* (the same day) is still to be added, as sitting when the
+    meeting is not suspended and for ``current_item`` when one is open:
+    :func:`vccsched.progress.day_times` does that.
+    """
+
+    date: dt.date
+    first_at: AwareDatetime = Field(description="The day's first floor event.")
+    counted_to: AwareDatetime = Field(
+        description="The figures count up to here (for a past day, its last floor event)."
+    )
+    sitting_seconds: float = Field(default=0.0, description="In session (not suspended).")
+    item_seconds: dict[int, float] = Field(
+        default_factory=dict,
+        description="Per item number: the seconds it was open while in session that day.",
+    )
+
+    def counted(self, until: dt.datetime, suspended: bool, current_item: int | None) -> DayTime:
+        """This day with the time from ``counted_to`` to ``until`` added (the meeting being
+        ``suspended`` or not, ``current_item`` open, all along)."""
+        gap = max(0.0, (until - self.counted_to).total_seconds())
+        if until <= self.counted_to:
+            return self
+        item_seconds = self.item_seconds
+        if not suspended and current_item is not None and gap:
+            item_seconds = {**item_seconds, current_item: item_seconds.get(current_item, 0.0) + gap}
+        return self.model_copy(
+            update={
+                "counted_to": until,
+                "sitting_seconds": self.sitting_seconds + (0.0 if suspended else gap),
+                "item_seconds": item_seconds,
+            }
+        )
 
 
 class FloorState(StrictModel):
@@ -224,6 +282,17 @@ class FloorState(StrictModel):
     items: dict[int, ItemState]
     speeches: list[Speech] = Field(default_factory=list)
     next_order: int = 1
+    plan: PublishedPlan | None = Field(
+        default=None,
+        description="The time-management plan in force (protocol v2): the latest plan_published; "
+        "null before any.",
+    )
+    days: list[DayTime] = Field(
+        default_factory=list, description="Time on the floor per meeting day, in date order."
+    )
+    floor_at: AwareDatetime | None = Field(
+        default=None, description="Time of the last floor event (plan publications are not)."
+    )
 
     def item(self, number: int) -> ItemState:
         return self.items[number]
@@ -273,10 +342,18 @@ def _without_request(queue: list[Request], delegation: str, kind: str) -> list[R
 
 
 def _item_opened(state: FloorState, e: ItemOpened) -> dict:
+    """Open a pending item, or reopen a closed one (docs/protocol.md, "Reopening an item").
+
+    A reopened item starts a fresh round of discussion: its list of speakers is
+    open and empty. Its speaking time and who has already spoken on it stay, and
+    so does a conclusion or deferral until the chair records another; only the
+    bare "closed" outcome goes, because the item is no longer closed.
+    """
     item = state.items[e.item]
+    outcome = None if item.outcome is not None and item.outcome.kind == "closed" else item.outcome
     return {
         "current_item": e.item,
-        "items": _with_item(state, item, status="open", list_closed=False, queue=[]),
+        "items": _with_item(state, item, status="open", list_closed=False, queue=[], outcome=outcome),
     }
 
 
@@ -409,6 +486,11 @@ def _meeting_resumed(state: FloorState, e: MeetingResumed) -> dict:
     return {"suspended": False}
 
 
+def _plan_published(state: FloorState, e: PlanPublished) -> dict:
+    published = PublishedPlan(revision=e.revision, at=e.at, by=e.actor, plan=e.plan, changes=e.changes)
+    return {"plan": published}
+
+
 _FOLDS = {
     "item_opened": _item_opened,
     "floor_requested": _floor_requested,
@@ -427,6 +509,7 @@ _FOLDS = {
     "en_bloc_concluded": _en_bloc_concluded,
     "meeting_suspended": _meeting_suspended,
     "meeting_resumed": _meeting_resumed,
+    "plan_published": _plan_published,
 }
 
 
@@ -442,9 +525,48 @@ def apply(state: FloorState, event: BaseEvent) -> FloorState:
         if number is not None and number not in state.items:
             raise FoldError(f"event {event.seq}: item {number} is not on the agenda")
     changes = _FOLDS[event.type](state, event)  # type: ignore[attr-defined]
+    if event.type != "plan_published":  # publishing a plan is not sitting on the floor
+        _keep_time(state, event, changes)
     changes["seq"] = event.seq
     changes["last_at"] = event.at
     return state.model_copy(update=changes)
+
+
+def _keep_time(state: FloorState, event: BaseEvent, changes: dict) -> None:
+    """Add to ``changes`` the floor's time (see :class:`DayTime`) and when items were
+    taken up and closed.
+
+    The day's figures are brought up to date only when the day changes or the
+    event suspends, resumes, opens or closes: in between, the time runs the same
+    way, so most events cost nothing here.
+    """
+    zone = state.setup.timezone
+    day = event.at.astimezone(ZoneInfo(zone)).date() if zone else event.at.date()
+    changes["floor_at"] = event.at
+    last = state.days[-1] if state.days else None
+    if last is None or last.date != day:
+        days = list(state.days)
+        if last is not None and state.floor_at is not None:
+            days[-1] = last.counted(state.floor_at, state.suspended, state.current_item)
+        days.append(DayTime(date=day, first_at=event.at, counted_to=event.at))
+        changes["days"] = days
+    elif (
+        changes.get("suspended", state.suspended) != state.suspended
+        or changes.get("current_item", state.current_item) != state.current_item
+    ):
+        changes["days"] = [*state.days[:-1], last.counted(event.at, state.suspended, state.current_item)]
+    taken = [event.item] if event.type == "item_opened" else []  # type: ignore[attr-defined]
+    closed = [event.item] if event.type == "item_closed" else []  # type: ignore[attr-defined]
+    if event.type == "en_bloc_concluded":
+        taken = closed = list(event.items)  # type: ignore[attr-defined]
+    if taken or closed:
+        items = dict(changes.get("items", state.items))
+        for number in taken:
+            if items[number].taken_at is None:
+                items[number] = items[number].model_copy(update={"taken_at": event.at})
+        for number in closed:
+            items[number] = items[number].model_copy(update={"closed_at": event.at})
+        changes["items"] = items
 
 
 def fold(setup_or_state: FloorSetup | FloorState, events: Iterable[BaseEvent]) -> FloorState:

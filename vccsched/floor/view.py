@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from vccsched.floor.state import FloorState, time_left
+from pydantic import AwareDatetime, Field
+
+from vccsched.floor.state import FloorState, Outcome, Request, Speaker, time_left
+from vccsched.models import StrictModel
 
 
 def _outcome(item) -> dict[str, Any] | None:
@@ -72,3 +75,61 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
             for sp in state.speeches
         ],
     }
+
+
+# --- the compact view sent with every event, for clients that do not fold -----------------
+
+
+class OpenItemView(StrictModel):
+    """The open item as a delegate sees it."""
+
+    number: int
+    code: str
+    title: str = Field(description="English title; clients take other languages from /meeting.json.")
+    status: str
+    list_closed: bool
+    speaking_time_seconds: int
+    outcome: Outcome | None = None
+
+
+class FloorView(StrictModel):
+    """What a browser shows after an event: the open item, the speaker, the waiting list.
+
+    Sent as ``view`` with every event and snapshot (protocol 1, optional field)
+    so that a page renders the server's state as given, without folding events
+    itself. Derived from the state by :func:`floor_view`; never an input.
+    """
+
+    seq: int
+    at: AwareDatetime | None = None
+    suspended: bool
+    current_item: OpenItemView | None = None
+    speaker: Speaker | None = None
+    queue: list[Request] = Field(default_factory=list, description="The open item's, in speaking order.")
+
+
+def floor_view(state: FloorState) -> FloorView:
+    """The compact view of ``state`` (see :class:`FloorView`)."""
+    current = None
+    queue: list[Request] = []
+    if state.current_item is not None:
+        info = state.setup.item(state.current_item)
+        item = state.items[state.current_item]
+        queue = item.queue
+        current = OpenItemView(
+            number=item.number,
+            code=info.code if info else "",
+            title=info.title if info else "",
+            status=item.status,
+            list_closed=item.list_closed,
+            speaking_time_seconds=item.speaking_time_seconds,
+            outcome=item.outcome,
+        )
+    return FloorView(
+        seq=state.seq,
+        at=state.last_at,
+        suspended=state.suspended,
+        current_item=current,
+        speaker=state.speaker,
+        queue=queue,
+    )

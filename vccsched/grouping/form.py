@@ -11,10 +11,7 @@ produce a "changed" attachment.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import re
-import zipfile
 
 from vccsched.grouping.layout import (
     ADDITIONAL_COLUMNS,
@@ -30,11 +27,10 @@ from vccsched.grouping.layout import (
 )
 from vccsched.loading import MeetingData
 from vccsched.models import Item
+from vccsched.ooxml import FIXED_TIME, deterministic_zip
 
 #: Rows offered for additional items on the second sheet (validated 1/2).
 ADDITIONAL_ROWS = 30
-#: A fixed time stamp for the workbook's properties and zip entries (determinism).
-_FIXED_TIME = dt.datetime(2021, 1, 1, 0, 0, 0)
 
 _WIDTHS = {"number": 8, "code": 11, "title_zh": 42, "title_en": 52, "previous_vcc": 13,
            "documents": 14, "proposed_group": 11, "choice": 16}
@@ -42,7 +38,7 @@ _WIDTHS = {"number": 8, "code": 11, "title_zh": 42, "title_en": 52, "previous_vc
 
 def _previous(item: Item) -> str:
     text = {True: "yes", False: "no", None: "-"}[item.previous_vcc]
-    if not item.note:
+    if not item.note or item.note_about != "previous_vcc":
         return text
     # A note such as "yes, but still necessary" already says yes or no.
     return item.note if item.note.casefold().startswith(text) else f"{text} ({item.note})"
@@ -94,7 +90,7 @@ def form_xlsx(data: MeetingData) -> bytes:
     wb = Workbook()
     wb.properties.creator = "vccsched"
     wb.properties.title = f"{data.meeting.id} Annex 2 reply form"
-    wb.properties.created = _FIXED_TIME
+    wb.properties.created = FIXED_TIME
     ws = wb.active
     ws.title = ANNEX_SHEET
 
@@ -196,28 +192,7 @@ def form_xlsx(data: MeetingData) -> bytes:
 
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite the workbook's archive with fixed time stamps (openpyxl stamps 'now')."""
-    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                    lambda m: m.group(1) + stamp.encode() + m.group(3),
-                    content,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+    return deterministic_zip(buffer.getvalue())
 
 
 # --------------------------------------------------------------------------- CSV

@@ -6,23 +6,21 @@ Council Member, whether item numbers exist and whether the reply is late are
 the tally's business (:mod:`vccsched.grouping.tally`), because they need the
 meeting's data.
 
-A file that cannot be read at all (corrupt XLSX, CSV without the header row)
-raises :class:`~vccsched.errors.DataError` naming the file: the tally stops
-rather than silently dropping a Council Member's reply. A bad *cell* is a
+The files, the sender and date cells and the usual mix-ups (renamed files,
+passwords, formulas without values) are read as for every reply form
+(:mod:`vccsched.replyforms.sheets`); this module reads the Annex 2 table and the
+additional items. A file that cannot be read at all raises
+:class:`~vccsched.errors.DataError` naming the file; a bad *cell* is a
 :class:`Problem` on the reply, and the rest of the reply still counts.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
@@ -34,45 +32,31 @@ from vccsched.grouping.layout import (
     ANNEX_COLUMNS,
     ANNEX_HEADERS,
     ANNEX_SHEET,
-    CSV_DATE_KEY,
-    CSV_MEMBER_KEY,
-    DATE_LABEL,
-    MEMBER_LABEL,
-    column_letter,
     header_key,
-    is_label,
     normalise,
-    short_header,
 )
 from vccsched.models import Group, StrictModel
-
-#: Rows above the table searched for the header and the labels.
-_HEADER_SEARCH_ROWS = 40
-
-
-class CellRef(StrictModel):
-    """Where a value was read: the provenance every problem message names."""
-
-    file: str = Field(description="The reply file as given on the command line.")
-    sheet: str = Field(description="XLSX sheet name; for CSV the section ('Annex 2', 'Additional items').")
-    row: int = Field(ge=1, description="1-based row (CSV: record number) as a spreadsheet shows it.")
-    column: str = Field(description="Column letter, e.g. 'H' (CSV columns are lettered the same way).")
-    header: str | None = Field(default=None, description="The column's header or the cell's label.")
-
-    def __str__(self) -> str:
-        label = f" ({self.header})" if self.header else ""
-        return f"{self.file}, sheet '{self.sheet}', row {self.row}, column {self.column}{label}"
-
-
-class Problem(StrictModel):
-    """Something wrong in one reply; ``cell`` is ``None`` for the reply as a whole."""
-
-    file: str
-    cell: CellRef | None = None
-    message: str = Field(description="What is wrong and what the secretariat can do.")
-
-    def __str__(self) -> str:
-        return f"{self.cell if self.cell else self.file}: {self.message}"
+from vccsched.replyforms.cells import (  # noqa: F401 (CellRef, Problem, parse_*: part of this module's API)
+    CellRef,
+    Problem,
+    ReplyForm,
+    blank as _blank,
+    parse_date,
+    parse_number,
+    shown as _shown,
+)
+from vccsched.replyforms.sheets import (  # noqa: F401 (collect_reply_files: part of this module's API)
+    Grid as _Grid,
+    Workbook,
+    cell as _cell,
+    collect_reply_files,
+    csv_records,
+    find_header as _find_header,
+    new_reply,
+    read_csv_text,
+    read_form,
+    read_sender,
+)
 
 
 class Choice(StrictModel):
@@ -93,31 +77,14 @@ class AdditionalItem(StrictModel):
     cell: CellRef = Field(description="The title cell.")
 
 
-class Reply(StrictModel):
-    """One filled form, as read; not yet checked against the roster or the agenda."""
+class Reply(ReplyForm):
+    """One filled Annex 2 form, as read; not yet checked against the roster or the agenda."""
 
-    file: str = Field(description="The file as given (a folder's files as folder/name).")
-    format: Literal["xlsx", "csv"]
-    member: str | None = Field(description="The Member State as written (name or ISO code).")
-    member_cell: CellRef | None = Field(description="The Member State's cell; None if the label is missing.")
-    reply_date: dt.date | None = Field(description="The date of reply as written; None if absent.")
-    date_cell: CellRef | None = Field(description="The date cell; None if the label is missing.")
     choices: list[Choice] = Field(default_factory=list)
     additional: list[AdditionalItem] = Field(default_factory=list)
-    problems: list[Problem] = Field(default_factory=list, description="Bad cells, ignored.")
 
 
 # --------------------------------------------------------------------------- values
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def parse_group(value: Any) -> int | None:
@@ -137,99 +104,7 @@ def parse_group(value: Any) -> int | None:
     raise ValueError
 
 
-def parse_number(value: Any) -> int:
-    """An agenda item number from a cell; ``ValueError`` unless a positive whole number."""
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and value >= 1:
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value) and int(value) >= 1:
-        return int(value)
-    raise ValueError
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A reply date from a date cell or from 'YYYY-MM-DD' / '12 March 2021' text."""
-    if _blank(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in ("%Y-%m-%d", "%d %B %Y", "%d %b %Y"):
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-    raise ValueError
-
-
 # --------------------------------------------------------------------------- tables
-
-
-class _Grid:
-    """A sheet (or CSV section) as rows of values with 1-based positions."""
-
-    def __init__(
-        self,
-        file: str,
-        sheet: str,
-        rows: Sequence[tuple[int, Sequence[Any]]],
-        covered: frozenset[tuple[int, int]] = frozenset(),
-        formulas: dict[tuple[int, int], str] | None = None,
-    ):
-        self.file = file
-        self.sheet = sheet
-        self.rows = list(rows)
-        #: (row, column) hidden inside a merged range: never where a value is written.
-        self.covered = covered
-        #: (row, column) -> formula of cells that hold a formula but no computed value.
-        self.formulas = formulas or {}
-
-    def ref(self, row: int, col: int, header: str | None = None) -> CellRef:
-        return CellRef(
-            file=self.file, sheet=self.sheet, row=row, column=column_letter(col),
-            header=short_header(header) if header else None,
-        )
-
-
-def _find_header(grid: _Grid, columns, required: Iterable[str]) -> tuple[int, dict[str, int]] | None:
-    """The header row's number and its column positions by key, or ``None``."""
-    required = set(required)
-    for row_number, values in grid.rows[:_HEADER_SEARCH_ROWS]:
-        positions: dict[str, int] = {}
-        for col, value in enumerate(values, start=1):
-            key = header_key(value, columns)
-            if key and key not in positions:
-                positions[key] = col
-        if required <= positions.keys():
-            return row_number, positions
-    return None
-
-
-def _labelled_value(grid: _Grid, label: str, before_row: int) -> tuple[Any, CellRef] | None:
-    """The value next to ``label`` above the table (the first non-blank cell to its right)."""
-    for row_number, values in grid.rows:
-        if row_number >= before_row:
-            break
-        for col, value in enumerate(values, start=1):
-            if is_label(value, label):
-                free = [c for c in range(col + 1, len(values) + 2) if (row_number, c) not in grid.covered]
-                for right in free:
-                    if right <= len(values) and not _blank(values[right - 1]):
-                        return values[right - 1], grid.ref(row_number, right, label.rstrip(":"))
-                return None, grid.ref(row_number, free[0], label.rstrip(":"))
-    return None
-
-
-def _cell(values: Sequence[Any], col: int | None) -> Any:
-    if col is None or col > len(values):
-        return None
-    return values[col - 1]
 
 
 def _read_annex(grid: _Grid, reply: dict[str, Any], *, csv_keys: bool) -> None:
@@ -243,25 +118,7 @@ def _read_annex(grid: _Grid, reply: dict[str, Any], *, csv_keys: bool) -> None:
         )
     header_row, cols = found
     problems: list[Problem] = reply["problems"]
-    for key, label in (("member", MEMBER_LABEL), ("date", DATE_LABEL)):
-        if csv_keys:
-            located = _csv_value(grid, CSV_MEMBER_KEY if key == "member" else CSV_DATE_KEY, header_row)
-        else:
-            located = _labelled_value(grid, label, header_row)
-        if located is None:
-            value, ref = None, None
-        else:
-            value, ref = located
-        reply[f"{key}_cell"] = ref
-        if key == "member":
-            reply["member"] = None if _blank(value) else str(value).strip()
-        else:
-            try:
-                reply["reply_date"] = parse_date(value)
-            except ValueError:
-                reply["reply_date"] = None
-                problems.append(Problem(file=grid.file, cell=ref, message=(
-                    f"expected the date of reply as YYYY-MM-DD, found {_shown(value)}")))
+    read_sender(grid, header_row, reply, csv_keys=csv_keys)
 
     choice_header = ANNEX_HEADERS["choice"]
     number_header = ANNEX_HEADERS["number"]
@@ -340,134 +197,32 @@ def _read_additional(grid: _Grid, reply: dict[str, Any], *, start_after: int | N
         ))
 
 
-def _csv_value(grid: _Grid, key: str, before_row: int) -> tuple[Any, CellRef] | None:
-    for row_number, values in grid.rows:
-        if row_number >= before_row:
-            break
-        if values and normalise(values[0]) == key:
-            value = values[1] if len(values) > 1 else None
-            header = MEMBER_LABEL if key == CSV_MEMBER_KEY else DATE_LABEL
-            return value, grid.ref(row_number, 2, header.rstrip(":"))
-    return None
-
-
-def _new_reply(file: str, fmt: str) -> dict[str, Any]:
-    return {"file": file, "format": fmt, "choices": [], "additional": [], "problems": []}
-
-
 # --------------------------------------------------------------------------- files
 
 
 def read_xlsx(path: Path, name: str | None = None) -> Reply:
     """Read a filled XLSX form; ``name`` is how messages call the file (default: ``path``)."""
-    import openpyxl  # imported here: the CSV path and the core's import time do not need it
-
     name = name or str(path)
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except FileNotFoundError:
-        raise DataError(f"{name}: file not found", title="Unreadable reply") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DataError(
-            f"{name}: not a readable XLSX workbook ({exc}); ask the sender for the file again "
-            "or save it from Excel as .xlsx",
-            title="Unreadable reply",
-        ) from None
-    except Exception as exc:  # openpyxl raises many kinds on damaged parts of the archive
-        raise DataError(
-            f"{name}: damaged XLSX workbook ({type(exc).__name__}: {exc}); ask the sender "
-            "for the file again or save it from Excel as .xlsx",
-            title="Unreadable reply",
-        ) from None
-
-    # Formulas as written, for cells whose computed value was not saved (files
-    # written by scripts or saved without recalculation): blank to data_only.
-    try:
-        formula_book = openpyxl.load_workbook(path, data_only=False)
-    except Exception:  # noqa: BLE001 (the values were read; formulas are only for messages)
-        formula_book = None
-
-    def formulas_of(sheet_name: str, rows: list[tuple[int, list[Any]]]) -> dict[tuple[int, int], str]:
-        if formula_book is None or sheet_name not in formula_book.sheetnames:
-            return {}
-        found = {}
-        written = formula_book[sheet_name].iter_rows(values_only=True)
-        for (i, values), raw in zip(rows, written):
-            for col, (value, formula) in enumerate(zip(values, raw), start=1):
-                if value is None and isinstance(formula, str) and formula.startswith("="):
-                    found[(i, col)] = formula
-        return found
-
-    def grid_of(sheet_name: str) -> _Grid:
-        ws = workbook[sheet_name]
-        rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
-        covered = frozenset(
-            (r, c)
-            for merged in ws.merged_cells.ranges
-            for r in range(merged.min_row, merged.max_row + 1)
-            for c in range(merged.min_col, merged.max_col + 1)
-            if (r, c) != (merged.min_row, merged.min_col)
-        )
-        return _Grid(name, sheet_name, rows, covered, formulas_of(sheet_name, rows))
-
-    names = workbook.sheetnames
-    # Prefer the form's sheet names; a renamed sheet is still found by its header row.
-    annex_order = sorted(names, key=lambda s: (normalise(s) != normalise(ANNEX_SHEET), names.index(s)))
-    reply = _new_reply(name, "xlsx")
-    annex_grid = None
-    for sheet_name in annex_order:
-        grid = grid_of(sheet_name)
-        if _find_header(grid, ANNEX_COLUMNS, ("number", "choice")) is not None:
-            annex_grid = grid
-            break
-    if annex_grid is None:
-        annex_grid = grid_of(annex_order[0])  # raises the missing-header error below
-    _read_annex(annex_grid, reply, csv_keys=False)
-    for sheet_name in names:
-        if sheet_name != annex_grid.sheet and normalise(sheet_name) == normalise(ADDITIONAL_SHEET):
-            _read_additional(grid_of(sheet_name), reply)
-    workbook.close()
-    if formula_book is not None:
-        formula_book.close()
+    reply = new_reply(name, "xlsx", choices=[], additional=[])
+    with Workbook(path, name) as book:
+        # Prefer the form's sheet names; a renamed sheet is still found by its header row.
+        annex_grid = book.table_sheet(ANNEX_SHEET, ANNEX_COLUMNS, ("number", "choice"))
+        _read_annex(annex_grid, reply, csv_keys=False)
+        for sheet_name in book.sheetnames:
+            if sheet_name != annex_grid.sheet and normalise(sheet_name) == normalise(ADDITIONAL_SHEET):
+                _read_additional(book.grid(sheet_name), reply)
     return Reply(**reply)
 
 
 def read_csv(path: Path, name: str | None = None) -> Reply:
     """Read a filled CSV form (UTF-8, with or without BOM; comma, semicolon or tab)."""
     name = name or str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"{name}: file not found", title="Unreadable reply") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{name}: not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' or send the XLSX form",
-            title="Unreadable reply",
-        ) from None
-    except OSError as exc:
-        raise DataError(f"{name}: cannot be read ({exc.strerror})", title="Unreadable reply") from None
-    return parse_csv_text(text, name)
+    return parse_csv_text(read_csv_text(path, name), name)
 
 
 def parse_csv_text(text: str, name: str) -> Reply:
     """Parse the text of a CSV form; see :func:`read_csv`."""
-    best: list[tuple[int, list[str]]] | None = None
-    # Excel writes ';' in locales with a decimal comma: take the delimiter that
-    # yields the Annex 2 header row.
-    for delimiter in (",", ";", "\t"):
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        try:
-            records = list(reader)
-        except csv.Error as exc:  # e.g. a cell longer than the csv module's limit
-            raise DataError(
-                f"{name}: not a readable CSV form ({exc}, line {reader.line_num}); save it "
-                "again from the spreadsheet as CSV UTF-8 or send the XLSX form",
-                title="Unreadable reply",
-            ) from None
-        rows = [(i, record) for i, record in enumerate(records, start=1)]
-        if _find_header(_Grid(name, ANNEX_SHEET, rows), ANNEX_COLUMNS, ("number", "choice")):
-            best = rows
-            break
+    best = csv_records(text, name, ANNEX_SHEET, ANNEX_COLUMNS, ("number", "choice"))
     if best is None:
         raise DataError(
             f"{name}: no Annex 2 header row found; expected a line starting "
@@ -481,99 +236,13 @@ def parse_csv_text(text: str, name: str) -> Reply:
         None,
     )
     annex_rows = [(i, r) for i, r in best if split is None or i < split]
-    reply = _new_reply(name, "csv")
+    reply = new_reply(name, "csv", choices=[], additional=[])
     _read_annex(_Grid(name, ANNEX_SHEET, annex_rows), reply, csv_keys=True)
     if split is not None:
         _read_additional(_Grid(name, ADDITIONAL_SHEET, [(i, r) for i, r in best if i >= split]), reply)
     return Reply(**reply)
 
 
-_ZIP_MAGIC = b"PK\x03\x04"
-# OLE2 compound file: an old .xls workbook or an encrypted (password-protected) .xlsx.
-_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-
-
-def _check_content(path: Path, label: str, suffix: str) -> None:
-    """Name the usual mix-ups (renamed files, passwords) instead of a parser's error."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError:
-        return  # the reader reports it, with its own wording
-    if head.startswith(_OLE_MAGIC):
-        raise DataError(
-            f"{label}: a password-protected workbook or an old Excel (.xls) file, which cannot "
-            "be read; ask the sender for the form without a password, saved as .xlsx",
-            title="Unreadable reply",
-        )
-    if suffix == ".csv" and head.startswith(_ZIP_MAGIC):
-        raise DataError(
-            f"{label}: an Excel workbook named .csv; rename it to .xlsx",
-            title="Unreadable reply",
-        )
-    if suffix == ".xlsx" and head and not head.startswith(_ZIP_MAGIC):
-        try:
-            parse_csv_text(path.read_bytes().decode("utf-8-sig"), label)
-        except (OSError, UnicodeDecodeError, DataError):
-            return  # not a CSV form either: the XLSX reader says the workbook is unreadable
-        raise DataError(
-            f"{label}: a CSV reply form named .xlsx, not an Excel workbook; rename it to .csv",
-            title="Unreadable reply",
-        )
-
-
 def read_reply(path: Path, name: str | None = None) -> Reply:
     """Read one reply file by its extension (.xlsx or .csv)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".csv"):
-        _check_content(path, name or str(path), suffix)
-    if suffix == ".xlsx":
-        return read_xlsx(path, name)
-    if suffix == ".csv":
-        return read_csv(path, name)
-    label = name or str(path)
-    if suffix == ".xls":
-        raise DataError(
-            f"{label}: old Excel format (.xls) cannot be read; open it and save it as .xlsx",
-            title="Unreadable reply",
-        )
-    raise DataError(
-        f"{label}: expected a .xlsx or .csv reply form, found '{path.suffix or 'no extension'}'",
-        title="Unreadable reply",
-    )
-
-
-def collect_reply_files(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Expand files and folders into ``(path, name)`` pairs, sorted within each folder.
-
-    Returns the files and notes about what was skipped in folders (other file
-    types, Excel's '~$' lock files). Raises ``DataError`` for a path that does
-    not exist.
-    """
-    files: list[tuple[Path, str]] = []
-    notes: list[str] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.iterdir(), key=lambda p: p.name):
-                if not child.is_file():
-                    continue
-                suffix = child.suffix.lower()
-                if child.name.startswith("~$") or child.name.startswith(".~lock"):
-                    notes.append(f"skipped {child}: a spreadsheet lock file, not a reply")
-                    continue
-                if suffix not in (".xlsx", ".csv", ".xls"):
-                    notes.append(f"skipped {child}: not a .xlsx or .csv reply form")
-                    continue
-                resolved = child.resolve()
-                if resolved not in seen:
-                    seen.add(resolved)
-                    files.append((child, str(child)))
-        elif path.exists():
-            resolved = path.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
-                files.append((path, str(path)))
-        else:
-            raise DataError(f"{path}: no such reply file or folder", title="Missing reply")
-    return files, notes
+    return read_form(path, name, read_xlsx=read_xlsx, read_csv=read_csv, parse_csv=parse_csv_text)

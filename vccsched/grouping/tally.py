@@ -30,40 +30,21 @@ from typing import Literal
 from pydantic import Field
 
 from vccsched.errors import GroupingError
-from vccsched.grouping.layout import MEMBER_LABEL, normalise
+from vccsched.grouping.layout import ANNEX_SHEET, normalise
 from vccsched.grouping.replies import AdditionalItem, Choice, CellRef, Problem, Reply
 from vccsched.loading import MeetingData
-from vccsched.models import Category, Delegation, Group, Roster, StrictModel
+from vccsched.models import Category, Delegation, Group, StrictModel
+from vccsched.replyforms.cells import problem_order
+from vccsched.replyforms.senders import (  # noqa: F401 (find_sender, ReplyStatus: part of this module's API)
+    LATE_POLICIES,
+    LatePolicy,
+    ReplyStatus,
+    find_sender,
+    screen_replies,
+)
 
 Policy = Literal["any-deferral", "majority"]
-LatePolicy = Literal["accept", "reject"]
 POLICIES: tuple[Policy, ...] = ("any-deferral", "majority")
-LATE_POLICIES: tuple[LatePolicy, ...] = ("accept", "reject")
-
-_CATEGORY_NAMES: dict[str, str] = {
-    "council_member": "a Council Member",
-    "observer_state": "an observer Member State",
-    "palestine_observer": "the observer State of Palestine",
-    "sector_member": "a Sector Member",
-    "secretariat": "the secretariat",
-    "chair": "the chair",
-}
-
-
-class ReplyStatus(StrictModel):
-    """What became of one reply file."""
-
-    file: str
-    member_id: str | None = Field(description="Roster id of the sender; None if unknown.")
-    member_name: str | None = Field(description="Roster name of the sender (as written if unknown).")
-    category: Category | None = None
-    reply_date: dt.date | None
-    date_source: Literal["form", "received", "none"] = Field(
-        description="'received': the date was given with --received FILE=DATE."
-    )
-    late: bool = False
-    counted: bool = Field(description="Its choices are counted in the tally.")
-    reasons: list[str] = Field(default_factory=list, description="Why it is not counted, or notes.")
 
 
 class ItemTally(StrictModel):
@@ -181,26 +162,6 @@ def decide(policy: Policy, proposed: int | None, ones: int, twos: int, counted_r
     raise GroupingError(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}")
 
 
-# --------------------------------------------------------------------------- senders
-
-
-def _name_index(roster: Roster) -> dict[str, list[Delegation]]:
-    index: dict[str, list[Delegation]] = defaultdict(list)
-    for d in roster.delegations:
-        keys = {normalise(d.id), normalise(d.name)}
-        if " (" in d.name:
-            keys.add(normalise(d.name.split(" (")[0]))
-        for key in keys:
-            index[key].append(d)
-    return index
-
-
-def find_sender(text: str, roster: Roster) -> Delegation | None:
-    """The roster delegation a form's Member State cell names (ISO code or name)."""
-    matches = _name_index(roster).get(normalise(text), [])
-    return matches[0] if len(matches) == 1 else None
-
-
 # --------------------------------------------------------------------------- tally
 
 
@@ -227,97 +188,28 @@ def tally(
             "no reply files given; pass the filled forms (.xlsx or .csv) or a folder holding them",
             title="Nothing to tally",
         )
-    received = dict(received or {})
     meeting, agenda, roster = data.meeting, data.agenda, data.roster
     deadline = meeting.grouping_reply_deadline
-    problems: list[Problem] = []
-    statuses: dict[str, dict] = {}
-    eligible: dict[str, list[Reply]] = defaultdict(list)  # sender id -> replies
-
-    for reply in replies:
-        problems.extend(reply.problems)
-        status = {
-            "file": reply.file, "member_id": None, "member_name": reply.member, "category": None,
-            "reply_date": reply.reply_date, "date_source": "form" if reply.reply_date else "none",
-            "late": False, "counted": False, "reasons": [],
-        }
-        statuses[reply.file] = status
-        arrival = received.get(reply.file)
-        if arrival is not None:
-            status["reply_date"], status["date_source"] = arrival, "received"
-
-        def reject(message: str, cell: CellRef | None) -> None:
-            status["reasons"].append(message)
-            problems.append(Problem(file=reply.file, cell=cell, message=message))
-
-        if reply.member is None:
-            label = "a 'member_state' line" if reply.format == "csv" else f"a '{MEMBER_LABEL}' label"
-            where = "" if reply.member_cell else f" ({label} is missing above the table)"
-            reject(f"no Member State given{where}; write the sender's name or ISO code; "
-                   "the reply is not counted", reply.member_cell)
-            continue
-        sender = find_sender(reply.member, roster)
-        if sender is None:
-            reject(f"unknown sender {reply.member!r}: no delegation of the roster has this name or "
-                   "ISO code; the reply is not counted", reply.member_cell)
-            continue
-        status.update(member_id=sender.id, member_name=sender.name, category=sender.category)
-        if status["reply_date"] is None:
-            reject(f"no date of reply from {sender.name}; write it as YYYY-MM-DD in the form or pass "
-                   f"--received '{reply.file}=YYYY-MM-DD'; the reply is not counted", reply.date_cell)
-            continue
-        if status["reply_date"] > deadline:
-            status["late"] = True
-            counted = "counted (--late accept)" if late == "accept" else "not counted (--late reject)"
-            source = " (--received)" if status["date_source"] == "received" else ""
-            message = (f"late reply from {sender.name}: dated {status['reply_date']}{source}, after "
-                       f"the deadline {deadline}; {counted}")
-            problems.append(Problem(file=reply.file, cell=reply.date_cell, message=message))
-            status["reasons"].append(message)
-            if late == "reject":
-                continue
-        eligible[sender.id].append(reply)
-
-    # One reply per sender: the latest by date, then by file name (deterministic).
-    chosen: dict[str, Reply] = {}
-    for sender_id, group in sorted(eligible.items()):
-        ordered = sorted(group, key=lambda r: (statuses[r.file]["reply_date"], r.file))
-        chosen[sender_id] = ordered[-1]
-        if len(ordered) > 1:
-            last = ordered[-1]
-            name = statuses[last.file]["member_name"]
-            for earlier in ordered[:-1]:
-                message = (f"{name} replied more than once; this reply (dated "
-                           f"{statuses[earlier.file]['reply_date']}) is replaced by {last.file} "
-                           f"(dated {statuses[last.file]['reply_date']}) and not counted")
-                statuses[earlier.file]["reasons"].append(message)
-                problems.append(Problem(file=earlier.file, cell=earlier.member_cell, message=message))
-            others = ", ".join(r.file for r in ordered[:-1])
-            message = (f"{name} replied more than once; this reply (dated "
-                       f"{statuses[last.file]['reply_date']}) is the latest and replaces {others}")
-            statuses[last.file]["reasons"].append(message)
-            problems.append(Problem(file=last.file, cell=last.member_cell, message=message))
+    screening = screen_replies(replies, roster, deadline=deadline, late=late, received=received)
+    problems = screening.problems
+    statuses = {s.file: s for s in screening.statuses}
 
     numbers = set(agenda.numbers)
     votes: dict[int, dict[int, list[str]]] = {n: {1: [], 2: []} for n in numbers}
     additional: list[AdditionalProposal] = []
-    for sender_id, reply in sorted(chosen.items()):
+    for sender_id, reply in screening.chosen.items():
+        assert isinstance(reply, Reply)
         sender = roster.get(sender_id)
         assert sender is not None
+        # An observer's proposed items are listed although its choices do not count.
         for item in reply.additional:
             additional.append(_proposal(item, sender))
-        if sender.category != "council_member":
-            what = _CATEGORY_NAMES.get(sender.category, sender.category)
-            reject_msg = (f"{sender.name} ({sender.id}) is {what}, not a Council Member: the reply is "
-                          "reported and not counted")
-            statuses[reply.file]["reasons"].append(reject_msg)
-            problems.append(Problem(file=reply.file, cell=reply.member_cell, message=reject_msg))
+        if not statuses[reply.file].counted:
             continue
-        statuses[reply.file]["counted"] = True
         for choice in _checked_choices(reply, numbers, problems):
             votes[choice.item][choice.group].append(sender_id)
 
-    counted_replies = sum(1 for s in statuses.values() if s["counted"])
+    counted_replies = sum(1 for s in screening.statuses if s.counted)
     if counted_replies == 0:
         raise GroupingError(
             f"none of the {len(replies)} reply file(s) can be counted: no reply from a Council "
@@ -340,13 +232,13 @@ def tally(
             minutes=item.minutes,
         ))
 
-    replied = {s["member_id"] for s in statuses.values() if s["counted"]}
+    replied = {s.member_id for s in screening.statuses if s.counted}
     return TallyResult(
         meeting_id=meeting.id,
         policy=policy,
         late_policy=late,
         deadline=deadline,
-        replies=[ReplyStatus(**statuses[r.file]) for r in replies],
+        replies=screening.statuses,
         items=items,
         additional=sorted(additional, key=lambda a: (normalise(a.title), a.proposer_id, a.cell.row)),
         problems=sorted(problems, key=_problem_order),
@@ -359,11 +251,7 @@ def tally(
 
 
 def _problem_order(problem: Problem) -> tuple:
-    """Problems of one file together, the reply as a whole first, then sheet by sheet, row by row."""
-    cell = problem.cell
-    if cell is None:
-        return (problem.file, 0, 0, 0, 0, "")
-    return (problem.file, 1, 0 if cell.sheet == "Annex 2" else 1, cell.row, len(cell.column), cell.column)
+    return problem_order(problem, ANNEX_SHEET)
 
 
 def _proposal(item: AdditionalItem, sender: Delegation) -> AdditionalProposal:

@@ -42,13 +42,37 @@ def day_capacity_text(inst: PlanningInstance) -> str:
     return f"a day gives {inst.window_minutes} min (the window, no buffer)"
 
 
-def capacity_text(inst: PlanningInstance) -> str | None:
-    """'Group 1 needs 1710 min; nine days of 180 min less buffers give 1620: 90 min over'."""
+def left_text(inst: PlanningInstance) -> str:
+    """What is left of a meeting under way: 'today from 14:10 (30 min) and six more days of
+    160 min'."""
     days = min(inst.max_days, len(inst.dates))
-    capacity = days * inst.usable_minutes
+    parts = []
+    if inst.used_on(0) and 0 in inst.held:
+        start = inst.window_start.hour * 60 + inst.window_start.minute + inst.used_on(0)
+        parts.append(f"today from {start // 60:02d}:{start % 60:02d} ({inst.capacity(0)} min)")
+        days -= 1
+    elif 0 in inst.held:
+        parts.append(f"today ({inst.capacity(0)} min)")
+        days -= 1
+    if days > 0:
+        more = "more " if parts else ""
+        parts.append(f"{count_words(days, more + 'day')} of {inst.usable_minutes} min")
+    return " and ".join(parts) or "no day"
+
+
+def capacity_text(inst: PlanningInstance) -> str | None:
+    """'Group 1 needs 1710 min; nine days of 180 min less buffers give 1620: 90 min over'
+    (when re-planning: 'the items still to come need ...; what is left ... gives ...')."""
+    days = min(inst.max_days, len(inst.dates))
+    capacity = inst.available_minutes
     total = inst.total_minutes
     if total <= capacity:
         return None
+    if inst.replanning:
+        return (
+            f"the items still to come need {total} min; what is left of the meeting "
+            f"({left_text(inst)}, buffers kept) gives {capacity}: {total - capacity} min over"
+        )
     less = " less buffers" if inst.buffer_minutes else ""
     return (
         f"Group 1 needs {total} min; {count_words(days, 'day')} of {inst.window_minutes} min{less} "
@@ -180,14 +204,21 @@ def _core(inst: PlanningInstance, limit: float) -> list[str] | None:
 def smallest_move(inst: PlanningInstance, limit: float) -> tuple[list[int], bool] | None:
     """Items (by number) whose move to Group 2 lets the rest fit, least minutes first
     (then fewest items); ``(items, proven_least)`` or ``None`` if none was found."""
+    found = smallest_moves(inst, limit, 1)
+    return found[0] if found else None
+
+
+def smallest_moves(inst: PlanningInstance, limit: float, count: int) -> list[tuple[list[int], bool]]:
+    """Up to ``count`` sets of items whose removal lets the rest fit, each as
+    :func:`smallest_move` finds it among the sets that do not hold an earlier one
+    (so each is minimal by minutes in its turn, and none is a superset of another)."""
     model = cp_model.CpModel()
     v = new_variables(model, inst, droppable=True)
     rules = add_rules(model, inst, v)
     for literal in rules.literals:
         model.add(literal == 1)
-    usable = inst.usable_minutes
     for d in range(len(inst.dates)):
-        model.add(v.load[d] <= usable * v.used[d])
+        model.add(v.load[d] <= inst.capacity(d) * v.used[d])
     # A block stays or goes whole: moving part of the budget would split what the
     # plan must keep together, so no suggestion does that.
     for name, members in inst.blocks.items():
@@ -197,38 +228,50 @@ def smallest_move(inst: PlanningInstance, limit: float) -> tuple[list[int], bool
             )
     # Least minutes first; among those, fewest items, then the latest in agenda
     # order (the earlier items of an agenda tend to be the more pressing ones).
-    count = len(inst.items)
     moved = [(1 - v.present[item.number], item) for item in inst.items]
     moved_minutes = sum(expr * item.minutes for expr, item in moved)
-    overflow = inst.total_minutes - min(inst.max_days, len(inst.dates)) * usable
+    overflow = inst.total_minutes - inst.available_minutes
     if overflow > 0:
         model.add(moved_minutes >= overflow)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 2021
-    solver.parameters.max_deterministic_time = limit
-    # Two solves rather than one weighted sum: the minutes are usually proven at
-    # once by the capacity bound, while proving the tie-breaks can take long; the
-    # second solve gets a short budget and starts from the first answer.
-    model.minimize(moved_minutes)
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    best = round(solver.objective_value)
-    # Moving exactly the overflow is the least by the capacity argument, even when
-    # the solver has not finished its proof.
-    least = status == cp_model.OPTIMAL or best == max(overflow, 0)
-    answer = _dropped(inst, v, solver)
-    for var in v.present.values():
-        model.add_hint(var, solver.boolean_value(var))
-    model.add(moved_minutes == best)
-    # Each moved item weighs more than all the agenda-position terms together.
-    step = (count + 1) ** 2
-    model.minimize(sum(expr * (step + (count - k)) for k, (expr, _) in enumerate(moved)))
-    solver.parameters.max_deterministic_time = min(limit, 2.0)
-    if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    found: list[tuple[list[int], bool]] = []
+    items = len(inst.items)
+    while len(found) < count:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 2021
+        solver.parameters.max_deterministic_time = limit
+        # Two solves rather than one weighted sum: the minutes are usually proven at
+        # once by the capacity bound, while proving the tie-breaks can take long; the
+        # second solve gets a short budget and starts from the first answer.
+        model.clear_hints()
+        model.minimize(moved_minutes)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        best = round(solver.objective_value)
+        # Moving exactly the overflow is the least by the capacity argument, even when
+        # the solver has not finished its proof.
+        least = status == cp_model.OPTIMAL or best == max(overflow, 0)
         answer = _dropped(inst, v, solver)
-    return answer, least
+        for var in v.present.values():
+            model.add_hint(var, solver.boolean_value(var))
+        # Fixed at the least for the tie-break only (an assumption, dropped afterwards).
+        stage = model.new_bool_var(f"least minutes, set {len(found) + 1}")
+        model.add(moved_minutes == best).only_enforce_if(stage)
+        model.add_assumptions([stage])
+        # Each moved item weighs more than all the agenda-position terms together.
+        step = (items + 1) ** 2
+        model.minimize(sum(expr * (step + (items - k)) for k, (expr, _) in enumerate(moved)))
+        solver.parameters.max_deterministic_time = min(limit, 2.0)
+        if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            answer = _dropped(inst, v, solver)
+        model.clear_assumptions()
+        found.append((answer, least))
+        if not answer:
+            break
+        # The next set may not hold this one (nor be it): a different, minimal choice.
+        model.add(sum(1 - v.present[n] for n in answer) <= len(answer) - 1)
+    return found
 
 
 def _dropped(inst: PlanningInstance, v, solver: cp_model.CpSolver) -> list[int]:
@@ -251,12 +294,15 @@ def explain_infeasible(inst: PlanningInstance, options=None) -> PlanningError:
     elif core and "max_days" in core:
         message = (
             f"Group 1 needs {inst.total_minutes} min of the "
-            f"{min(inst.max_days, len(inst.dates)) * inst.usable_minutes} available, but its items "
+            f"{inst.available_minutes} available, but its items "
             f"and blocks do not pack into {count_words(min(inst.max_days, len(inst.dates)), 'day')} "
             f"of {inst.usable_minutes} usable min"
         )
     else:
         message = "the rules and pins cannot all hold together"
+    if inst.replanning:
+        details.extend(_deferral_candidates(inst, min(limit, 10.0)))
+        return PlanningError(message, title="The rest does not fit", details=details)
     move = smallest_move(inst, min(limit, 10.0))
     if move is not None:
         numbers, proven = move
@@ -268,6 +314,28 @@ def explain_infeasible(inst: PlanningInstance, options=None) -> PlanningError:
             f"({minutes} min, {least}): {listed}"
         )
     return PlanningError(message, details=details)
+
+
+#: How many alternative sets of deferral candidates a re-plan that does not fit lists.
+DEFERRAL_SETS = 3
+
+
+def _deferral_candidates(inst: PlanningInstance, limit: float) -> list[str]:
+    """The smallest sets of items whose deferral would let the rest fit, as candidates:
+    only a Council Member's request defers an item (Annex 1)."""
+    sets = smallest_moves(inst, limit, DEFERRAL_SETS)
+    if not sets:
+        return []
+    lines = [
+        f"Smallest sets of items Council Members could be asked to defer to {inst.deferral_target} "
+        "(candidates only: an item is deferred only at a Council Member's request):"
+    ]
+    for k, (numbers, proven) in enumerate(sets, start=1):
+        minutes = sum(inst.item(n).minutes for n in numbers)
+        listed = ", ".join(f"item {n} ({inst.item(n).code}, {inst.item(n).minutes} min)" for n in numbers)
+        note = " (the least possible)" if k == 1 and proven else ""
+        lines.append(f"  {k}. {minutes} min{note}: {listed}")
+    return lines
 
 
 def _rule_words(inst: PlanningInstance) -> dict[str, str]:

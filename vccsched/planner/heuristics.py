@@ -22,7 +22,9 @@ from vccsched.planner.layout import build_plan, count_inversions, first_units
 def _allowed(inst: PlanningInstance, unit: Unit) -> tuple[int, int | None]:
     """Earliest date index and the fixed one (if pinned ``on``) for a unit."""
     lo, fixed = 0, None
+    earliest = dict(inst.earliest)
     for n in unit.numbers:
+        lo = max(lo, earliest.get(n, 0))
         for pin in inst.pins_on(n):
             if pin.not_before is not None:
                 lo = max(lo, pin.not_before if pin.not_before >= 0 else len(inst.dates))
@@ -35,7 +37,7 @@ def _fits(inst: PlanningInstance, unit: Unit, d: int, load: list[int], opener: l
     lo, fixed = _allowed(inst, unit)
     if d < lo or (fixed is not None and fixed != d):
         return False
-    if load[d] + unit.minutes > inst.usable_minutes:
+    if load[d] + unit.minutes > inst.capacity(d):
         return False
     return not (unit.name in firsts and opener[d])
 
@@ -53,6 +55,29 @@ def _place(inst: PlanningInstance, units: list[Unit], days: list[int], ordered: 
             return None
         if ordered:
             current = chosen
+        load[chosen] += unit.minutes
+        opener[chosen] = opener[chosen] or unit.name in firsts
+        for n in unit.numbers:
+            day_of[n] = chosen
+    return day_of
+
+
+def announced_assignment(inst: PlanningInstance) -> dict[int, int] | None:
+    """Re-planning: each unit (in agenda order) on the day it was announced on if it
+    still fits there, else on the first later day where it fits; ``None`` if one fits
+    nowhere. Few moves, and a start the solver can improve on."""
+    announced = dict(inst.announced)
+    load = [0] * len(inst.dates)
+    opener = [False] * len(inst.dates)
+    firsts = first_units(inst)
+    day_of: dict[int, int] = {}
+    for unit in sorted(inst.units, key=lambda u: u.name not in firsts):
+        wanted = announced.get(unit.numbers[0])
+        start = 0 if wanted is None else wanted
+        order = [*range(start, len(inst.dates)), *range(start)]
+        chosen = next((d for d in order if _fits(inst, unit, d, load, opener, firsts)), None)
+        if chosen is None:
+            return None
         load[chosen] += unit.minutes
         opener[chosen] = opener[chosen] or unit.name in firsts
         for n in unit.numbers:

@@ -79,11 +79,45 @@ class PlanningInstance:
     items: tuple[PlanItem, ...]  # agenda order
     pins: tuple[PinRule, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # Re-planning what is left during the meeting (vccsched.planner.replan); all empty
+    # for a plan from scratch.
+    #: Minutes of each date's window already gone (today's, up to now), by date index.
+    used_minutes: tuple[int, ...] = ()
+    #: Date indexes the meeting has already sat on: they count as days whatever is put there.
+    held: tuple[int, ...] = ()
+    #: (item, date index it was announced on, or None for a date already past).
+    announced: tuple[tuple[int, int | None], ...] = ()
+    #: (item, first date index it may take): no item goes before its announced day.
+    earliest: tuple[tuple[int, int], ...] = ()
+    #: Where deferred items go (named in the explanation of a re-plan that does not fit).
+    deferral_target: str = "C22"
 
     @property
     def usable_minutes(self) -> int:
         """Minutes of a day that items may fill: the window less the buffer."""
         return self.window_minutes - self.buffer_minutes
+
+    @property
+    def replanning(self) -> bool:
+        """Is this the rest of a meeting under way (announced days to keep)?"""
+        return bool(self.announced)
+
+    def used_on(self, d: int) -> int:
+        """Minutes of date ``d``'s window already gone (0 for a plan from scratch)."""
+        return self.used_minutes[d] if d < len(self.used_minutes) else 0
+
+    def capacity(self, d: int) -> int:
+        """Minutes items may still fill on date ``d``: the usable minutes less those gone."""
+        return max(0, self.usable_minutes - self.used_on(d))
+
+    @property
+    def available_minutes(self) -> int:
+        """The most minutes any plan can fill: the held dates, then the roomiest others,
+        up to ``max_days`` dates."""
+        days = range(len(self.dates))
+        held = [self.capacity(d) for d in days if d in self.held]
+        others = sorted((self.capacity(d) for d in days if d not in self.held), reverse=True)
+        return sum(held) + sum(others[: max(0, min(self.max_days, len(self.dates)) - len(held))])
 
     @property
     def total_minutes(self) -> int:

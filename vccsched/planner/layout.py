@@ -47,6 +47,7 @@ def build_plan(instance: PlanningInstance, day_of: Mapping[int, int], solver: So
         if not numbers:
             continue
         start = dt.datetime.combine(instance.dates[d], instance.window_start, tzinfo=zone)
+        start += dt.timedelta(minutes=instance.used_on(d))
         items = []
         for n in numbers:
             end = start + dt.timedelta(minutes=minutes[n])
@@ -69,9 +70,14 @@ def day_loads(plan: Plan) -> list[int]:
 def plan_objectives(instance: PlanningInstance, plan: Plan) -> dict[str, int]:
     """The objective values of a plan, computed from the plan itself (see objectives.py)."""
     index = {day: d for d, day in enumerate(instance.dates)}
-    return {
-        "days": len(plan.days),
+    values = {
+        "days": len({day.date for day in plan.days} | {instance.dates[d] for d in instance.held}),
         "inversions": count_inversions(plan),
         "balance": sum(day.minutes**2 for day in plan.days),
         "tiebreak": sum(item.minutes * index[day.date] for day in plan.days for item in day.items),
     }
+    if instance.replanning:
+        day_of = {item.number: index[day.date] for day in plan.days for item in day.items}
+        moved = sum(1 for n, d in instance.announced if d is None or day_of.get(n) != d)
+        values = {"days": values["days"], "moved": moved, **{k: values[k] for k in ("inversions", "balance", "tiebreak")}}
+    return values

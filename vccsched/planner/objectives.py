@@ -1,6 +1,7 @@
 """The objectives, in lexicographic order (each solved, then fixed):
 
 1. ``days``: fewest meeting days;
+   (re-planning only) ``moved``: fewest items off the day they were announced on;
 2. ``inversions``: agenda order kept, i.e. fewest pairs of items (i < j by
    agenda number) where j runs before i, counted in the order of
    :mod:`vccsched.planner.layout` (across days and within a day);
@@ -57,6 +58,13 @@ def needs_neighbourhood(inst: PlanningInstance) -> bool:
 
 def days_objective(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables):
     return sum(v.used)
+
+
+def moved_objective(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables):
+    """Items not on their announced day; an item announced on a day already past is moved
+    whatever the plan does (a constant)."""
+    gone = sum(1 for _n, d in inst.announced if d is None)
+    return gone + sum(1 - v.x[n, d] for n, d in inst.announced if d is not None)
 
 
 def balance_objective(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables):
@@ -263,3 +271,11 @@ OBJECTIVES: tuple[Objective, ...] = (
     Objective("balance", balance_objective),
     Objective("tiebreak", tiebreak_objective),
 )
+
+#: The objectives of a re-plan: fewest items moved off their announced day comes second.
+REPLAN_OBJECTIVES: tuple[Objective, ...] = (OBJECTIVES[0], Objective("moved", moved_objective), *OBJECTIVES[1:])
+
+
+def objectives_for(inst: PlanningInstance) -> tuple[Objective, ...]:
+    """The lexicographic objectives of ``inst``: :data:`REPLAN_OBJECTIVES` when re-planning."""
+    return REPLAN_OBJECTIVES if inst.replanning else OBJECTIVES

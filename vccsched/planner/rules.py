@@ -63,15 +63,18 @@ def add_no_overlap(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVaria
 
 
 def add_window(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables, rules: Rules) -> None:
-    """Everything of a day, buffer included, fits in the daily window."""
+    """Everything of a day, buffer included, fits in what is left of the daily window
+    (all of it, except today's when re-planning during a session)."""
     lit = rules.switch(
         "window",
         f"each day's items fit in the {inst.window_minutes}-min window "
         f"({_clock(inst, 0)}-{_clock(inst, inst.window_minutes)})",
     )
     for d in range(len(inst.dates)):
-        model.add(v.end[d] + v.reserve[d] <= inst.window_minutes).only_enforce_if(lit).with_name(
+        gone = inst.used_on(d)
+        model.add(v.end[d] + v.reserve[d] <= inst.window_minutes - gone).only_enforce_if(lit).with_name(
             f"window: {inst.date_text(d)} ends by {_clock(inst, inst.window_minutes)}"
+            + (f" (from {_clock(inst, gone)})" if gone else "")
         )
 
 
@@ -160,6 +163,19 @@ def add_pins(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables, 
                 ct.only_enforce_if([lit_a, lit_b, no_overlap])
 
 
+def add_not_earlier(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVariables, rules: Rules) -> None:
+    """Re-planning: no item goes to a day before the one it was announced on (delegations
+    prepare for that day), unless the secretariat allows it."""
+    if not inst.earliest:
+        return
+    lit = rules.switch("not_earlier", "no item goes to a day before the day it was announced on")
+    for number, first in inst.earliest:
+        for d in range(min(first, len(inst.dates))):
+            model.add(v.x[number, d] == 0).only_enforce_if(lit).with_name(
+                f"not_earlier: item {number} not on {inst.date_text(d)}, before its announced day"
+            )
+
+
 RULES: tuple[Callable[[cp_model.CpModel, PlanningInstance, PlanVariables, Rules], None], ...] = (
     add_no_overlap,
     add_window,
@@ -167,6 +183,7 @@ RULES: tuple[Callable[[cp_model.CpModel, PlanningInstance, PlanVariables, Rules]
     add_max_days,
     add_blocks,
     add_pins,
+    add_not_earlier,
 )
 
 
@@ -183,9 +200,8 @@ def add_strengthening(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVa
     rule holds): each used day holds at most its usable minutes, at least the lower
     bound of days, and, between two dates no pin tells apart, an unused day is not
     followed by a used one (any plan can move a day's items one date earlier)."""
-    usable = inst.usable_minutes
     for d in range(len(inst.dates)):
-        model.add(v.load[d] <= usable * v.used[d]).with_name(f"capacity of {inst.date_text(d)}")
+        model.add(v.load[d] <= inst.capacity(d) * v.used[d]).with_name(f"capacity of {inst.date_text(d)}")
     if inst.items:
         model.add(sum(v.used) >= inst.lower_bound_days).with_name("lower bound of days")
     for d in range(len(inst.dates) - 1):
@@ -196,7 +212,11 @@ def add_strengthening(model: cp_model.CpModel, inst: PlanningInstance, v: PlanVa
 
 
 def _distinguished(inst: PlanningInstance, d: int) -> bool:
-    """Does some pin allow an item on date ``d`` but not on date ``d - 1``?"""
+    """Does some pin allow an item on date ``d`` but not on date ``d - 1``? (When
+    re-planning, every date is distinguished: by what is left of it, by whether the
+    meeting sat on it, by the days items were announced on.)"""
+    if inst.replanning or inst.used_minutes or inst.held:
+        return True
     for pin in inst.pins:
         if pin.on is not None and pin.on in (d, d - 1):
             return True

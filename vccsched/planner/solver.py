@@ -21,10 +21,10 @@ from vccsched.errors import PlanningError
 from vccsched.grouping_file import Grouping
 from vccsched.loading import MeetingData
 from vccsched.plan import Plan, SolverInfo
-from vccsched.planner.heuristics import hint_assignment, ordered_assignment
+from vccsched.planner.heuristics import announced_assignment, hint_assignment, ordered_assignment
 from vccsched.planner.instance import PlanningInstance, build_instance
 from vccsched.planner.layout import build_plan, plan_objectives
-from vccsched.planner.objectives import OBJECTIVES, needs_neighbourhood
+from vccsched.planner.objectives import needs_neighbourhood, objectives_for
 from vccsched.planner.rules import add_rules, add_strengthening
 from vccsched.planner.variables import PlanVariables, new_variables
 
@@ -131,14 +131,15 @@ def plan_instance(
         raise problems
     days = len(inst.dates)
     if not inst.items:
+        empty = build_plan(inst, {}, SolverInfo(status="OPTIMAL", seconds=0.0))
         info = SolverInfo(
             status="OPTIMAL",
             seconds=0.0,
-            objectives={"days": 0, "inversions": 0, "balance": 0, "tiebreak": 0},
+            objectives=plan_objectives(inst, empty),
             lower_bound_days=0,
             buffer_minutes=inst.buffer_minutes,
         )
-        return build_plan(inst, {}, info)
+        return empty.model_copy(update={"solver": info})
 
     model = cp_model.CpModel()
     v = new_variables(model, inst)
@@ -146,7 +147,7 @@ def plan_instance(
     for literal in rules.literals:
         model.add(literal == 1)
     add_strengthening(model, inst, v)
-    start = hint_assignment(inst)
+    start = announced_assignment(inst) if inst.replanning else hint_assignment(inst)
     if start is not None:
         _hint_assignment(model, inst, v, start)
         for literal in rules.literals:
@@ -156,7 +157,8 @@ def plan_instance(
     all_optimal = True
     narrowed = False
     day_of: dict[int, int] = {}
-    for objective in OBJECTIVES:
+    objectives = objectives_for(inst)
+    for objective in objectives:
         expr = objective.build(model, inst, v)
         model.minimize(expr)
         limit = min(options.stage_limit, options.narrowed_stage_limit) if narrowed else None
@@ -195,7 +197,7 @@ def plan_instance(
         else:
             model.add(expr <= value).with_name(f"objective {objective.name} kept at the value found")
         _hint(model, inst, v, solver)
-        if objective.name == "days" and needs_neighbourhood(inst):
+        if objective.name == "days" and needs_neighbourhood(inst) and not inst.replanning:
             centre = start if start is not None and len(set(start.values())) == value else None
             centre = centre or ordered_assignment(inst, value)
             if centre is not None and len(set(centre.values())) <= value:
@@ -209,7 +211,7 @@ def plan_instance(
                 )
     all_optimal = all_optimal and not narrowed
 
-    status = "OPTIMAL" if all_optimal and len(values) == len(OBJECTIVES) else "FEASIBLE"
+    status = "OPTIMAL" if all_optimal and len(values) == len(objectives) else "FEASIBLE"
     draft = build_plan(inst, day_of, SolverInfo(status=status, seconds=0.0))
     info = SolverInfo(
         status=status,
@@ -269,7 +271,7 @@ def _hint_assignment(
     for name, members in inst.blocks.items():
         for d in days:
             model.add_hint(v.block_day[name, d], day_of[members[0].number] == d)
-    used = set(day_of.values())
+    used = set(day_of.values()) | set(inst.held)
     for d in days:
         load = sum(item.minutes for item in inst.items if day_of[item.number] == d)
         model.add_hint(v.used[d], d in used)

@@ -78,7 +78,11 @@ def new_variables(
         # cheaper to presolve on large instances, and the capacity rule gives
         # the solver the tight link.
         model.add(sum(on_day) <= len(on_day) * used).with_name(f"day {d} used if it has items")
-        model.add_bool_or(on_day).only_enforce_if(used).with_name(f"day {d} used only with items")
+        if d in instance.held:
+            # The meeting sat that day already: it counts, with or without more items.
+            model.add(used == 1).with_name(f"day {d} already held")
+        else:
+            model.add_bool_or(on_day).only_enforce_if(used).with_name(f"day {d} used only with items")
         v.used.append(used)
         v.load.append(load)
         v.end.append(end)

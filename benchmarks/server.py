@@ -1,0 +1,643 @@
+"""Floor server benchmark: 2,000 delegates over loopback, against a bare websockets server.
+
+Run ``.venv/bin/python benchmarks/server.py`` (or ``make bench-server``); a few
+minutes. Not a test: the figures depend on the machine. It measures
+
+* **fan-out**: per delivery, the time from a command being sent to the receipt
+  of its (last) event at each of 2,000 connected delegates, held by two client
+  processes of 1,000 connections each; the chair and 30 delegations in this
+  process change the queue (requests, the chair giving the floor and striking
+  requests), one command every ``--interval`` seconds;
+* **accepted**: the time from sending a command to its ``accepted`` (the
+  command is committed with fsync first), with no audience and with 2,000;
+* **memory per idle connection**: the server's RSS growth / connections;
+* **rebuild**: opening a database of 50,000 events and folding it into a
+  ``Floor`` (what a restart does).
+
+The same clients then connect to a bare websockets server that broadcasts, to
+every connection, each frame the chair sends it: the very frames the floor
+server sent, same sizes, same pacing, but no floor, no disk, no JSON models.
+That is the machine's own limit.
+
+The clients are not the websockets client: 1,000 connections of it per
+process cost more CPU than the server on this 2-core machine, so each client
+process runs a minimal asyncio protocol (RFC 6455 handshake, unmasked frames
+from the server parsed by their header, pings answered, the event's ``seq``
+found with a regular expression) and stamps each frame with the system-wide
+monotonic clock, which the coordinating process shares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import gc
+import json
+import multiprocessing
+import os
+import random
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CLIENT_PROCESSES = 2
+SEQ = re.compile(rb'"seq":(\d+)')
+
+
+# --- servers (each in its own process) ------------------------------------------------------------
+
+
+async def serve_floor(db: Path) -> None:
+    from server.app import Limits, ServerConfig, serve
+    from vccsched.loading import DEFAULT_MEETING_DIR
+
+    # 2,000 connections share 73 delegations; the load generator sends faster than a person.
+    limits = Limits(per_delegation=100, max_connections=5000, rate_burst=100_000, rate_per_second=100_000.0)
+    config = ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=db, port=0, limits=limits)
+    async with serve(config) as running:
+        await _announce_and_wait(running.port)
+
+
+async def serve_bare() -> None:
+    """Broadcast every message of a ``/chair`` connection to every other connection; nothing else."""
+    from websockets.asyncio.server import broadcast, serve
+    from websockets.exceptions import ConnectionClosed
+
+    audience: set = set()
+
+    async def handler(ws) -> None:
+        if ws.request.path == "/chair":
+            async for message in ws:
+                broadcast(audience, message)
+                await ws.send("ok")
+            return
+        audience.add(ws)
+        try:
+            async for _ in ws:
+                pass
+        except ConnectionClosed:
+            pass  # the clients hang up without a closing handshake
+        finally:
+            audience.discard(ws)
+
+    async with serve(handler, "127.0.0.1", 0, compression=None, max_size=64 * 1024) as server:
+        await _announce_and_wait(next(iter(server.sockets)).getsockname()[1])
+
+
+async def _announce_and_wait(port: int) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print(port, flush=True)
+    await stop.wait()
+
+
+def start_server(role: str, *args: str) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, role, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+# --- the light client (1,000 per process) -----------------------------------------------------------
+
+
+def _frame(text: str, opcode: int = 1) -> bytes:
+    """A client frame: FIN, opcode, the mask bit with a zero key (the payload is unchanged)."""
+    payload = text.encode() if isinstance(text, str) else text
+    n = len(payload)
+    if n < 126:
+        header = bytes([0x80 | opcode, 0x80 | n])
+    elif n < 65536:
+        header = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        header = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
+    return header + b"\0\0\0\0" + payload
+
+
+class LightClient(asyncio.Protocol):
+    """One delegate's connection: handshake, hello, then stamp every event frame received."""
+
+    def __init__(self, host: str, port: int, path: str, hello: str | None, frames_before_ready: int, sink: list) -> None:
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+        self.hello = hello
+        self.waiting_for = frames_before_ready
+        self.sink = sink  # (seq, time) of every event, shared by the process's clients
+        self.buffer = bytearray()
+        self.open = False
+        self.ready = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def connection_lost(self, exc) -> None:
+        self.closed = True
+        if not self.ready.done():
+            self.ready.set_exception(ConnectionError("closed before ready"))
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        buffer = self.buffer
+        buffer += data
+        if not self.open:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buffer.startswith(b"HTTP/1.1 101"):
+                self.ready.set_exception(ConnectionError(bytes(buffer[:end]).decode(errors="replace")))
+                self.transport.close()
+                return
+            del buffer[: end + 4]
+            self.open = True
+            if self.hello is not None:
+                self.transport.write(_frame(self.hello))
+            if self.waiting_for == 0:
+                self.ready.set_result(None)
+        while len(buffer) >= 2:
+            opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+            if length == 126:
+                if len(buffer) < 4:
+                    return
+                length, start = int.from_bytes(buffer[2:4], "big"), 4
+            elif length == 127:
+                if len(buffer) < 10:
+                    return
+                length, start = int.from_bytes(buffer[2:10], "big"), 10
+            if len(buffer) < start + length:
+                return
+            payload = bytes(buffer[start : start + length])
+            del buffer[: start + length]
+            if opcode == 1:
+                if payload.startswith(b'{"type":"event"'):
+                    self.sink.append((int(SEQ.search(payload).group(1)), now))
+                elif self.waiting_for > 0:
+                    self.waiting_for -= 1
+                    if self.waiting_for == 0:
+                        self.ready.set_result(None)
+            elif opcode == 9:
+                self.transport.write(_frame(payload, opcode=10))
+            elif opcode == 8:
+                self.transport.close()
+
+
+async def client_main(pipe) -> None:
+    loop = asyncio.get_running_loop()
+    clients: list[LightClient] = []
+    sink: list[tuple[int, float]] = []
+    while True:
+        order, *args = await loop.run_in_executor(None, pipe.recv)
+        if order == "connect":
+            port, path, hellos, frames_before_ready = args
+            started = time.monotonic()
+            pending = list(hellos)
+            while pending:  # 100 handshakes at a time
+                batch, pending = pending[:100], pending[100:]
+                made = await asyncio.gather(
+                    *(
+                        loop.create_connection(
+                            lambda h=hello: LightClient("127.0.0.1", port, path, h, frames_before_ready, sink),
+                            "127.0.0.1",
+                            port,
+                        )
+                        for hello in batch
+                    )
+                )
+                batch_clients = [protocol for _, protocol in made]
+                await asyncio.gather(*(c.ready for c in batch_clients))
+                clients.extend(batch_clients)
+            sink.clear()
+            pipe.send(("connected", len(clients), time.monotonic() - started))
+        elif order == "report":
+            pipe.send(("report", list(sink), sum(c.closed for c in clients)))
+            sink.clear()
+        elif order == "close":
+            for c in clients:
+                if c.transport is not None:
+                    c.transport.close()
+            clients.clear()
+            await asyncio.sleep(0.2)
+            pipe.send(("closed",))
+        elif order == "quit":
+            return
+
+
+def client_process(pipe) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+    asyncio.run(client_main(pipe))
+
+
+class ClientProcesses:
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes = []
+        self.processes = []
+        for _ in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=client_process, args=(theirs,), daemon=True)
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    async def ask(self, *orders: tuple) -> list:
+        for pipe, order in zip(self.pipes, orders):
+            pipe.send(order)
+        loop = asyncio.get_running_loop()
+        return await asyncio.gather(*(loop.run_in_executor(None, pipe.recv) for pipe in self.pipes))
+
+    async def quit(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(("quit",))
+        for process in self.processes:
+            process.join(5)
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def deliveries(reports: list, sent_at: dict[int, float]) -> tuple[list[float], int]:
+    """Per delivery, receipt of a command's last event minus when the command was sent; and misses."""
+    times: list[float] = []
+    received = 0
+    for _, events, _ in reports:
+        for seq, at in events:
+            if seq in sent_at:
+                times.append(at - sent_at[seq])
+                received += 1
+    return times, received
+
+
+class Chair:
+    """The chair and the requesting delegations (websockets clients in this process).
+
+    A reader task per connection stamps replies as they arrive and keeps the
+    event frames the chair's connection receives (replayed to the bare server).
+    """
+
+    def __init__(self, url: str, tokens: dict[str, str], delegates: list[str]) -> None:
+        self.url = url
+        self.tokens = tokens
+        self.delegates = delegates
+        self.ws: dict = {}
+        self.readers: list[asyncio.Task] = []
+        self.pending: dict[str, asyncio.Future] = {}
+        self.frames: list[str] = []  # every event frame, as the chair's connection received it
+        self.queue: set[str] = set()  # the waiting list as the chair last saw it
+        self.n = 0
+
+    async def __aenter__(self):
+        from websockets.asyncio.client import connect
+
+        from vccsched.floor.protocol import PROTOCOL_VERSION
+
+        for who in ["VC", *self.delegates]:
+            ws = await connect(self.url, max_size=None, compression=None)
+            await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "token": self.tokens[who]}))
+            await ws.recv()  # welcome
+            await ws.recv()  # snapshot
+            self.ws[who] = ws
+            self.readers.append(asyncio.create_task(self._read(who, ws)))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for task in self.readers:
+            task.cancel()
+        for ws in self.ws.values():
+            await ws.close()
+
+    async def _read(self, who: str, ws) -> None:
+        async for message in ws:
+            if message.startswith('{"type":"event"'):
+                if who == "VC":
+                    self.frames.append(message)
+                    if '"view":{' in message:
+                        view = json.loads(message)["view"]
+                        self.queue = {r["delegation"] for r in view["queue"]}
+                continue
+            future = self.pending.pop(who, None)
+            if future is not None:
+                future.set_result((time.monotonic(), json.loads(message)))
+
+    async def send(self, who: str, command: dict) -> tuple[float, float, dict]:
+        """Send and wait for the reply; returns (sent at, replied at, reply)."""
+        self.n += 1
+        command = {**command, "id": f"{who}-{self.n}"}
+        future = asyncio.get_running_loop().create_future()
+        self.pending[who] = future
+        sent = time.monotonic()
+        await self.ws[who].send(json.dumps({"type": "command", "command": command}))
+        received, reply = await future
+        return sent, received, reply
+
+    def next_command(self, rng: random.Random) -> tuple[str, dict]:
+        """Delegates ask; the chair gives the floor to the first or strikes a request."""
+        waiting = self.queue
+        roll = rng.random()
+        if waiting and roll < 0.2:
+            return "VC", {"type": "next_speaker"}
+        idle = [d for d in self.delegates if d not in waiting]
+        if waiting and (roll < 0.45 or not idle):
+            return "VC", {"type": "remove_request", "delegation": rng.choice(sorted(waiting))}
+        return rng.choice(idle), {"type": "request_floor"}
+
+
+async def run_commands(chair: Chair, count: int, interval: float, seed: int) -> tuple[dict[int, float], list[float]]:
+    """``count`` accepted commands, one every ``interval`` s; returns (sent at by last seq, accepted times)."""
+    rng = random.Random(seed)
+    sent_at: dict[int, float] = {}
+    accepted: list[float] = []
+    next_at = time.monotonic()
+    while len(accepted) < count:
+        who, command = chair.next_command(rng)
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        next_at += interval
+        sent, received, reply = await chair.send(who, command)
+        if reply["type"] == "accepted":
+            accepted.append(received - sent)
+            sent_at[reply["seqs"][-1]] = sent
+        await asyncio.sleep(0)  # let the chair's reader see the events
+    return sent_at, accepted
+
+
+async def open_floor(chair: Chair) -> None:
+    _, _, reply = await chair.send("VC", {"type": "open_item", "item": 3})
+    assert reply["type"] == "accepted", reply
+
+
+async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db: Path) -> dict:
+    process, port = start_server("serve-floor", str(db))
+    url = f"ws://127.0.0.1:{port}/ws"
+    out: dict = {}
+    try:
+        audience = [d for d in tokens if d not in ("VC",)]
+        delegates = [d for d in tokens if d not in ("VC", "SG", "DSG", "BR", "TSB", "BDT")][:30]
+        async with Chair(url, tokens, delegates) as chair:
+            await open_floor(chair)
+            # Accepted with no audience: the floor, the commit with fsync, the reply.
+            _, quiet = await run_commands(chair, args.quiet_commands, 0.0, seed=1)
+            out["accepted_quiet"] = quiet
+            gc.collect()
+            await asyncio.sleep(0.5)
+            rss_before = rss_kib(process.pid)
+            hello_of = lambda d: json.dumps({"type": "hello", "protocol": "vccsched.floor/2", "token": tokens[d]})  # noqa: E731
+            per_process = args.clients // CLIENT_PROCESSES
+            orders = []
+            for p in range(CLIENT_PROCESSES):
+                names = [audience[(p * per_process + i) % len(audience)] for i in range(per_process)]
+                orders.append(("connect", port, "/ws", [hello_of(n) for n in names], 2))
+            connected = await clients.ask(*orders)
+            out["connect_seconds"] = max(c[2] for c in connected)
+            await asyncio.sleep(1.0)
+            rss_after = rss_kib(process.pid)
+            out["kib_per_connection"] = (rss_after - rss_before) / args.clients
+            out["rss"] = (rss_before, rss_after)
+            chair.frames.clear()
+            sent_at, loaded = await run_commands(chair, args.commands, args.interval, seed=2)
+            await asyncio.sleep(1.0)
+            reports = await clients.ask(*[("report",)] * CLIENT_PROCESSES)
+            out["accepted_loaded"] = loaded
+            out["fanout"], out["received"] = deliveries(reports, sent_at)
+            out["expected"] = len(sent_at) * args.clients
+            out["dropped_connections"] = sum(r[2] for r in reports)
+            out["frames"] = list(chair.frames)
+            await clients.ask(*[("close",)] * CLIENT_PROCESSES)
+    finally:
+        process.terminate()
+        process.wait(10)
+    return out
+
+
+async def bench_bare(clients: ClientProcesses, args, frames: list[str]) -> dict:
+    """The same clients, the same frames, the same pacing, a server that only broadcasts."""
+    from websockets.asyncio.client import connect
+
+    process, port = start_server("serve-bare")
+    out: dict = {}
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/chair", compression=None) as chair:
+            await asyncio.sleep(0.3)
+            gc.collect()
+            rss_before = rss_kib(process.pid)
+            per_process = args.clients // CLIENT_PROCESSES
+            connected = await clients.ask(*[("connect", port, "/ws", ["{}"] * per_process, 0)] * CLIENT_PROCESSES)
+            out["connect_seconds"] = max(c[2] for c in connected)
+            await asyncio.sleep(1.0)
+            out["kib_per_connection"] = (rss_kib(process.pid) - rss_before) / args.clients
+            # The floor sent one or two event frames per command; send the frames of a command together.
+            by_command: list[list[str]] = []
+            for text in frames:
+                if by_command and '"view":null' in by_command[-1][-1]:
+                    by_command[-1].append(text)
+                else:
+                    by_command.append([text])
+            sent_at: dict[int, float] = {}
+            next_at = time.monotonic()
+            for group in by_command:
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += args.interval
+                sent = time.monotonic()
+                for text in group:
+                    await chair.send(text)
+                for _ in group:
+                    await chair.recv()
+                sent_at[int(SEQ.search(group[-1].encode()).group(1))] = sent
+            await asyncio.sleep(1.0)
+            reports = await clients.ask(*[("report",)] * CLIENT_PROCESSES)
+            out["fanout"], out["received"] = deliveries(reports, sent_at)
+            out["expected"] = len(sent_at) * args.clients
+            out["dropped_connections"] = sum(r[2] for r in reports)
+            await clients.ask(*[("close",)] * CLIENT_PROCESSES)
+    finally:
+        process.terminate()
+        process.wait(10)
+    return out
+
+
+def bench_rebuild(events_wanted: int, folder: Path) -> dict:
+    """Write a database of ``events_wanted`` events (without fsync, to be quick), then time a restart's work."""
+    from server.store import FloorStore
+    from vccsched.cli.common import meeting_file_texts
+    from vccsched.floor.engine import Floor
+    from vccsched.floor.state import FloorSetup
+    from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+
+    data = load_meeting(DEFAULT_MEETING_DIR)
+    setup = FloorSetup.from_meeting(data)
+    path = folder / "rebuild.db"
+    store = FloorStore.create(path, data.meeting.id, meeting_file_texts(DEFAULT_MEETING_DIR))
+    store._db.execute("PRAGMA synchronous=OFF")  # generating only; the server always runs FULL
+    floor = Floor(setup)
+    rng = random.Random(5)
+    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat")]
+    now = data.meeting.dates[0]
+    import datetime as dt
+
+    clock = dt.datetime.combine(now, dt.time(12, 0), tzinfo=data.meeting.zone)
+    n = 0
+    item = 0
+    started = time.perf_counter()
+    while floor.seq < events_wanted:
+        n += 1
+        clock += dt.timedelta(seconds=rng.randint(1, 20))
+        if floor.state.current_item is None:
+            item = item % len(setup.items) + 1
+            actor, command = "VC", {"type": "open_item", "item": setup.items[item - 1].number}
+        else:
+            roll = rng.random()
+            if roll < 0.55:
+                actor, command = rng.choice(speakers), {"type": "request_floor"}
+            elif roll < 0.8:
+                actor, command = "VC", {"type": "next_speaker"}
+            elif roll < 0.9:
+                actor, command = rng.choice(speakers), {"type": "withdraw"}
+            elif roll < 0.97:
+                actor, command = "VC", {"type": "set_speaking_time", "seconds": rng.choice([120, 180, 240])}
+            else:
+                actor, command = "VC", {"type": "close_item"}
+        command["id"] = f"{actor}-{n}"
+        answer = floor.handle_raw(actor, command, clock)
+        if answer.accepted:
+            store.append(actor, clock, command, answer.events)
+    store.close()
+    written = time.perf_counter() - started
+    gc.collect()
+    started = time.perf_counter()
+    store = FloorStore.open(path)
+    events = store.events()
+    loaded = time.perf_counter() - started
+    rebuilt = Floor(setup, events=events)
+    total = time.perf_counter() - started
+    store.close()
+    assert rebuilt.state == floor.state
+    return {"events": len(events), "load": loaded, "fold": total - loaded, "total": total, "written": written}
+
+
+def issue_tokens(db: Path) -> dict[str, str]:
+    from server.app import ServerConfig, open_store
+    from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+
+    data = load_meeting(DEFAULT_MEETING_DIR)
+    store = open_store(ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=db), data)
+    try:
+        return store.issue_tokens([d.id for d in data.roster.delegations], replace=True)
+    finally:
+        store.close()
+
+
+def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
+    f, b = floor["fanout"], bare["fanout"]
+    rows = []
+
+    def row(what, value, target, ok):
+        rows.append(f"| {what} | {value} | {target} | {'yes' if ok else '**no**'} |")
+
+    p99_f, p99_b = pct(f, 99), pct(b, 99)
+    row(
+        f"fan-out to {args.clients} clients, p50 / p95 / p99 ms (floor)",
+        f"{ms(pct(f, 50))} / {ms(pct(f, 95))} / {ms(p99_f)}",
+        "p99 ≤ 1.5 × bare and ≤ 100",
+        p99_f <= 1.5 * p99_b and (p99_f <= 0.100 or p99_b > 0.100 / 1.5),
+    )
+    rows.append(
+        f"| fan-out, bare websockets server, p50 / p95 / p99 ms | {ms(pct(b, 50))} / {ms(pct(b, 95))} / {ms(p99_b)} "
+        f"| (the machine's limit) | |"
+    )
+    rows.append(f"| fan-out p99 floor / bare | {p99_f / p99_b:.2f} | ≤ 1.5 | {'yes' if p99_f <= 1.5 * p99_b else '**no**'} |")
+    rows.append(
+        f"| deliveries received (floor; bare) | {floor['received']}/{floor['expected']}; {bare['received']}/{bare['expected']} "
+        f"| all | {'yes' if floor['received'] == floor['expected'] else '**no**'} |"
+    )
+    q, a = floor["accepted_quiet"], floor["accepted_loaded"]
+    row("accepted, no audience, p50 / p99 ms", f"{ms(pct(q, 50))} / {ms(pct(q, 99))}", "p99 ≤ 10", pct(q, 99) <= 0.010)
+    row(f"accepted, {args.clients} clients, p50 / p99 ms", f"{ms(pct(a, 50))} / {ms(pct(a, 99))}", "p99 ≤ 10", pct(a, 99) <= 0.010)
+    row(
+        "memory per idle connection, KiB (floor; bare)",
+        f"{floor['kib_per_connection']:.1f}; {bare['kib_per_connection']:.1f}",
+        "≤ 50",
+        floor["kib_per_connection"] <= 50,
+    )
+    row(
+        f"rebuild from {rebuild['events']} events, s (load + fold)",
+        f"{rebuild['total']:.2f} ({rebuild['load']:.2f} + {rebuild['fold']:.2f})",
+        "≤ 2",
+        rebuild["total"] <= 2,
+    )
+    sizes = [len(t.encode()) for t in floor["frames"]]
+    print(
+        f"\n{len(floor['accepted_loaded'])} commands, one every {args.interval * 1000:.0f} ms; "
+        f"event frames {min(sizes)}-{max(sizes)} bytes (mean {statistics.mean(sizes):.0f}); "
+        f"connecting {args.clients}: floor {floor['connect_seconds']:.1f} s, bare {bare['connect_seconds']:.1f} s; "
+        f"connections dropped: floor {floor['dropped_connections']}, bare {bare['dropped_connections']}; "
+        f"floor server RSS {floor['rss'][0] / 1024:.0f} -> {floor['rss'][1] / 1024:.0f} MiB\n"
+    )
+    print("| measure | figure | target | met |\n|---|---|---|---|")
+    print("\n".join(rows))
+
+
+async def main(args) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < args.clients + 200:
+        sys.exit(f"the file descriptor limit ({hard}) is too low for {args.clients} connections")
+    with tempfile.TemporaryDirectory(prefix="vccsched-bench-") as tmp:
+        folder = Path(tmp)
+        print(f"rebuild: writing {args.rebuild_events} events ...", file=sys.stderr, flush=True)
+        rebuild = bench_rebuild(args.rebuild_events, folder)
+        db = folder / "floor.db"
+        tokens = issue_tokens(db)
+        clients = ClientProcesses(CLIENT_PROCESSES)
+        try:
+            print(f"floor server: {args.clients} clients ...", file=sys.stderr, flush=True)
+            floor = await bench_floor(clients, args, tokens, db)
+            print(f"bare server: {args.clients} clients ...", file=sys.stderr, flush=True)
+            bare = await bench_bare(clients, args, floor["frames"])
+        finally:
+            await clients.quit()
+    report(args, floor, bare, rebuild)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "serve-floor":
+        asyncio.run(serve_floor(Path(sys.argv[2])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "serve-bare":
+        asyncio.run(serve_bare())
+    else:
+        parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+        parser.add_argument("--clients", type=int, default=2000, help="connected delegates (two processes)")
+        parser.add_argument("--commands", type=int, default=150, help="commands measured under load")
+        parser.add_argument("--quiet-commands", type=int, default=200, help="commands measured with no audience")
+        parser.add_argument("--interval", type=float, default=0.15, help="seconds between commands")
+        parser.add_argument("--rebuild-events", type=int, default=50_000)
+        asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,76 @@
+"""The console's keys: one table for the bindings, the footer, the `?` help screen
+and the command palette, so that the three never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["chair", "delegate", "any"]
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    key: str
+    action: str
+    label: str = ""
+    description: str = ""
+    role: Role = "any"
+    #: Sends a command to the floor: disabled while offline.
+    floor: bool = True
+    #: Shown in the footer (the rest is on the help screen and in the palette).
+    footer: bool = True
+
+    @property
+    def key_display(self) -> str:
+        return {"space": "␣", "question_mark": "?"}.get(self.key, self.key)
+
+
+KEY_ACTIONS: tuple[KeyAction, ...] = (
+    # The chair's keys, in the order a chair uses them.
+    KeyAction("n", "next_speaker", "next", "Give the floor to the first in line (ends any speech)", "chair"),
+    KeyAction("e", "end_speech", "end", "End the current speech", "chair"),
+    KeyAction("space", "toggle_clock", "clock", "Pause or resume the speaker's clock", "chair"),
+    KeyAction("g", "give_floor", "give", "Give the floor to any delegation (searchable list)", "chair"),
+    KeyAction("x", "strike", "strike", "Strike the request selected in the waiting list", "chair"),
+    KeyAction("l", "toggle_list", "list", "Close or reopen the list of speakers", "chair"),
+    KeyAction("t", "speaking_time", "time", "Set the speaking time of the open item", "chair"),
+    KeyAction("r", "conclusion", "concl.", "Record the proposed conclusion of the open item", "chair"),
+    KeyAction("d", "defer", "defer", "Defer the item or its conclusion to the next Council", "chair"),
+    KeyAction("o", "open_item", "open", "Open the item selected in the agenda", "chair"),
+    KeyAction("c", "close_item", "close", "Close the open item (asks first)", "chair"),
+    KeyAction("b", "en_bloc", "en bloc", "Conclude the items proposed for approval en bloc", "chair", footer=False),
+    KeyAction("s", "toggle_suspend", "suspend", "Suspend or resume the meeting", "chair", footer=False),
+    # A delegation's keys.
+    KeyAction("f", "request('speech')", "ask floor", "Ask for the floor (a speech)", "delegate"),
+    KeyAction("p", "request('point_of_order')", "point of order", "Raise a point of order", "delegate"),
+    KeyAction("y", "request('right_of_reply')", "reply", "Ask for a right of reply", "delegate"),
+    KeyAction("w", "withdraw", "withdraw", "Withdraw your waiting request", "delegate"),
+    KeyAction("e", "end_speech", "end", "End your own speech (when you have the floor)", "delegate"),
+    # Everyone.
+    KeyAction("question_mark", "help", "help", "Show the keys", floor=False),
+    KeyAction("a", "toggle_agenda", "", "Agenda: today's plan or every item", floor=False, footer=False),
+    KeyAction("tab", "app.focus_next", "", "Move between the agenda and the waiting list", floor=False, footer=False),
+    KeyAction("ctrl+p", "app.command_palette", "", "Search every action (command palette)", floor=False, footer=False),
+    KeyAction("q", "quit", "quit", "Leave the console (the meeting goes on)", floor=False, footer=False),
+)
+
+
+def actions_for(role: Role) -> list[KeyAction]:
+    """The keys of ``role`` (chair or delegate) plus everyone's."""
+    return [a for a in KEY_ACTIONS if a.role in (role, "any")]
+
+
+def action_name(action: str) -> str:
+    """``request('speech')`` -> ``request``."""
+    return action.split("(", 1)[0]
+
+
+def _names(role: Role) -> frozenset[str]:
+    return frozenset(action_name(a.action) for a in KEY_ACTIONS if a.role == role)
+
+
+#: Action names (without parameters) that only the chair's console has, and only a delegation's.
+CHAIR_ONLY = _names("chair") - _names("delegate")
+DELEGATE_ONLY = _names("delegate") - _names("chair")
+FLOOR_ACTIONS = frozenset(action_name(a.action) for a in KEY_ACTIONS if a.floor)

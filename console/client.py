@@ -1,0 +1,215 @@
+"""The floor protocol client: a :class:`ClientSession` over a websockets connection.
+
+Independent of Textual. Run :meth:`FloorClient.run` in a task; it connects,
+says hello with the token and the last ``seq``, folds the server's events,
+answers gaps with a sync, resends unanswered commands with their ids after a
+reconnection, and reconnects with backoff until :meth:`FloorClient.close`.
+Everything it learns goes to the ``on_update`` callback (called in the event
+loop, one call per update, in order): the session's updates plus
+:class:`Connection` whenever the connection state changes::
+
+    client = FloorClient("ws://127.0.0.1:8765/ws", token, on_update=show)
+    task = asyncio.create_task(client.run())
+    answer = await client.send({"type": "next_speaker"})   # an Answered
+    await client.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from console.session import Answered, ClientSession, ServerError, SessionError, Update
+
+Status = Literal["connecting", "live", "reconnecting", "offline", "rejected", "closed"]
+
+#: Seconds between attempts: quick at first (a blip), then every few seconds.
+DEFAULT_BACKOFF: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+#: After this long without a connection, "reconnecting" becomes "offline".
+OFFLINE_AFTER = dt.timedelta(seconds=10)
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the connection stands, for the screen.
+
+    ``since`` is when this status began (server clock): for ``reconnecting``
+    and ``offline``, when the connection was lost. ``detail`` says why.
+    """
+
+    status: Status
+    since: dt.datetime
+    detail: str = ""
+    attempt: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.status == "live"
+
+
+class NotConnected(Exception):
+    """A command was sent while the connection is down; the console disables commands then."""
+
+
+class FloorClient:
+    """A live connection to the floor server (see the module docstring)."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        on_update: Callable[[Update | Connection], None] | None = None,
+        backoff: Sequence[float] = DEFAULT_BACKOFF,
+        offline_after: dt.timedelta = OFFLINE_AFTER,
+        clock: Callable[[], dt.datetime] = local_now,
+    ) -> None:
+        self.url = url
+        self.session = ClientSession(token)
+        self.on_update = on_update or (lambda update: None)
+        self.backoff = tuple(backoff)
+        self.offline_after = offline_after
+        self.clock = clock
+        self.connection = Connection("connecting", clock())
+        self._ws: Any = None
+        self._closing = False
+        self._answers: dict[str, asyncio.Future[Answered]] = {}
+        self._changed = asyncio.Event()
+
+    # --- what the console reads ---------------------------------------------------------
+
+    @property
+    def state(self):
+        return self.session.state
+
+    @property
+    def delegation(self) -> str | None:
+        return self.session.delegation
+
+    @property
+    def category(self) -> str | None:
+        return self.session.category
+
+    def now(self) -> dt.datetime:
+        """The server's clock now (as corrected by the last welcome)."""
+        return self.session.server_now(self.clock())
+
+    # --- commands -----------------------------------------------------------------------------
+
+    async def send(self, command: dict[str, Any]) -> Answered:
+        """Send ``command`` (without ``id``) and wait for the server's answer.
+
+        Raises :class:`NotConnected` at once if the connection is down. If it
+        drops after sending, the command is resent with the same id on the
+        next connection and this call keeps waiting for that answer.
+        """
+        if not self.connection.live or self._ws is None:
+            raise NotConnected(f"not connected to the server ({self.connection.status})")
+        command_id, text = self.session.command(command)
+        future: asyncio.Future[Answered] = asyncio.get_running_loop().create_future()
+        self._answers[command_id] = future
+        with contextlib.suppress(ConnectionClosed):
+            await self._ws.send(text)  # if it is lost, the resend after welcome covers it
+        return await future
+
+    # --- the connection loop -----------------------------------------------------------------
+
+    def _set(self, status: Status, detail: str = "", attempt: int = 0) -> None:
+        since = self.connection.since
+        down = ("reconnecting", "offline")
+        if not (status in down and self.connection.status in down):
+            since = self.now()  # "offline since" is the time the link was lost (server clock)
+        self.connection = Connection(status, since, detail, attempt)
+        self._emit(self.connection)
+
+    def _emit(self, update: Update | Connection) -> None:
+        if isinstance(update, Answered):
+            future = self._answers.pop(update.command_id, None)
+            if future is not None and not future.done():
+                future.set_result(update)
+        self.on_update(update)
+        self._changed.set()
+
+    async def run(self) -> None:
+        """Stay connected until :meth:`close` (or a fatal error such as a bad token)."""
+        attempt = 0
+        while not self._closing:
+            try:
+                fatal = await self._connect_once()
+                if fatal is not None:
+                    self._set("rejected", f"{fatal.message} ({fatal.code})")
+                    return
+            except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError) as exc:
+                reason = str(exc) or type(exc).__name__
+            except InvalidURI as exc:
+                self._set("rejected", f"not a WebSocket URL: {exc}")
+                return
+            except SessionError as exc:
+                # Something did not fold: start again from a fresh snapshot.
+                self.session.reset()
+                reason = f"resynchronising ({exc})"
+            else:
+                reason = "the server closed the connection"
+            self._ws = None
+            if self._closing:
+                break
+            if self.connection.live:
+                attempt = 0  # the link was up: start the backoff again from the beginning
+            now = self.now()
+            down_for = now - (self.connection.since if self.connection.status in ("reconnecting", "offline") else now)
+            status: Status = "offline" if down_for >= self.offline_after else "reconnecting"
+            self._set(status, reason, attempt + 1)
+            delay = self.backoff[min(attempt, len(self.backoff) - 1)]
+            attempt += 1
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+        self._set("closed")
+
+    async def _connect_once(self) -> ServerError | None:
+        """One connection, until it drops; returns a fatal server error, if any."""
+        async with websockets.connect(self.url, open_timeout=5, max_size=2**24) as ws:
+            self._ws = ws
+            await ws.send(self.session.hello(self.clock()))
+            async for text in ws:
+                updates, replies = self.session.receive(text, self.clock())
+                for reply in replies:
+                    await ws.send(reply)
+                for update in updates:
+                    if isinstance(update, ServerError) and update.fatal:
+                        self._emit(update)
+                        return update
+                    if not self.connection.live and type(update).__name__ == "Welcomed":
+                        self._set("live")
+                    self._emit(update)
+                    if self._closing:
+                        return None
+        return None
+
+    async def close(self) -> None:
+        """Stop: close the connection and end :meth:`run`; waiting sends are cancelled."""
+        self._closing = True
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        for future in self._answers.values():
+            future.cancel()
+        self._answers.clear()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until ``predicate()`` holds after some update (for scripts and tests)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()

@@ -1,0 +1,369 @@
+"""The console's dialogs: each asks for what one command needs and returns it
+(``None`` when cancelled); the screen sends the command. Escape always cancels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, Switch, TextArea
+from textual.widgets.option_list import Option
+
+from console.actions import KeyAction
+
+
+def folded(text: str) -> str:
+    """Lower case without accents: "cote" finds "Côte d'Ivoire"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A delegation in a picker: id, full name and tier label."""
+
+    id: str
+    name: str
+    tier: str
+
+
+def ranked(choices: list[Choice], query: str) -> list[Choice]:
+    """The choices matching ``query`` (name or id, accents and case ignored), best first:
+    the id itself, then names that start with it, then a word that does, then anywhere."""
+    needle = folded(query.strip())
+    if not needle:
+        return list(choices)
+    scored = []
+    for index, choice in enumerate(choices):
+        name, ident = folded(choice.name), folded(choice.id)
+        if ident == needle:
+            rank = 0
+        elif name.startswith(needle):
+            rank = 1
+        elif any(word.startswith(needle) for word in re.split(r"[\s(),'-]+", name)):
+            rank = 2
+        elif needle in name or needle in ident:
+            rank = 3
+        else:
+            continue
+        scored.append((rank, index, choice))
+    return [choice for _, _, choice in sorted(scored)]
+
+
+class DelegationPicker(Vertical):
+    """Type to filter (name or id, accents ignored), arrows to move, Enter to pick."""
+
+    class Picked(Message):
+        def __init__(self, picker: DelegationPicker, choice: Choice) -> None:
+            super().__init__()
+            self.picker = picker
+            self.choice = choice
+
+    def __init__(self, choices: list[Choice], *, placeholder: str = "Type a name…", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.placeholder = placeholder
+        self.shown: list[Choice] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=self.placeholder, id="picker-filter")
+        yield OptionList(id="picker-options")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, query: str) -> None:
+        self.shown = ranked(self.choices, query)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(f"{escape(c.name)}  [dim]{c.tier} · {escape(c.id)}[/]", id=c.id) for c in self.shown
+        )
+        if self.shown:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def on_key(self, event) -> None:
+        # Arrows move the list while the cursor stays in the filter.
+        options = self.query_one(OptionList)
+        if event.key in ("down", "up") and self.query_one(Input).has_focus:
+            options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
+            event.stop()
+
+    @on(Input.Submitted, "#picker-filter")
+    def _submit_filter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._pick(self.query_one(OptionList).highlighted)
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._pick(event.option_index)
+
+    def _pick(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.shown):
+            self.post_message(self.Picked(self, self.shown[index]))
+
+
+class Dialog(ModalScreen):
+    """Common frame: a bordered box in the middle; Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(Dialog):
+    """Yes / no for an action that cannot be taken back. ``y`` or Enter confirms."""
+
+    BINDINGS = [Binding("y", "confirm", "yes"), Binding("n", "cancel", "no")]
+
+    def __init__(self, title: str, body: str, confirm: str = "Yes") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.confirm_label = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = self.title_text
+            yield Static(self.body, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.confirm_label} (y)", variant="error", id="yes")
+                yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(None)
+
+
+class GiveFloorDialog(Dialog):
+    """Give the floor to anyone on the roster but the chair; returns ``(id, kind)``."""
+
+    def __init__(self, choices: list[Choice]) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-tall") as box:
+            box.border_title = "Give the floor to"
+            yield DelegationPicker(self.choices)
+            with RadioSet(id="give-kind"):
+                yield RadioButton("speech", value=True, id="kind-speech")
+                yield RadioButton("point of order", id="kind-point_of_order")
+                yield RadioButton("right of reply", id="kind-right_of_reply")
+            yield Static("[dim]Enter gives the floor · Escape cancels · out of order unless first in line[/]")
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-filter", Input).focus()
+
+    @on(DelegationPicker.Picked)
+    def _picked(self, event: DelegationPicker.Picked) -> None:
+        pressed = self.query_one("#give-kind", RadioSet).pressed_button
+        kind = (pressed.id or "kind-speech").removeprefix("kind-") if pressed else "speech"
+        self.dismiss((event.choice.id, kind))
+
+
+class DeferDialog(Dialog):
+    """Defer the open item (or its conclusion) to the next Council; the requesting
+    Council Member is picked from Council Members only. Returns the command fields."""
+
+    BINDINGS = [Binding("ctrl+s", "submit", "defer")]
+
+    def __init__(self, council_members: list[Choice], *, item_label: str, target: str, has_conclusion: bool) -> None:
+        super().__init__()
+        self.council_members = council_members
+        self.item_label = item_label
+        self.target = target
+        self.has_conclusion = has_conclusion
+        self.requested_by: Choice | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-tall") as box:
+            box.border_title = f"Defer to {self.target}: {self.item_label}"
+            yield Label("Requested by (a Council Member):")
+            yield DelegationPicker(self.council_members, placeholder="Type the Council Member's name…")
+            yield Static("[dim]No Council Member picked yet[/]", id="defer-requested-by")
+            with RadioSet(id="defer-scope"):
+                yield RadioButton("the whole item", value=True, id="scope-item")
+                yield RadioButton(
+                    "only its proposed conclusion", id="scope-conclusion", disabled=not self.has_conclusion
+                )
+            yield Input(placeholder="Note for the record (optional), e.g. No consensus.", id="defer-note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"Defer to {self.target} (ctrl+s)", variant="warning", id="defer", disabled=True)
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-filter", Input).focus()
+
+    @on(DelegationPicker.Picked)
+    def _picked(self, event: DelegationPicker.Picked) -> None:
+        self.requested_by = event.choice
+        self.query_one("#defer-requested-by", Static).update(
+            f"Requested by [b]{escape(event.choice.name)}[/]"
+        )
+        button = self.query_one("#defer", Button)
+        button.disabled = False
+        button.focus()
+
+    @on(Button.Pressed, "#defer")
+    def action_submit(self) -> None:
+        if self.requested_by is None:
+            self.notify("Pick the Council Member who asks for the deferral.", severity="warning")
+            return
+        pressed = self.query_one("#defer-scope", RadioSet).pressed_button
+        scope = "conclusion" if pressed is not None and pressed.id == "scope-conclusion" else "item"
+        note = self.query_one("#defer-note", Input).value.strip() or None
+        self.dismiss({"requested_by": self.requested_by.id, "scope": scope, "note": note})
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConclusionDialog(Dialog):
+    """The proposed conclusion of the open item; returns ``(text, by_correspondence)``."""
+
+    BINDINGS = [Binding("ctrl+s", "submit", "record")]
+
+    def __init__(self, *, item_label: str, text: str, by_correspondence: bool, majority: int, voters: int) -> None:
+        super().__init__()
+        self.item_label = item_label
+        self.text = text
+        self.by_correspondence = by_correspondence
+        self.majority = majority
+        self.voters = voters
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-tall dialog-wide") as box:
+            box.border_title = f"Proposed conclusion: {self.item_label}"
+            yield TextArea(self.text, id="conclusion-text", soft_wrap=True, show_line_numbers=False)
+            with Horizontal(id="correspondence-row"):
+                yield Switch(value=self.by_correspondence, id="by-correspondence")
+                yield Static(id="correspondence-note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Record (ctrl+s)", variant="primary", id="record")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self._explain(self.by_correspondence)
+        self.query_one(TextArea).focus()
+
+    @on(Switch.Changed, "#by-correspondence")
+    def _switched(self, event: Switch.Changed) -> None:
+        self._explain(event.value)
+
+    def _explain(self, on: bool) -> None:
+        rule = (
+            f"to a decision by correspondence (Rule 3.2): a simple majority of the Council Members "
+            f"with the right to vote, [b]{self.majority} of {self.voters}[/]"
+        )
+        self.query_one("#correspondence-note", Static).update(
+            f"[b]By correspondence: yes[/], {rule}" if on else f"By correspondence: no  [dim](switch on to send it {rule})[/]"
+        )
+
+    @on(Button.Pressed, "#record")
+    def action_submit(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            self.notify("Write the proposed conclusion first.", severity="warning")
+            return
+        self.dismiss((text, self.query_one(Switch).value))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+def parse_duration(text: str) -> int | None:
+    """``3:00``, ``3m``, ``2m30``, ``90`` or ``90s`` -> seconds; ``None`` if unreadable."""
+    text = text.strip().lower().replace(" ", "")
+    if m := re.fullmatch(r"(\d+):([0-5]\d)", text):
+        return int(m[1]) * 60 + int(m[2])
+    if m := re.fullmatch(r"(\d+)m(?:in)?(?:(\d+)s?)?", text):
+        return int(m[1]) * 60 + int(m[2] or 0)
+    if m := re.fullmatch(r"(\d+)s?", text):
+        return int(m[1])
+    return None
+
+
+class SpeakingTimeDialog(Dialog):
+    """The speaking-time limit of the open item (10 s to 1 h); returns seconds."""
+
+    def __init__(self, *, item_label: str, seconds: int) -> None:
+        super().__init__()
+        self.item_label = item_label
+        self.seconds = seconds
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = f"Speaking time: {self.item_label}"
+            minutes, secs = divmod(self.seconds, 60)
+            yield Input(f"{minutes}:{secs:02d}", id="speaking-time")
+            yield Static(
+                "[dim]m:ss, minutes (3m) or seconds (90) · from the next speech on · Enter to set[/]",
+                id="speaking-time-help",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        seconds = parse_duration(event.value)
+        if seconds is None or not 10 <= seconds <= 3600:
+            self.query_one("#speaking-time-help", Static).update(
+                f"[b $error]{escape(event.value)!s} is not a speaking time between 0:10 and 60:00[/]"
+            )
+            return
+        self.dismiss(seconds)
+
+
+class HelpScreen(Dialog):
+    """Every key of this console, with what it does (the same table as the footer
+    and the command palette)."""
+
+    BINDINGS = [Binding("question_mark", "cancel", "close"), Binding("q", "cancel", "close")]
+
+    def __init__(self, actions: list[KeyAction], *, role_label: str) -> None:
+        super().__init__()
+        self.actions = actions
+        self.role_label = role_label
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog dialog-tall dialog-wide", id="help") as box:
+            box.border_title = f"Keys: {self.role_label}"
+            lines = [
+                f"[b]{escape(a.key_display):>7}[/]  {escape(a.description)}" for a in self.actions
+            ]
+            yield Static("\n".join(lines), id="help-keys")
+            yield Static(
+                "\n[dim]Every action is also in the command palette (ctrl+p). The screen changes only "
+                "when the server confirms; a refusal is shown with the server's reason. While the "
+                "connection is down, commands are disabled and the console reconnects by itself.[/]",
+                id="help-notes",
+            )
+            yield Static("[dim]Escape or ? to close[/]")

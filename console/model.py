@@ -1,0 +1,460 @@
+"""What the console shows, computed from the floor state and the clock.
+
+Pure functions and small frozen records, no Textual: the widgets only lay out
+what these return, so the numbers are tested without a screen. ``now`` is
+always the server's clock (``FloorClient.now()``), never the local one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from vccsched.floor.state import FloorState, ItemState
+
+#: Seconds left at which the countdown turns to a warning (and the bell rings).
+WARNING_SECONDS = 30
+
+TIER_LABELS: dict[str, str] = {
+    "council_member": "CM",
+    "observer_state": "Obs",
+    "palestine_observer": "Obs",
+    "sector_member": "SM",
+    "secretariat": "Sec",
+    "chair": "Chair",
+}
+
+KIND_LABELS: dict[str, str] = {
+    "speech": "speech",
+    "point_of_order": "point of order",
+    "right_of_reply": "right of reply",
+}
+
+
+def clock_text(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour), rounded down; negative values get a minus sign."""
+    sign = "-" if seconds < 0 else ""
+    whole = int(abs(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+    return f"{sign}{minutes}:{secs:02d}"
+
+
+def minutes_text(seconds: float) -> str:
+    """Whole minutes with a prime, ``<1′`` below one minute: waiting times change slowly."""
+    if seconds < 60:
+        return "<1′"
+    return f"{int(seconds // 60)}′"
+
+
+def name_of(state: FloorState, delegation: str) -> str:
+    participant = state.setup.participant(delegation)
+    return participant.name if participant is not None and participant.name else delegation
+
+
+def tier_of(state: FloorState, delegation: str) -> str:
+    category = state.setup.category_of.get(delegation, "")
+    return TIER_LABELS.get(category, category or "?")
+
+
+# --- the speaker's countdown -------------------------------------------------------------
+
+Phase = Literal["normal", "warning", "overrun"]
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """The current speaker's clock at one instant."""
+
+    delegation: str
+    name: str
+    tier: str
+    kind: str
+    item: int
+    since: dt.datetime
+    limit_seconds: int
+    left: float
+    paused: bool
+    out_of_order: bool
+
+    @property
+    def phase(self) -> Phase:
+        if self.left <= 0:
+            return "overrun"
+        if self.left <= WARNING_SECONDS:
+            return "warning"
+        return "normal"
+
+    @property
+    def display(self) -> str:
+        """What the big digits show: time left, or the overrun with a plus sign."""
+        if self.left <= 0:
+            return "+" + clock_text(-self.left)
+        # Round up so that "0:00" appears only when time is really out.
+        return clock_text(-int(-self.left // 1))
+
+
+def countdown(state: FloorState, now: dt.datetime) -> Countdown | None:
+    s = state.speaker
+    if s is None:
+        return None
+    return Countdown(
+        delegation=s.delegation,
+        name=name_of(state, s.delegation),
+        tier=tier_of(state, s.delegation),
+        kind=s.kind,
+        item=s.item,
+        since=s.since,
+        limit_seconds=s.limit_seconds,
+        left=s.limit_seconds - s.elapsed(now),
+        paused=s.running_since is None,
+        out_of_order=s.out_of_order,
+    )
+
+
+# --- speaking time so far ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeakingTimes:
+    """Finished speaking time per delegation: on each item, and in the whole meeting.
+
+    Chairs use it to be fair ("this item / all" in the waiting list).
+    """
+
+    by_item: dict[tuple[int, str], float]
+    total: dict[str, float]
+
+    def on_item(self, item: int, delegation: str) -> float:
+        return self.by_item.get((item, delegation), 0.0)
+
+    def overall(self, delegation: str) -> float:
+        return self.total.get(delegation, 0.0)
+
+
+def speaking_times(state: FloorState) -> SpeakingTimes:
+    by_item: dict[tuple[int, str], float] = defaultdict(float)
+    total: dict[str, float] = defaultdict(float)
+    for speech in state.speeches:
+        by_item[(speech.item, speech.delegation)] += speech.duration_seconds
+        total[speech.delegation] += speech.duration_seconds
+    return SpeakingTimes(dict(by_item), dict(total))
+
+
+# --- the waiting list ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    place: int
+    delegation: str
+    name: str
+    tier: str
+    kind: str
+    asked_at: dt.datetime
+    item_seconds: float
+    meeting_seconds: float
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def waited(self, now: dt.datetime) -> float:
+        return max(0.0, (now - self.asked_at).total_seconds())
+
+
+def queue_rows(state: FloorState, times: SpeakingTimes | None = None) -> list[QueueRow]:
+    """The open item's waiting list, in the server's speaking order (never re-sorted)."""
+    item = state.current
+    if item is None:
+        return []
+    times = times or speaking_times(state)
+    return [
+        QueueRow(
+            place=place,
+            delegation=r.delegation,
+            name=name_of(state, r.delegation),
+            tier=tier_of(state, r.delegation),
+            kind=r.kind,
+            asked_at=r.at,
+            item_seconds=times.on_item(item.number, r.delegation),
+            meeting_seconds=times.overall(r.delegation),
+        )
+        for place, r in enumerate(item.queue, start=1)
+    ]
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+def item_status(item: ItemState, en_bloc: bool) -> str:
+    """pending / en bloc (pending, proposed for approval en bloc) / open / concluded /
+    approved en bloc / closed / deferred / concl. deferred, as the agenda shows it."""
+    outcome = item.outcome
+    if outcome is not None and outcome.kind == "deferred":
+        return "deferred" if outcome.scope != "conclusion" else "concl. deferred"
+    if item.status == "closed":
+        if outcome is not None and outcome.kind == "concluded":
+            return "approved en bloc" if en_bloc and outcome.conclusion == "Approved en bloc." else "concluded"
+        return "closed"
+    if item.status == "open":
+        return "open"
+    return "en bloc" if en_bloc else "pending"
+
+
+STATUS_MARKS: dict[str, str] = {
+    "open": "▶",
+    "pending": "·",
+    "en bloc": "≡",
+    "closed": "✓",
+    "concluded": "✓",
+    "approved en bloc": "✓",
+    "deferred": "→",
+    "concl. deferred": "→",
+}
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    number: int
+    code: str
+    title: str
+    status: str
+    planned_start: dt.datetime | None = None
+    planned_end: dt.datetime | None = None
+    planned_minutes: int | None = None
+    used_minutes: int | None = None
+
+    @property
+    def mark(self) -> str:
+        return STATUS_MARKS.get(self.status, "·")
+
+
+def meeting_zone(state: FloorState) -> ZoneInfo:
+    return ZoneInfo(state.setup.timezone or "Europe/Zurich")
+
+
+def item_seconds(state: FloorState, now: dt.datetime) -> dict[int, float]:
+    """Seconds each item has been open while the meeting sat, up to ``now``.
+
+    From the floor's per-day figures (``FloorState.days``); on the last floor
+    day, the open item's time runs on to ``now`` when ``now`` is that day.
+    """
+    totals: dict[int, float] = defaultdict(float)
+    days = list(state.days)
+    if days and state.floor_at is not None:
+        last = days[-1]
+        same_day = now.astimezone(meeting_zone(state)).date() == last.date and now >= state.floor_at
+        days[-1] = last.counted(now if same_day else state.floor_at, state.suspended, state.current_item)
+    for day in days:
+        for number, seconds in day.item_seconds.items():
+            totals[number] += seconds
+    return dict(totals)
+
+
+def _row(state: FloorState, info, used: dict[int, float], planned=None) -> AgendaRow:
+    seconds = used.get(info.number)
+    return AgendaRow(
+        number=info.number,
+        code=info.code,
+        title=info.title,
+        status=item_status(state.items[info.number], info.en_bloc),
+        planned_start=planned.start if planned else None,
+        planned_end=planned.end if planned else None,
+        planned_minutes=planned.minutes if planned else None,
+        used_minutes=round(seconds / 60) if seconds else None,
+    )
+
+
+def agenda_rows(state: FloorState, now: dt.datetime | None = None) -> list[AgendaRow]:
+    """Every agenda item with its status, in agenda order (before a plan is published)."""
+    used = item_seconds(state, now or state.last_at or OPENING_FALLBACK)
+    return [_row(state, info, used) for info in state.setup.items]
+
+
+#: Any aware instant, for a state with no event yet (nothing has been used).
+OPENING_FALLBACK = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    """Today in the published plan: its items and how the session runs against it."""
+
+    date: dt.date
+    number: int
+    of: int
+    revision: int
+    rows: list[AgendaRow]
+    start: dt.datetime
+    end: dt.datetime
+    #: Minutes behind the plan (negative: ahead); None before the day's session starts.
+    slip_minutes: int | None
+
+
+def published_plan(state: FloorState):
+    """The :class:`vccsched.plan.Plan` in force, or None (cached per published revision)."""
+    published = state.plan
+    if published is None:
+        return None
+    key = (published.revision, published.at, published.by)
+    cached = _PLAN_CACHE.get("plan")
+    if cached is None or cached[0] != key:
+        from vccsched.floor.published import plan_of
+
+        _PLAN_CACHE["plan"] = (key, plan_of(published.plan))
+    return _PLAN_CACHE["plan"][1]
+
+
+_PLAN_CACHE: dict[str, tuple] = {}
+
+
+def planned_day(state: FloorState, now: dt.datetime) -> PlannedDay | None:
+    """Today's session in the published plan: today if it is a planned day, else the
+    next planned day (the last one after the meeting). None without a plan."""
+    plan = published_plan(state)
+    if plan is None or not plan.days:
+        return None
+    zone = meeting_zone(state)
+    today = now.astimezone(zone).date()
+    index = next((i for i, d in enumerate(plan.days) if d.date >= today), len(plan.days) - 1)
+    day = plan.days[index]
+    used = item_seconds(state, now)
+    rows = []
+    for planned in day.items:
+        info = state.setup.item(planned.number)
+        if info is not None:
+            rows.append(_row(state, info, used, planned))
+    # The open item stays in view even when the plan has it on another day.
+    current = state.current_item
+    if current is not None and all(r.number != current for r in rows):
+        info = state.setup.item(current)
+        if info is not None:
+            rows.append(_row(state, info, used))
+    start, end = day.items[0].start, day.items[-1].end
+    return PlannedDay(
+        date=day.date,
+        number=index + 1,
+        of=len(plan.days),
+        revision=state.plan.revision,  # type: ignore[union-attr]
+        rows=rows,
+        start=start,
+        end=end,
+        slip_minutes=_slip(rows, now, start, current),
+    )
+
+
+def _slip(rows: list[AgendaRow], now: dt.datetime, start: dt.datetime, current: int | None) -> int | None:
+    """Minutes behind the plan (negative: ahead), judged on the open item or the next one.
+
+    With an item open: when it would end if it takes the rest of its planned
+    minutes, against its planned end. Between items: now against the planned
+    start of the next pending one.
+    """
+    if now < start:
+        return None
+    planned = [r for r in rows if r.planned_start is not None]
+    row = next((r for r in planned if r.number == current), None)
+    if row is not None and row.planned_end is not None:
+        left = max(0.0, (row.planned_minutes or 0) - (row.used_minutes or 0))
+        projected = now + dt.timedelta(minutes=left)
+        return round((projected - row.planned_end).total_seconds() / 60)
+    following = next((r for r in planned if r.status in ("pending", "en bloc")), None)
+    if following is None or following.planned_start is None:
+        return None
+    return round((now - following.planned_start).total_seconds() / 60)
+
+
+def slip_text(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    if minutes == 0:
+        return "on time"
+    return f"{minutes}′ behind" if minutes > 0 else f"{-minutes}′ ahead"
+
+
+def day_label(state: FloorState, now: dt.datetime) -> str:
+    """"Day n of N": of the published plan's days, or else of the meeting's dates."""
+    today = now.astimezone(meeting_zone(state)).date()
+    plan = published_plan(state)
+    dates = [d.date for d in plan.days] if plan is not None else list(state.setup.dates)
+    if today in dates:
+        return f"Day {dates.index(today) + 1} of {len(dates)}"
+    return ""
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def is_chair(category: str | None) -> bool:
+    return category == "chair"
+
+
+# --- the log -----------------------------------------------------------------------------------
+
+_REASONS = {
+    "finished": "finished",
+    "ended_by_chair": "ended by the chair",
+    "next_speaker": "next speaker called",
+    "item_closed": "item closed",
+    "meeting_suspended": "meeting suspended",
+}
+
+
+def describe(event, state: FloorState) -> str:
+    """One line of the console's log for ``event``, with delegations named in full.
+
+    ``state`` is the state after the event (names and codes do not change).
+    """
+    name = lambda d: name_of(state, d)  # noqa: E731
+    kind = KIND_LABELS.get(getattr(event, "kind", ""), "")
+    item = getattr(event, "item", None)
+    info = state.setup.item(item) if item is not None else None
+    code = f"{info.code} (item {item})" if info is not None else f"item {item}"
+    match event.type:
+        case "item_opened":
+            return f"{code} opened"
+        case "floor_requested":
+            return f"{name(event.delegation)} asked for the floor ({kind})"
+        case "request_withdrawn":
+            return f"{name(event.delegation)} withdrew its request ({kind})"
+        case "request_removed":
+            return f"{name(event.delegation)}'s request struck by the chair ({kind})"
+        case "floor_given":
+            extra = ", out of order" if event.out_of_order else ""
+            return f"floor to {name(event.delegation)} ({kind}{extra}, {clock_text(event.limit_seconds)})"
+        case "speech_ended":
+            return (
+                f"{name(event.delegation)} ended after {clock_text(event.duration_seconds)} "
+                f"({_REASONS.get(event.reason, event.reason)})"
+            )
+        case "clock_paused":
+            return f"clock paused ({name(event.delegation)})"
+        case "clock_resumed":
+            return f"clock resumed ({name(event.delegation)})"
+        case "speaking_time_set":
+            return f"speaking time on {code}: {clock_text(event.seconds)}"
+        case "list_closed":
+            return f"list of speakers closed on {code}"
+        case "list_reopened":
+            return f"list of speakers reopened on {code}"
+        case "conclusion_recorded":
+            how = f" (by correspondence, majority {event.majority_needed})" if event.by_correspondence else ""
+            return f"proposed conclusion recorded on {code}{how}"
+        case "item_deferred":
+            what = "conclusion of " if event.scope == "conclusion" else ""
+            return f"{what}{code} deferred to {event.target} at the request of {name(event.requested_by)}"
+        case "item_closed":
+            dropped = f", {len(event.dropped)} requests dropped" if event.dropped else ""
+            return f"{code} closed{dropped}"
+        case "en_bloc_concluded":
+            return f"items {', '.join(str(n) for n in event.items)} concluded en bloc"
+        case "meeting_suspended":
+            return "meeting suspended"
+        case "meeting_resumed":
+            return "meeting resumed"
+    return event.type.replace("_", " ")

@@ -1,0 +1,470 @@
+"""The main screen: the floor at a glance and every action one key away.
+
+It shows only what the server said (the source's state) and sends commands;
+nothing changes on screen until the server's events come back. One screen
+class per role, so a delegation's console has no chair bindings at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, RichLog
+
+from console.actions import CHAIR_ONLY, DELEGATE_ONLY, FLOOR_ACTIONS, Role, action_name, actions_for
+from console.client import Connection, NotConnected
+from console.dialogs import (
+    Choice,
+    ConclusionDialog,
+    ConfirmDialog,
+    DeferDialog,
+    GiveFloorDialog,
+    HelpScreen,
+    SpeakingTimeDialog,
+)
+from console.model import KIND_LABELS, Countdown, countdown, day_label, name_of, tier_of
+from console.widgets.agenda import AgendaPanel
+from console.widgets.floor import ConclusionPanel, ItemHeader, QueueTable, SpeakerPanel
+from console.widgets.status import OfflineBanner, StatusBar
+from vccsched.floor.state import FloorState
+
+#: How often the countdown is recomputed (it changes the digits only when the second changes).
+TICK_SECONDS = 0.2
+#: How often the "waited" column (whole minutes) is brought up to date.
+WAITED_SECONDS = 10.0
+
+_TIER_ORDER = {"Sec": 0, "CM": 1, "Obs": 2, "SM": 3}
+
+
+def _bindings(role: Role) -> list[Binding]:
+    return [
+        Binding(a.key, a.action, a.label or a.action, show=a.footer and bool(a.label), key_display=a.key_display)
+        for a in actions_for(role)
+        if not a.action.startswith("app.")
+    ]
+
+
+class FloorScreen(Screen):
+    """The floor for one role; see :class:`ChairScreen` and :class:`DelegateScreen`."""
+
+    ROLE: Role = "chair"
+
+    state: reactive[FloorState | None] = reactive(None, always_update=True, init=False)
+    connection: reactive[Connection | None] = reactive(None, always_update=True, init=False)
+
+    def __init__(self, source: Any, *, delegation: str, zone, zone_label: str, bell: bool = True) -> None:
+        super().__init__()
+        self.source = source
+        self.delegation = delegation
+        self.zone = zone
+        self.zone_label = zone_label
+        self.ring_bell = bell
+        self._phase_seen: tuple[Any, str] | None = None
+        self._second_shown: int | None = None
+        self._ready = False  # the panels exist (updates may arrive before they do)
+        #: Log lines that arrived before the log existed.
+        self.pending_log: list[str] = []
+
+    # --- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield OfflineBanner(id="offline")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield AgendaPanel(id="agenda")
+                conclusion = ConclusionPanel(id="conclusion")
+                conclusion.border_title = "Conclusion (proposed)"
+                yield conclusion
+            with Vertical(id="right"):
+                yield ItemHeader(id="item")
+                speaker = SpeakerPanel(id="speaker")
+                speaker.border_title = "Speaker"
+                yield speaker
+                queue = QueueTable(id="queue")
+                queue.border_title = "Waiting list (speaking order)"
+                queue.me = None if self.ROLE == "chair" else self.delegation
+                yield queue
+                log = RichLog(id="log", max_lines=500, markup=True, wrap=True, min_width=20)
+                log.border_title = "Log"
+                yield log
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(TICK_SECONDS, self.tick)
+        self.set_interval(WAITED_SECONDS, self._refresh_waited)
+        self._ready = True
+        self.connection = self.source.connection
+        self.state = self.source.state
+        for line in self.pending_log:
+            self.log_line(line)
+        self.pending_log.clear()
+        self.query_one(QueueTable if self.ROLE == "delegate" else "#agenda-table").focus()
+
+    # --- what the server says ------------------------------------------------------
+
+    def watch_state(self, state: FloorState | None) -> None:
+        if state is None or not self._ready:
+            return
+        now = self.source.now()
+        chair = self.ROLE == "chair"
+        self.query_one(AgendaPanel).show(state, now)
+        self.query_one(ItemHeader).show(state, chair=chair, me=None if chair else self.delegation)
+        self.query_one(SpeakerPanel).show(countdown(state, now), self.zone)
+        self.query_one(QueueTable).show(state, now)
+        self.query_one(ConclusionPanel).show(state)
+        self._status(now)
+
+    def watch_connection(self, connection: Connection | None) -> None:
+        if connection is None or not self._ready:
+            return
+        self.set_class(not connection.live, "offline")
+        self.query_one(OfflineBanner).show(connection, self.zone, self.source.now())
+        self._status(self.source.now())
+        self.refresh_bindings()
+
+    def log_line(self, text: str, at: dt.datetime | None = None) -> None:
+        if not self._ready:
+            self.pending_log.append(text)  # timestamped when it is written
+            return
+        stamp = (at or self.source.now()).astimezone(self.zone).strftime("%H:%M:%S")
+        self.query_one("#log", RichLog).write(f"[dim]{stamp}[/] {text}")
+
+    # --- the clock ---------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Countdown and clock only: the waiting list and the agenda are not touched."""
+        if not self._ready:
+            return
+        now = self.source.now()
+        state = self.state
+        current = countdown(state, now) if state is not None else None
+        self.query_one(SpeakerPanel).tick(current)
+        self._bell(current)
+        second = int(now.timestamp())
+        if second != self._second_shown:
+            self._status(now)
+            connection = self.connection
+            if connection is not None and not connection.live:
+                self.query_one(OfflineBanner).show(connection, self.zone, now)
+
+    def _bell(self, current: Countdown | None) -> None:
+        """Ring when the speaker's clock crosses into the warning and into overrun."""
+        if current is None:
+            self._phase_seen = None
+            return
+        speech = (current.delegation, current.since)
+        seen = self._phase_seen
+        self._phase_seen = (speech, current.phase)
+        if seen is None or seen[0] != speech or seen[1] == current.phase:
+            return
+        if current.phase in ("warning", "overrun") and self.ring_bell:
+            self.app.bell()
+
+    def _refresh_waited(self) -> None:
+        """The slow-changing figures: minutes waited, minutes used, ahead or behind."""
+        now = self.source.now()
+        self.query_one(QueueTable).refresh_waited(now)
+        if self.state is not None:
+            self.query_one(AgendaPanel).show(self.state, now)
+
+    def action_toggle_agenda(self) -> None:
+        panel = self.query_one(AgendaPanel)
+        panel.whole_agenda = not panel.whole_agenda
+        if self.state is not None:
+            panel.show(self.state, self.source.now())
+
+    def _status(self, now: dt.datetime) -> None:
+        self._second_shown = int(now.timestamp())
+        state = self.state
+        connection = self.connection or self.source.connection
+        if self.ROLE == "chair":
+            who = "[b]Chair[/]"
+        elif state is not None:
+            who = f"[b]{escape(name_of(state, self.delegation))}[/] ({tier_of(state, self.delegation)})"
+        else:
+            who = self.delegation
+        self.query_one(StatusBar).show(
+            meeting=state.setup.meeting_id if state else "",
+            day=day_label(state, now) if state else "",
+            now=now,
+            zone=self.zone,
+            zone_label=self.zone_label,
+            connection=connection,
+            seq=state.seq if state else None,
+            who=who,
+        )
+
+    # --- commands ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        name = action_name(action)
+        if name in (DELEGATE_ONLY if self.ROLE == "chair" else CHAIR_ONLY):
+            return False
+        if name in FLOOR_ACTIONS and not (self.connection and self.connection.live):
+            return None  # shown disabled: the chair must not act on stale data
+        return True
+
+    def send(self, command: dict[str, Any]) -> None:
+        """Send in a worker; what follows comes from the server (events, answer)."""
+        self._send(command)
+
+    @work(group="commands")
+    async def _send(self, command: dict[str, Any]) -> None:
+        try:
+            await self.source.send(command)
+        except NotConnected:
+            self.notify("Not connected: the command was not sent.", title="Offline", severity="error")
+
+    def _need_state(self) -> FloorState | None:
+        if self.state is None:
+            self.notify("The floor has not been received yet.", severity="warning")
+        return self.state
+
+    def _item_label(self, state: FloorState) -> str:
+        number = state.current_item
+        info = state.setup.item(number) if number is not None else None
+        return f"{info.code} (item {number})" if info else "no item"
+
+    def action_help(self) -> None:
+        role = "the Vice-Chair's console" if self.ROLE == "chair" else f"{self.delegation}'s console"
+        self.app.push_screen(HelpScreen(actions_for(self.ROLE), role_label=role))
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def action_end_speech(self) -> None:
+        self.send({"type": "end_speech"})
+
+
+class ChairScreen(FloorScreen):
+    """The Vice-Chair's console: every chair command."""
+
+    ROLE = "chair"
+    BINDINGS = _bindings("chair")
+
+    def action_next_speaker(self) -> None:
+        self.send({"type": "next_speaker"})
+
+    def action_toggle_clock(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        paused = state.speaker is not None and state.speaker.running_since is None
+        self.send({"type": "resume_clock" if paused else "pause_clock"})
+
+    def action_toggle_list(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        item = state.current
+        self.send({"type": "reopen_list" if item is not None and item.list_closed else "close_list"})
+
+    def action_toggle_suspend(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        if state.suspended:
+            self.send({"type": "resume_meeting"})
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send({"type": "suspend_meeting"})
+
+        self.app.push_screen(
+            ConfirmDialog("Suspend the meeting", "Suspend the meeting? Any speech ends now.", "Suspend"), confirmed
+        )
+
+    def action_open_item(self) -> None:
+        number = self.query_one(AgendaPanel).selected_item
+        if number is None:
+            self.notify("Select an item in the agenda first.", severity="warning")
+            return
+        self.send({"type": "open_item", "item": number})
+
+    def action_close_item(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        item = state.current
+        if item is None:
+            self.send({"type": "close_item"})  # the server says why not
+            return
+        waiting = len(item.queue)
+        body = f"Close {self._item_label(state)}?"
+        if state.speaker is not None:
+            body += f"\nThe speech of {name_of(state, state.speaker.delegation)} ends."
+        if waiting:
+            body += f"\n{waiting} waiting request{'s' if waiting != 1 else ''} will be dropped."
+        if item.outcome is None:
+            body += "\nNo conclusion has been recorded."
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send({"type": "close_item"})
+
+        self.app.push_screen(ConfirmDialog("Close the item", body, "Close item"), confirmed)
+
+    def action_strike(self) -> None:
+        row = self.query_one(QueueTable).selected
+        if row is None:
+            self.notify("Select a request in the waiting list first (tab, then the arrows).", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send({"type": "remove_request", "delegation": row.delegation, "kind": row.kind})
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Strike a request",
+                f"Strike the request of {row.name} ({KIND_LABELS.get(row.kind, row.kind)}) from the list?",
+                "Strike",
+            ),
+            confirmed,
+        )
+
+    def _choices(self, state: FloorState, *, council_members_only: bool = False) -> list[Choice]:
+        choices = [
+            Choice(p.id, p.name or p.id, tier_of(state, p.id))
+            for p in state.setup.participants
+            if p.category != "chair" and (not council_members_only or p.category == "council_member")
+        ]
+        return sorted(choices, key=lambda c: (_TIER_ORDER.get(c.tier, 9), c.name.casefold()))
+
+    def action_give_floor(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.send({"type": "give_floor", "delegation": choice[0], "kind": choice[1]})
+
+        self.app.push_screen(GiveFloorDialog(self._choices(state)), chosen)
+
+    def action_speaking_time(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        item = state.current
+        if item is None:
+            self.notify("No item is open.", severity="warning")
+            return
+
+        def chosen(seconds: int | None) -> None:
+            if seconds:
+                self.send({"type": "set_speaking_time", "seconds": seconds, "item": item.number})
+
+        self.app.push_screen(
+            SpeakingTimeDialog(item_label=self._item_label(state), seconds=item.speaking_time_seconds), chosen
+        )
+
+    def action_conclusion(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        item = state.current
+        if item is None:
+            self.notify("No item is open: open one to record its conclusion.", severity="warning")
+            return
+        outcome = item.outcome
+        voters = sum(1 for p in state.setup.participants if p.category == "council_member" and p.voting_rights)
+
+        def chosen(result: tuple[str, bool] | None) -> None:
+            if result:
+                text, by_correspondence = result
+                self.send({"type": "record_conclusion", "conclusion": text, "by_correspondence": by_correspondence})
+
+        self.app.push_screen(
+            ConclusionDialog(
+                item_label=self._item_label(state),
+                text=(outcome.conclusion or "") if outcome else "",
+                by_correspondence=bool(outcome and outcome.by_correspondence),
+                majority=state.setup.correspondence_majority,
+                voters=voters,
+            ),
+            chosen,
+        )
+
+    def action_defer(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        item = state.current
+        if item is None:
+            self.notify("No item is open: open the item to defer.", severity="warning")
+            return
+
+        def chosen(fields: dict | None) -> None:
+            if fields:
+                self.send({"type": "defer_item", **fields})
+
+        self.app.push_screen(
+            DeferDialog(
+                self._choices(state, council_members_only=True),
+                item_label=self._item_label(state),
+                target=state.setup.deferral_target,
+                has_conclusion=bool(item.outcome and item.outcome.conclusion),
+            ),
+            chosen,
+        )
+
+    def action_en_bloc(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        left = [i for i in state.setup.items if i.en_bloc and state.items[i.number].status != "closed"]
+        if not left:
+            self.send({"type": "conclude_en_bloc"})  # the server says why not
+            return
+        listing = "\n".join(f"  {i.code} (item {i.number})" for i in left)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send({"type": "conclude_en_bloc", "items": [i.number for i in left]})
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Conclude en bloc",
+                f"Conclude and close these items, approved en bloc?\n{listing}",
+                "Conclude",
+            ),
+            confirmed,
+        )
+
+
+class DelegateScreen(FloorScreen):
+    """A delegation's console: ask for the floor, withdraw, end its own speech."""
+
+    ROLE = "delegate"
+    BINDINGS = _bindings("delegate")
+
+    def action_request(self, kind: str) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        self.send({"type": "request_floor", "kind": kind, "item": state.current_item})
+
+    def action_withdraw(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        mine = [r for r in (state.current.queue if state.current else []) if r.delegation == self.delegation]
+        selected = self.query_one(QueueTable).selected
+        kind = "speech"
+        if selected is not None and selected.delegation == self.delegation:
+            kind = selected.kind
+        elif mine and not any(r.kind == "speech" for r in mine):
+            kind = mine[0].kind
+        self.send({"type": "withdraw", "kind": kind, "item": state.current_item})
+

@@ -1,0 +1,100 @@
+"""Where the console's floor comes from: the live server, or a fixed floor.
+
+The app talks to a :class:`FloorSource`. :class:`console.client.FloorClient`
+is the live one; :class:`FixedFloor` holds a given state and clock, for
+snapshot tests, the benchmark and trying layouts, and sends nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from console.client import Connection
+from console.session import Answered, EventApplied, StateReplaced, Update, Welcomed
+from vccsched.floor.events import BaseEvent
+from vccsched.floor.state import FloorState, apply
+
+
+class FloorSource(Protocol):
+    connection: Connection
+    on_update: Callable[[Update | Connection], None]
+
+    @property
+    def state(self) -> FloorState | None: ...
+
+    def now(self) -> dt.datetime: ...
+
+    async def run(self) -> None: ...
+
+    async def send(self, command: dict[str, Any]) -> Answered: ...
+
+    async def close(self) -> None: ...
+
+
+class FixedFloor:
+    """A floor that changes only when told to: ``push(event)`` or ``replace(state)``.
+
+    ``sent`` records the commands the console tried to send; each is answered
+    with the refusal ``answer`` (by default: nothing is connected).
+    """
+
+    def __init__(
+        self,
+        state: FloorState,
+        now: dt.datetime,
+        *,
+        delegation: str = "VC",
+        category: str = "chair",
+        connection: Connection | None = None,
+    ) -> None:
+        self._state = state
+        self._now = now
+        self.delegation = delegation
+        self.category = category
+        self.connection = connection or Connection("live", now)
+        self.on_update: Callable[[Update | Connection], None] = lambda update: None
+        self.sent: list[dict[str, Any]] = []
+
+    @property
+    def state(self) -> FloorState:
+        return self._state
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def set_now(self, now: dt.datetime) -> None:
+        self._now = now
+
+    async def run(self) -> None:
+        self.on_update(self.connection)
+        self.on_update(Welcomed(self.delegation, self.category, self._state.seq, self._now))
+        self.on_update(StateReplaced(self._state))
+        await asyncio.Event().wait()  # a fixed floor never ends by itself
+
+    def push(self, event: BaseEvent) -> None:
+        self._state = apply(self._state, event)
+        self.on_update(EventApplied(event, self._state))
+
+    def replace(self, state: FloorState) -> None:
+        self._state = state
+        self.on_update(StateReplaced(state))
+
+    def set_connection(self, connection: Connection) -> None:
+        self.connection = connection
+        self.on_update(connection)
+
+    async def send(self, command: dict[str, Any]) -> Answered:
+        self.sent.append(command)
+        return Answered(
+            command_id=f"fixed-{len(self.sent)}",
+            command_type=str(command.get("type")),
+            accepted=False,
+            code="not_connected",
+            message="this is a fixed floor: nothing is connected",
+        )
+
+    async def close(self) -> None:
+        return None

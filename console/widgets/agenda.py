@@ -1,0 +1,163 @@
+"""The agenda panel: today's items from the published plan (planned start, status,
+planned and used minutes, ahead or behind), or every item before a plan exists;
+``a`` switches to the whole agenda and back. The chair selects an item here and
+opens it with ``o``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual import on
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.widgets import DataTable, Static
+
+from console.model import AgendaRow, PlannedDay, agenda_rows, meeting_zone, planned_day, slip_text
+from console.widgets.table import FittedTable
+from vccsched.floor.state import FloorState
+
+_STATUS_STYLE = {
+    "open": "bold reverse",
+    "closed": "dim",
+    "concluded": "dim",
+    "approved en bloc": "dim",
+    "en bloc": "italic",
+    "deferred": "dim italic",
+    "concl. deferred": "dim italic",
+}
+
+#: Statuses of items the meeting has finished with.
+DONE = frozenset({"closed", "concluded", "approved en bloc", "deferred", "concl. deferred"})
+
+# No cell padding: the room goes to the titles; the spaces are in the cells.
+ALL_COLUMNS = (("", "mark", 2), (" #", "number", 3), ("code", "code", 8), ("title", "title", None), (" used", "used", 5))
+PLAN_COLUMNS = (
+    ("start", "start", 6),
+    ("", "mark", 2),
+    (" #", "number", 3),
+    ("code", "code", 8),
+    ("title", "title", None),
+    (" plan", "plan", 5),
+    (" used", "used", 5),
+)
+
+
+class AgendaTable(FittedTable):
+    """Rows keyed by item number, so the selection survives updates."""
+
+    COLUMNS = ALL_COLUMNS
+    MIN_FLEX = 6
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cell_padding=0, **kwargs)
+        self.rows_shown: list[AgendaRow] = []
+        self.zone = None
+
+    @property
+    def selected_item(self) -> int | None:
+        if not self.rows_shown or not 0 <= self.cursor_row < len(self.rows_shown):
+            return None
+        return self.rows_shown[self.cursor_row].number
+
+    def show(self, rows: list[AgendaRow], current: int | None, *, planned: bool) -> None:
+        columns = PLAN_COLUMNS if planned else ALL_COLUMNS
+        if rows == self.rows_shown and columns == self.COLUMNS:
+            return
+        first = not self.rows_shown or columns != self.COLUMNS
+        selected = self.selected_item
+        self.rows_shown = rows
+        if columns != self.COLUMNS:
+            self.set_columns(columns)  # adds the rows too
+        else:
+            self.rebuild()
+        target = current if first or selected is None else selected
+        if target is None:
+            target = next((r.number for r in rows if r.status in ("pending", "en bloc")), None)
+        index = next((i for i, r in enumerate(rows) if r.number == target), 0)
+        self.move_cursor(row=index, animate=False, scroll=True)
+
+    def rebuild(self) -> None:
+        cursor = self.cursor_row
+        self.clear()
+        planned = self.COLUMNS == PLAN_COLUMNS
+        for row in self.rows_shown:
+            style = _STATUS_STYLE.get(row.status, "")
+            used = "" if row.used_minutes is None else f"{row.used_minutes}′"
+            cells = [
+                Text(f"{row.mark} ", style=style),
+                Text(f"{row.number:>2} ", style=style),
+                Text(f"{row.code} ", style=style),
+                Text(self.clip(row.title, self.flex_width - 1), style=style),
+            ]
+            if planned:
+                start = row.planned_start.astimezone(self.zone).strftime("%H:%M") if row.planned_start else ""
+                late = (
+                    row.used_minutes is not None
+                    and row.planned_minutes is not None
+                    and row.used_minutes > row.planned_minutes
+                )
+                plan = f"{row.planned_minutes}′" if row.planned_minutes else ""
+                cells = [
+                    Text(start, style=style),
+                    *cells,
+                    Text(plan, style=style, justify="right"),
+                    Text(used, style="bold red" if late else style, justify="right"),
+                ]
+            else:
+                cells.append(Text(used, style=style, justify="right"))
+            self.add_row(*cells, key=str(row.number))
+        if self.rows_shown:
+            self.move_cursor(row=min(cursor, len(self.rows_shown) - 1), animate=False, scroll=True)
+
+
+class AgendaPanel(Vertical):
+    """Border title names the day; a table of items and a one-line summary under it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.whole_agenda = False
+
+    def compose(self) -> ComposeResult:
+        yield AgendaTable(id="agenda-table")
+        yield Static(id="agenda-selected")
+        yield Static(id="agenda-summary")
+
+    @on(DataTable.RowHighlighted, "#agenda-table")
+    def _highlighted(self) -> None:
+        """The selected item's full title (the rows have room for a few words only)."""
+        table = self.table
+        row = next((r for r in table.rows_shown if r.number == table.selected_item), None)
+        text = f"[b]{row.number} {escape(row.code)}[/] {escape(row.title)}" if row else ""
+        self.query_one("#agenda-selected", Static).update(text)
+
+    @property
+    def table(self) -> AgendaTable:
+        return self.query_one(AgendaTable)
+
+    @property
+    def selected_item(self) -> int | None:
+        return self.table.selected_item
+
+    def show(self, state: FloorState, now: dt.datetime) -> None:
+        zone = meeting_zone(state)
+        self.table.zone = zone
+        day: PlannedDay | None = None if self.whole_agenda else planned_day(state, now)
+        summary = self.query_one("#agenda-summary", Static)
+        if day is not None:
+            self.table.show(day.rows, state.current_item, planned=True)
+            self.border_title = f"Today · {day.date:%a} {day.date.day} {day.date:%B} · plan rev. {day.revision}"
+            slip = slip_text(day.slip_minutes)
+            style = "$error" if (day.slip_minutes or 0) > 0 else "$success"
+            slip_markup = f" · [b {style}]{slip}[/]" if slip else ""
+            summary.update(
+                f"planned {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
+            )
+            return
+        rows = agenda_rows(state, now)
+        self.table.show(rows, state.current_item, planned=False)
+        done = sum(1 for r in rows if r.status in DONE)
+        deferred = sum(1 for r in rows if "deferred" in r.status)
+        self.border_title = "Agenda (all items)" if state.plan is not None else "Agenda (no plan published yet)"
+        summary.update(f"{done} of {len(rows)} items done" + (f" · {deferred} deferred" if deferred else ""))

@@ -1,0 +1,92 @@
+"""The top line (meeting, day, Geneva time and UTC, connection, seq) and the
+banner that covers the top of the screen while the connection is down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from console.client import Connection
+
+UTC = dt.timezone.utc
+
+
+def _hms(moment: dt.datetime, zone: ZoneInfo | dt.tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M:%S")
+
+
+def connection_text(connection: Connection, zone: ZoneInfo, now: dt.datetime) -> str:
+    since = _hms(connection.since, zone)
+    match connection.status:
+        case "live":
+            return "[b $success]● live[/]"
+        case "connecting":
+            return "[b $warning]◌ connecting…[/]"
+        case "reconnecting":
+            return f"[b $warning]◌ reconnecting since {since}[/]"
+        case "offline":
+            return f"[b $error]✖ offline since {since}[/]"
+        case "rejected":
+            return "[b $error]✖ refused by the server[/]"
+    return "[b $error]✖ closed[/]"
+
+
+class StatusBar(Horizontal):
+    """Meeting · day · date · Geneva time (UTC) — who you are · connection · seq."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-left")
+        yield Static(id="status-right")
+
+    def show(
+        self,
+        *,
+        meeting: str,
+        day: str,
+        now: dt.datetime,
+        zone: ZoneInfo,
+        zone_label: str,
+        connection: Connection,
+        seq: int | None,
+        who: str,
+    ) -> None:
+        local = now.astimezone(zone)
+        parts = [f"[b]{meeting}[/]"]
+        if day:
+            parts.append(day)
+        parts.append(f"{local:%a} {local.day} {local:%B %Y}")
+        parts.append(f"[b]{local:%H:%M:%S}[/] {zone_label} ({now.astimezone(UTC):%H:%M} UTC)")
+        self.query_one("#status-left", Static).update(" · ".join(parts))
+        right = [who, connection_text(connection, zone, now)]
+        if seq is not None:
+            right.append(f"seq {seq}")
+        self.query_one("#status-right", Static).update("  ".join(right))
+
+
+class OfflineBanner(Static):
+    """Says loudly that the floor shown may be stale and that commands are disabled."""
+
+    def show(self, connection: Connection, zone: ZoneInfo, now: dt.datetime) -> None:
+        self.display = not connection.live
+        if connection.live:
+            return
+        since = _hms(connection.since, zone)
+        down = int((now - connection.since).total_seconds()) if connection.status != "connecting" else 0
+        if connection.status == "connecting":
+            head = "CONNECTING TO THE SERVER…"
+        elif connection.status == "rejected":
+            head = "THE SERVER REFUSED THIS CONSOLE"
+        elif connection.status == "closed":
+            head = "DISCONNECTED"
+        else:
+            head = f"CONNECTION LOST at {since} ({down // 60} min {down % 60:02d} s ago)"
+        retry = f" · reconnecting, attempt {connection.attempt}" if connection.attempt else ""
+        detail = f" · {connection.detail}" if connection.detail else ""
+        self.update(
+            f"[b]{head}[/]{retry}{detail}\n"
+            "The floor shown may be out of date. Commands are disabled until the connection is back."
+        )

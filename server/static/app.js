@@ -1,0 +1,350 @@
+// The delegates' page: join with the delegation's token, follow the floor live,
+// ask for the floor. Everything shown comes from the server's messages; a click
+// sends a command and the page changes only when the server's event arrives.
+
+import { FALLBACK_PROTOCOL, FloorConnection } from "./connection.js";
+import {
+  $, Meeting, QUEUEING, el, kindLabel, loadMeeting, rememberLast, renderClocks, renderConnection,
+  renderItem, renderMeeting, renderQueue, renderSpeaker, show, tickConnection, tickSpeaker, tierLabel,
+  wireCommon,
+} from "./floorview.js";
+import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
+import { buildLayout } from "./layout.js";
+
+const TOKEN_KEY = "vccsched.token";
+const KINDS = ["speech", "point_of_order", "right_of_reply"];
+
+const page = {
+  meeting: new Meeting(),
+  conn: null,
+  view: null,
+  last: null,
+  me: null,          // delegation id, from welcome
+  category: null,    // its category, from welcome
+  speaking: false,
+  spokenWarn: null,  // last countdown state announced to the speaker
+  feedback: null,    // {kind: "refusal"|"error", code, message}
+};
+
+// --- token: from the fragment (never sent to the server), then sessionStorage ----------------
+
+function takeToken() {
+  // Read t= by hand: URLSearchParams would turn a "+" in a token into a space.
+  const found = location.hash.match(/[#&]t=([^&]*)/);
+  let fromLink = null;
+  try {
+    fromLink = found ? decodeURIComponent(found[1]) : null;
+  } catch (_) {
+    fromLink = found[1];
+  }
+  if (fromLink) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, fromLink);
+    } catch (_) {
+      // Storage blocked: the token lives in memory for this page.
+    }
+    history.replaceState(null, "", location.pathname + location.search);
+    return fromLink;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch (_) {
+    return null;
+  }
+}
+
+function forgetToken() {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch (_) {
+    // nothing stored
+  }
+}
+
+// --- joining ------------------------------------------------------------------------------
+
+function showJoin(error) {
+  if (page.conn) page.conn.stop();
+  page.conn = null;
+  page.view = null;
+  page.last = null;
+  page.feedback = null;
+  show($("floor"), false);
+  show($("foot"), false);
+  show($("offline"), false);
+  show($("join"), true);
+  renderConnection(null, page.meeting, false);
+  $("join-error").textContent = error || "";
+  $("token").focus();
+}
+
+function join(token) {
+  show($("join"), false);
+  show($("fatal"), false);
+  show($("floor"), true);
+  page.conn = new FloorConnection({
+    path: "/ws",
+    token,
+    protocol: page.meeting.protocol || FALLBACK_PROTOCOL,
+    on: { status: onStatus, welcome: onWelcome, view: onView, reply: onReply, fatal: onFatal },
+  });
+  page.conn.start();
+  render();
+}
+
+function onFatal(code, message) {
+  if (code === "not_authenticated") {
+    forgetToken();
+    showJoin(t("err_token"));
+    return;
+  }
+  const box = $("fatal");
+  box.replaceChildren(el("strong", "", t("err_protocol")), " ", el("span", "muted", message));
+  show(box, true);
+  render();
+}
+
+// --- messages from the server ---------------------------------------------------------------
+
+function onStatus() {
+  render();
+}
+
+function onWelcome(message) {
+  page.me = message.delegation;
+  page.category = message.category;
+  $("whoami").textContent = page.meeting.name(page.me);
+  $("whoami-tier").textContent = tierLabel(page.category);
+  show($("foot"), true);
+}
+
+function onView(view, event) {
+  page.last = rememberLast(page.view, view, event, page.last);
+  page.view = view;
+  render();
+}
+
+function onReply(message, command) {
+  if (message.type === "refusal") {
+    page.feedback = { kind: "refusal", code: message.code, message: message.message, command };
+  } else if (message.type === "error") {
+    page.feedback = { kind: "error", code: message.code, message: message.message };
+  } else if (page.feedback && page.feedback.kind === "refusal" && command && page.feedback.command
+      && page.feedback.command.type === command.type) {
+    page.feedback = null; // the same request now went through: the old refusal no longer applies
+  }
+  render();
+}
+
+// --- commands -------------------------------------------------------------------------------
+
+function currentItem() {
+  return page.view && page.view.current_item ? page.view.current_item.number : undefined;
+}
+
+function send(command) {
+  if (!page.conn || !page.conn.live) return;
+  page.feedback = null;
+  page.conn.send(command);
+  render();
+}
+
+function isPending(type, kind) {
+  if (!page.conn) return false;
+  return page.conn.pendingCommands().some((c) => c.type === type && (kind === undefined || c.kind === kind));
+}
+
+// --- rendering ------------------------------------------------------------------------------
+
+function render() {
+  const conn = page.conn;
+  const live = !!(conn && conn.live);
+  const view = page.view;
+  const meeting = page.meeting;
+  renderConnection(conn, meeting, view !== null);
+  renderMeeting(meeting, `${page.speaking ? "● " : ""}${t("page_title")}`);
+  if (page.me) $("whoami").textContent = meeting.name(page.me);
+  if (page.category) $("whoami-tier").textContent = tierLabel(page.category);
+
+  renderItem(view, meeting, page.last);
+  renderSpeaker(view, meeting, page.me);
+  const queue = renderQueue(view, meeting, page.me);
+  renderYouSpeak(view, live);
+  renderActions(view, queue, live);
+  tick();
+}
+
+function renderYouSpeak(view, live) {
+  const speaking = !!(view && view.speaker && page.me && view.speaker.delegation === page.me);
+  if (speaking && !page.speaking) {
+    // Announced once, when the floor is given; the banner stays while the speech lasts.
+    announce(t("you_have_floor"));
+    chime();
+  }
+  if (!speaking) page.spokenWarn = null;
+  page.speaking = speaking;
+  document.body.classList.toggle("speaking", speaking);
+  show($("you-speak"), speaking);
+  $("you-speak").classList.toggle("stale", !live);
+}
+
+function renderActions(view, queue, live) {
+  const item = view && view.current_item;
+  const canQueue = !page.category || QUEUEING.has(page.category);
+  const suspended = !!(view && view.suspended);
+  const mine = queue.filter((r) => r.delegation === page.me);
+  const waiting = new Set(mine.map((r) => r.kind));
+
+  const places = $("my-place");
+  places.replaceChildren();
+  for (const request of mine) {
+    const position = queue.indexOf(request) + 1;
+    places.append(el("li", "", t("your_place", { kind: kindLabel(request.kind), n: position, total: queue.length })));
+  }
+  if (!mine.length && item && canQueue && page.me) places.append(el("li", "muted", t("not_in_list")));
+  show($("not-queueing"), !canQueue);
+
+  for (const kind of KINDS) {
+    const ask = $(`btn-${kind}`);
+    show(ask, canQueue && !page.speaking);
+    const pending = isPending("request_floor", kind);
+    let enabled = live && !!item && !suspended && !waiting.has(kind) && !pending && !page.speaking;
+    if (kind === "speech" && item && item.list_closed) enabled = false;
+    ask.disabled = !enabled;
+    ask.setAttribute("aria-busy", pending ? "true" : "false");
+
+    const withdraw = $(`withdraw-${kind}`);
+    const withdrawPending = isPending("withdraw", kind);
+    show(withdraw, waiting.has(kind));
+    withdraw.disabled = !live || withdrawPending;
+  }
+  const end = $("btn-end");
+  show(end, page.speaking);
+  end.disabled = !live || isPending("end_speech");
+
+  renderFeedback();
+}
+
+// The answer to the delegate's last click. A live region: rewritten only when it changes,
+// so that a screen reader does not repeat it at every event.
+function renderFeedback() {
+  const f = page.feedback;
+  const sending = !f && !!page.conn && page.conn.pendingCommands().length > 0;
+  const key = JSON.stringify([f && [f.kind, f.code, f.message], sending, document.documentElement.lang]);
+  const feedback = $("feedback");
+  if (feedback.dataset.key === key) return;
+  feedback.dataset.key = key;
+  feedback.replaceChildren();
+  feedback.className = f ? "feedback feedback-error" : "feedback";
+  if (f) {
+    feedback.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
+    const explained = `refusal_${f.code}`;
+    if (f.kind === "refusal" && has(explained)) feedback.append(" ", el("span", "", t(explained)));
+    const server = el("span", "server-message", f.message);
+    server.lang = "en";
+    server.dir = "auto";
+    feedback.append(" ", server);
+  } else if (sending) {
+    feedback.textContent = t("sending");
+  }
+}
+
+// Emptied first so that the same words said again (a second speech) are announced again.
+function announce(text) {
+  const region = $("announce");
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 60);
+}
+
+// The countdown and the clocks move between server messages.
+function tick() {
+  const conn = page.conn;
+  const now = conn ? conn.now() : Date.now();
+  renderClocks(now, page.meeting);
+  const state = tickSpeaker(page.view, now, !!(conn && conn.live));
+  if (page.speaking && state && state !== page.spokenWarn) {
+    if (state === "warn") announce(t("last_30"));
+    if (state === "over") announce(t("overrun_label"));
+    page.spokenWarn = state;
+  }
+  tickConnection(conn);
+}
+
+// A short, soft tone when the floor is given (the browser allows sound after a click on the page).
+let audio = null;
+function chime() {
+  try {
+    if (!audio) return;
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.15, audio.currentTime + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.6);
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.65);
+  } catch (_) {
+    // no sound: the banner and the screen reader announcement remain
+  }
+}
+
+function unlockAudio() {
+  try {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === "suspended") audio.resume();
+  } catch (_) {
+    audio = null;
+  }
+}
+
+// --- wiring ---------------------------------------------------------------------------------
+
+function wire() {
+  wireCommon(() => page.conn, render);
+  $("join-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const token = $("token").value.trim();
+    if (!token) return;
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+    } catch (_) {
+      // kept in memory only
+    }
+    $("token").value = "";
+    join(token);
+  });
+  $("leave").addEventListener("click", () => {
+    forgetToken();
+    page.me = null;
+    page.category = null;
+    showJoin("");
+  });
+  for (const kind of KINDS) {
+    $(`btn-${kind}`).addEventListener("click", () => send({ type: "request_floor", kind, item: currentItem() }));
+    $(`withdraw-${kind}`).addEventListener("click", () => send({ type: "withdraw", kind, item: currentItem() }));
+  }
+  $("btn-end").addEventListener("click", () => send({ type: "end_speech" }));
+  document.addEventListener("pointerdown", unlockAudio, { once: true });
+  document.addEventListener("keydown", unlockAudio, { once: true });
+  setInterval(tick, 250);
+}
+
+async function main() {
+  buildLayout();
+  setLanguage(chooseLanguage());
+  wire();
+  const token = takeToken();
+  page.meeting = await loadMeeting((late) => {
+    page.meeting = late;
+    render();
+  });
+  render();
+  if (token) join(token);
+  else showJoin("");
+}
+
+main();

@@ -1,0 +1,67 @@
+"""A floor that follows a plan day by day, with overruns: for the re-planning tests and
+``benchmarks/replan.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from vccsched.floor.engine import Floor
+from vccsched.loading import MeetingData
+from vccsched.plan import Plan
+
+_ids = itertools.count(1)
+
+
+def chair(floor: Floor, command: str, at: dt.datetime, **fields) -> None:
+    """Send a chair command; it must be accepted."""
+    answer = floor.handle_raw("VC", {"type": command, "id": f"sim-{next(_ids)}", **fields}, at)
+    assert answer.refusal is None, (command, fields, answer.refusal)
+
+
+def run_day(
+    floor: Floor,
+    plan: Plan,
+    day: dt.date,
+    data: MeetingData,
+    overrun: Callable[[int], int] = lambda number: 0,
+) -> dt.datetime:
+    """The chair takes ``day``'s items of ``plan`` in order, each for its planned minutes
+    plus ``overrun(number)``, from the window start; an item still running at the window
+    end is left open over the suspension, and items that would start after it are not
+    reached. Returns the time of the suspension that ends the day."""
+    start, end = data.meeting.session_bounds(day)
+    t = start
+    if floor.state.suspended:
+        chair(floor, "resume_meeting", t)
+    items = next((d.items for d in plan.days if d.date == day), [])
+    for item in items:
+        if t >= end:
+            break
+        if floor.state.current_item != item.number:
+            chair(floor, "open_item", t, item=item.number)
+        finish = t + dt.timedelta(minutes=item.minutes + overrun(item.number))
+        if finish > end:
+            chair(floor, "suspend_meeting", end)
+            return end
+        chair(floor, "close_item", finish)
+        t = finish
+    chair(floor, "suspend_meeting", t)
+    return t
+
+
+def zurich(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=ZoneInfo("Europe/Zurich"))
+
+
+def floor_for(data: MeetingData) -> Floor:
+    """An empty floor for ``data``; the chair is "VC" even when the roster is empty."""
+    from vccsched.floor.state import FloorSetup, Participant
+
+    setup = FloorSetup.from_meeting(data)
+    if setup.participant("VC") is None:
+        chair_only = [Participant(id="VC", category="chair").model_dump()]
+        setup = FloorSetup.model_validate({**setup.model_dump(), "participants": chair_only})
+    return Floor(setup)

@@ -1,0 +1,373 @@
+"""The decision by correspondence (Rule 3.2): the form from a floor record, real filled
+XLSX and CSV replies, and the tally under both majority rules.
+
+The small meeting has six Council Members with the right to vote (so that exactly
+half is possible), one without it, an observer, the chair and the secretariat. Its
+floor record puts the conclusions on items 2 and 7 to a decision by correspondence.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import REPO, run_cli
+
+from vccsched.correspondence.proposals import proposals_from_state
+from vccsched.correspondence.replies import read_reply
+from vccsched.correspondence.tally import tally
+from vccsched.errors import CorrespondenceError
+from vccsched.floor.replay import replay
+from vccsched.floor.state import FloorSetup
+from vccsched.loading import load_meeting
+
+MEETING_YAML = """\
+id: T21/VCC-9
+timezone: Europe/Zurich
+window: {start: "12:00", end: "15:00"}
+dates: [2021-06-08, 2021-06-09]
+max_days: 2
+contribution_deadline: 2021-05-25
+grouping_reply_deadline: 2021-03-12
+"""
+
+AGENDA_YAML = """\
+items:
+  - {number: 1, code: PL 1.01, title: {zh: 报告一, en: Report one}, previous_vcc: true, proposed_group: 1, en_bloc: true, minutes: 10}
+  - {number: 2, code: PL 1.02, title: {zh: 运作规划, en: "Operational plan | <draft>"}, previous_vcc: false, proposed_group: 1, minutes: 30}
+  - {number: 7, code: ADM 1, title: {zh: 预算, en: Budget}, previous_vcc: true, proposed_group: 1, minutes: 60}
+"""
+
+VOTERS = ["BRA", "CHE", "CIV", "FRA", "JPN", "KEN"]
+ROSTER_YAML = """\
+delegations:
+  - {id: CHE, name: Switzerland, category: council_member, timezone: Europe/Zurich, voting_rights: true}
+  - {id: FRA, name: France, category: council_member, timezone: Europe/Paris, voting_rights: true}
+  - {id: KEN, name: Kenya, category: council_member, timezone: Africa/Nairobi, voting_rights: true}
+  - {id: JPN, name: Japan, category: council_member, timezone: Asia/Tokyo, voting_rights: true}
+  - {id: CIV, name: "Côte d'Ivoire", category: council_member, timezone: Africa/Abidjan, voting_rights: true}
+  - {id: BRA, name: Brazil, category: council_member, timezone: America/Sao_Paulo, voting_rights: true}
+  - {id: KOR, name: "Korea (Rep. of)", category: council_member, timezone: Asia/Seoul, voting_rights: false}
+  - {id: AUT, name: Austria, category: observer_state, timezone: Europe/Vienna}
+  - {id: SG, name: Secretary-General, category: secretariat, timezone: Europe/Zurich}
+  - {id: VC, name: Vice-Chair, category: chair, timezone: Europe/Zurich}
+"""
+
+PLAN_TEXT = "The Council approved the operational plan."
+BUDGET_TEXT = "The Council approved the draft budget 2022-2023."
+
+
+def _line(at: str, command: dict) -> str:
+    return json.dumps({"actor": "VC", "at": f"2021-06-08T{at}+02:00", "command": command})
+
+
+LOG = "\n".join([
+    _line("12:00:00", {"type": "open_item", "id": "o2", "item": 2}),
+    _line("12:10:00", {"type": "record_conclusion", "id": "c2", "conclusion": PLAN_TEXT, "by_correspondence": True}),
+    _line("12:11:00", {"type": "close_item", "id": "x2"}),
+    _line("12:12:00", {"type": "open_item", "id": "o7", "item": 7}),
+    _line("12:40:00", {"type": "record_conclusion", "id": "c7", "conclusion": BUDGET_TEXT, "by_correspondence": True}),
+    _line("12:41:00", {"type": "close_item", "id": "x7"}),
+]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def round_dir(tmp_path_factory) -> dict[str, Path]:
+    """The meeting folder, its floor log and the two forms (written once by the CLI)."""
+    folder = tmp_path_factory.mktemp("correspondence")
+    meeting = folder / "meeting"
+    meeting.mkdir()
+    (meeting / "meeting.yaml").write_text(MEETING_YAML, encoding="utf-8")
+    (meeting / "agenda.yaml").write_text(AGENDA_YAML, encoding="utf-8")
+    (meeting / "roster.yaml").write_text(ROSTER_YAML, encoding="utf-8")
+    log = folder / "floor.jsonl"
+    log.write_text(LOG, encoding="utf-8")
+    paths = {"meeting": meeting, "log": log}
+    for ext in ("xlsx", "csv"):
+        paths[ext] = folder / f"form.{ext}"
+        result = run_cli("correspondence", "form", "--meeting", str(meeting), "--log", str(log),
+                         "--out", str(paths[ext]), "--deadline", "2021-06-30")
+        assert result.returncode == 0, result.stderr
+    return paths
+
+
+def fill_xlsx(form: Path, out: Path, *, member: str | None, date: object, answers: dict[int, object]) -> Path:
+    """Fill the XLSX form as a Member State would: the two cells, then replies by item number."""
+    wb = openpyxl.load_workbook(form)
+    ws = wb["Correspondence"]
+    labels = {ws.cell(row=r, column=1).value: r for r in range(1, 10)}
+    if member is not None:
+        ws.cell(row=labels["Member State (name or ISO code):"], column=3, value=member)
+    if date is not None:
+        ws.cell(row=labels["Date of reply (YYYY-MM-DD):"], column=3, value=date)
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    for number, value in answers.items():
+        ws.cell(row=rows[number], column=6, value=value)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def fill_csv(form: Path, out: Path, *, member: str, date: str, answers: dict[int, str], delimiter: str = ",") -> Path:
+    rows = list(csv.reader(io.StringIO(form.read_text(encoding="utf-8-sig"), newline="")))
+    for row in rows:
+        if row and row[0] == "member_state":
+            row[1] = member
+        elif row and row[0] == "reply_date":
+            row[1] = date
+        elif row and row[0].isdigit() and int(row[0]) in answers:
+            row[5] = answers[int(row[0])]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(buffer.getvalue(), encoding="utf-8")
+    return out
+
+
+def proposals(round_dir):
+    data = load_meeting(round_dir["meeting"])
+    state = replay(round_dir["log"].read_text(encoding="utf-8").splitlines(), FloorSetup.from_meeting(data)).state
+    return data, proposals_from_state(state, data)
+
+
+def count(round_dir, files, **options):
+    """Tally real reply files with the record's conclusions; the result by item number."""
+    data, put = proposals(round_dir)
+    result = tally(data, [read_reply(f) for f in files], proposals=put, **options)
+    return result, {p.number: p for p in result.proposals}
+
+
+def replies_from(round_dir, folder: Path, answers: dict[str, dict[int, str]], date="2021-06-20"):
+    """One XLSX reply per member id."""
+    return [fill_xlsx(round_dir["xlsx"], folder / f"{member.lower()}.xlsx", member=member, date=date, answers=a)
+            for member, a in answers.items()]
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def test_the_form_lists_the_conclusions_put_to_the_vote(round_dir):
+    wb = openpyxl.load_workbook(round_dir["xlsx"])
+    ws = wb["Correspondence"]
+    header = [c.value for c in ws[8]]
+    assert header == ["number", "agenda code", "title (zh)", "title (en)", "proposed conclusion",
+                      "Council Member's reply (approve, object or abstain)"]
+    assert [(r[0].value, r[1].value, r[2].value, r[4].value) for r in ws.iter_rows(min_row=9)] == [
+        (2, "PL 1.02", "运作规划", PLAN_TEXT), (7, "ADM 1", "预算", BUDGET_TEXT)]
+    assert "4 of the 6 Council Members with the right to vote" in ws["A2"].value
+    assert "reply by 30 June 2021" in ws["A2"].value
+    [validation] = [v for v in ws.data_validations.dataValidation if v.type == "list"]
+    assert validation.formula1 == '"approve,object,abstain"' and str(validation.sqref) == "F9:F10"
+    text = round_dir["csv"].read_bytes().decode("utf-8-sig")
+    assert text.startswith("member_state,\r\nreply_date,\r\n\r\nnumber,agenda code,")
+    assert f"7,ADM 1,预算,Budget,{BUDGET_TEXT}," in text
+
+
+def test_the_form_is_the_same_bytes_every_time(round_dir, tmp_path):
+    again = tmp_path / "again.xlsx"
+    result = run_cli("correspondence", "form", "--meeting", str(round_dir["meeting"]), "--log",
+                     str(round_dir["log"]), "--out", str(again), "--deadline", "2021-06-30")
+    assert result.returncode == 0, result.stderr
+    assert again.read_bytes() == round_dir["xlsx"].read_bytes()
+
+
+def test_forms_from_the_bundled_floor_logs(tmp_path):
+    for log, item in (("c21-vcc1-day1.jsonl", 12), ("c21-vcc1-budget.jsonl", 36)):
+        out = tmp_path / f"{item}.csv"
+        result = run_cli("correspondence", "form", "--log", str(REPO / "tests" / "floor_logs" / log),
+                         "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        assert [r[0] for r in rows[4:]] == [str(item)]
+        assert "25 of the 48 Council Members with the right to vote" in result.stderr
+    assert "warning: item 12 is still open at the end of the record" in run_cli(
+        "correspondence", "form", "--log", str(REPO / "tests/floor_logs/c21-vcc1-day1.jsonl"),
+        "--out", str(tmp_path / "x.csv")).stderr
+
+
+def test_a_record_without_such_conclusions_has_nothing_to_put_to_the_vote(round_dir, tmp_path):
+    log = tmp_path / "plain.jsonl"
+    log.write_text(_line("12:00:00", {"type": "open_item", "id": "o", "item": 2}) + "\n", encoding="utf-8")
+    result = run_cli("correspondence", "form", "--meeting", str(round_dir["meeting"]), "--log", str(log),
+                     "--out", str(tmp_path / "f.xlsx"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Nothing to put to the vote: the floor's record has no proposed "
+                                    "conclusion for a decision by correspondence")
+    assert not (tmp_path / "f.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- the majority
+
+
+def test_exactly_half_of_the_voters_approving_fails_and_half_plus_one_passes(round_dir, tmp_path):
+    # Item 2: three of six approve (exactly half); item 7: four of six (half plus one).
+    files = replies_from(round_dir, tmp_path, {
+        "CHE": {2: "approve", 7: "approve"},
+        "FRA": {2: "approve", 7: "approve"},
+        "KEN": {2: "approve", 7: "approve"},
+        "JPN": {2: "object", 7: "approve"},
+        "CIV": {2: "abstain", 7: "object"},
+    })
+    result, by_item = count(round_dir, files)
+    assert (by_item[2].result, len(by_item[2].approve), by_item[2].needed, by_item[2].base) == ("not approved", 3, 4, 6)
+    assert (by_item[7].result, len(by_item[7].approve), by_item[7].needed) == ("approved", 4, 4)
+    assert by_item[2].no_reply == ["BRA"]
+    assert result.rule == "of-voting-members" and result.voters == 6
+
+
+def test_of_replies_counts_the_majority_of_valid_replies(round_dir, tmp_path):
+    files = replies_from(round_dir, tmp_path, {
+        "CHE": {2: "approve", 7: "approve"},
+        "FRA": {2: "approve", 7: "approve"},
+        "JPN": {2: "object", 7: "object"},
+        "KEN": {7: "abstain"},  # an abstention is a valid reply: it weighs against
+    })
+    _, members = count(round_dir, files)
+    _, replies = count(round_dir, files, rule="of-replies")
+    # Item 2: 2 of 3 valid replies approve: passes of the replies, not of the 6 voters.
+    assert (members[2].result, replies[2].result) == ("not approved", "approved")
+    assert (replies[2].needed, replies[2].base) == (2, 3)
+    # Item 7: 2 of 4 valid replies is exactly half: fails under both rules.
+    assert (members[7].result, replies[7].result, replies[7].needed) == ("not approved", "not approved", 3)
+
+
+def test_only_council_members_with_the_right_to_vote_count(round_dir, tmp_path):
+    files = replies_from(round_dir, tmp_path, {
+        "CHE": {2: "approve"}, "FRA": {2: "approve"}, "KEN": {2: "approve"},
+        "KOR": {2: "approve"},  # a Council Member without the right to vote
+        "Austria": {2: "approve"},  # an observer
+    })
+    result, by_item = count(round_dir, files)
+    assert by_item[2].approve == ["CHE", "FRA", "KEN"] and by_item[2].result == "not approved"
+    status = {s.member_id: s for s in result.replies}
+    assert not status["KOR"].counted and not status["AUT"].counted
+    messages = [str(p) for p in result.problems]
+    assert (f"{tmp_path / 'kor.xlsx'}, sheet 'Correspondence', row 4, column C (Member State): Korea "
+            "(Rep. of) (KOR) is a Council Member without the right to vote (Rule 3.2): the reply is "
+            "reported and not counted") in messages
+    assert (f"{tmp_path / 'austria.xlsx'}, sheet 'Correspondence', row 4, column C (Member State): "
+            "Austria (AUT) is an observer Member State, not a Council Member: the reply is reported and "
+            "not counted") in messages
+
+
+def test_two_replies_from_one_member_the_later_counts(round_dir, tmp_path):
+    first = fill_xlsx(round_dir["xlsx"], tmp_path / "che-1.xlsx", member="CHE", date=dt.date(2021, 6, 20),
+                      answers={2: "object"})
+    second = fill_csv(round_dir["csv"], tmp_path / "che-2.csv", member="Switzerland", date="2021-06-22",
+                      answers={2: "approve"}, delimiter=";")
+    result, by_item = count(round_dir, [first, second])
+    assert by_item[2].approve == ["CHE"] and by_item[2].object == []
+    messages = [str(p) for p in result.problems]
+    assert any(m.startswith(f"{first}, sheet 'Correspondence', row 4, column C (Member State): Switzerland "
+                            f"replied more than once; this reply (dated 2021-06-20) is replaced by {second}")
+               for m in messages)
+
+
+def test_a_late_reply_is_reported_and_not_counted(round_dir, tmp_path):
+    on_time, late = replies_from(round_dir, tmp_path, {"CHE": {2: "approve"}}, date="2021-06-30") + \
+        replies_from(round_dir, tmp_path, {"FRA": {2: "approve"}}, date="2021-07-01")
+    result, by_item = count(round_dir, [on_time, late], deadline=dt.date(2021, 6, 30))
+    assert by_item[2].approve == ["CHE"]
+    assert (f"{late}, sheet 'Correspondence', row 5, column C (Date of reply): late reply from France: "
+            "dated 2021-07-01, after the deadline 2021-06-30; not counted") in [str(p) for p in result.problems]
+    # The secretariat's record of arrival decides.
+    _, by_item = count(round_dir, [on_time, late], deadline=dt.date(2021, 6, 30),
+                       received={str(late): dt.date(2021, 6, 29)})
+    assert by_item[2].approve == ["CHE", "FRA"]
+
+
+def test_an_unreadable_cell_is_reported_and_the_rest_counts(round_dir, tmp_path):
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "yes", 7: " Approve "}})
+    result, by_item = count(round_dir, [reply])
+    assert by_item[2].valid == 0 and by_item[7].approve == ["CHE"]
+    assert (f"{reply}, sheet 'Correspondence', row 9, column F (Council Member's reply): expected approve, "
+            "object, abstain or blank, found 'yes'; this reply is not counted") in [str(p) for p in result.problems]
+
+
+def test_a_reply_to_another_text_is_not_counted(round_dir, tmp_path):
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "approve"}})
+    wb = openpyxl.load_workbook(reply)
+    wb["Correspondence"]["E10"] = "The Council approved a smaller budget."
+    wb.save(reply)
+    [other] = replies_from(round_dir, tmp_path, {"FRA": {7: "approve"}})
+    result, by_item = count(round_dir, [reply, other])
+    assert by_item[2].approve == ["CHE"] and by_item[7].approve == ["FRA"]
+    assert any("column E (proposed conclusion): the conclusion on item 7 differs from the one put to "
+               "the vote" in str(p) for p in result.problems)
+    # Without the record the tally cannot tell which text was voted on: the item is not tallied.
+    data = load_meeting(round_dir["meeting"])
+    result = tally(data, [read_reply(reply), read_reply(other)])
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[7].result == "not tallied" and by_item[2].result == "not approved"
+    assert result.source == "forms"
+
+
+def test_nothing_countable_is_an_error(round_dir, tmp_path):
+    files = replies_from(round_dir, tmp_path, {"KOR": {2: "approve"}, "AUT": {2: "approve"}})
+    data, put = proposals(round_dir)
+    with pytest.raises(CorrespondenceError, match="none of the 2 reply file"):
+        tally(data, [read_reply(f) for f in files], proposals=put)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_tally_command_writes_markdown_and_json(round_dir, tmp_path):
+    folder = tmp_path / "replies"
+    replies_from(round_dir, folder, {m: {2: "approve", 7: "object"} for m in VOTERS[:4]})
+    fill_csv(round_dir["csv"], folder / "ken-late.csv", member="KEN", date="2021-07-02", answers={2: "approve"})
+    base = ["correspondence", "tally", "--meeting", str(round_dir["meeting"]), str(folder),
+            "--deadline", "2021-06-30", "--log", str(round_dir["log"])]
+    result = run_cli(*base, "--out", str(tmp_path / "result.md"))
+    assert result.returncode == 0, result.stderr
+    assert "item 2: approved (4 approve, 0 object, 0 abstain; 4 of 6 needed)" in result.stderr
+    assert "item 7: not approved (0 approve, 4 object, 0 abstain; 4 of 6 needed)" in result.stderr
+    assert "late reply from Kenya: dated 2021-07-02, after the deadline 2021-06-30; not counted" in result.stderr
+    text = (tmp_path / "result.md").read_text(encoding="utf-8")
+    assert "| 2 | PL 1.02 | Operational plan \\| &lt;draft> | 4 | 0 | 0 | 2 | 4 of 6 | **approved** |" in text
+    assert "- Approve (4): Brazil (BRA), Switzerland (CHE), Côte d'Ivoire (CIV), France (FRA)." in text
+    assert "- Majority rule of-voting-members: a proposal is approved when at least 4 of the 6" in text
+    result = run_cli(*base, "--out", str(tmp_path / "result.json"), "--majority", "of-replies")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert data["rule"] == "of-replies" and data["source"] == "record" and data["voters"] == 6
+    assert [(p["number"], p["result"], p["approve"]) for p in data["proposals"]] == [
+        (2, "approved", ["BRA", "CHE", "CIV", "FRA"]), (7, "not approved", [])]
+    late = next(r for r in data["replies"] if r["file"].endswith("ken-late.csv"))
+    assert late["late"] and not late["counted"]
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "phrase"),
+    [
+        (["--out", "r.txt"], 2, "unknown result format '.txt'; name the result FILE.md (Markdown) or FILE.json"),
+        (["--out", "r.md", "--deadline", "30.6.2021"], 2, "--deadline '30.6.2021': expected a date as YYYY-MM-DD"),
+        (["--out", "r.md", "--majority", "two-thirds"], 2, "Invalid value for '--majority'"),
+        (["--out", "form.xlsx/r.md"], 2, "is a file, not a folder; choose another path"),
+    ],
+)
+def test_tally_command_bad_options(round_dir, tmp_path, args, status, phrase):
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "approve"}})
+    args = [str(tmp_path / a) if a in ("r.txt", "r.md") else (f"{reply}/r.md" if a == "form.xlsx/r.md" else a)
+            for a in args]
+    result = run_cli("correspondence", "tally", "--meeting", str(round_dir["meeting"]), str(reply), *args)
+    assert result.returncode == status, result.stderr
+    assert phrase in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_grouping_form_is_not_a_correspondence_reply(tmp_path, round_dir):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "number"
+    wb.active["B1"] = "Council Member's choice (1 or 2)"
+    wb.save(tmp_path / "grouping.xlsx")
+    result = run_cli("correspondence", "tally", "--meeting", str(round_dir["meeting"]),
+                     str(tmp_path / "grouping.xlsx"), "--out", str(tmp_path / "r.md"))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Unreadable reply: {tmp_path / 'grouping.xlsx'}: no table header row "
+                                    "found (sheet 'Sheet'); expected a row with the columns 'number' and "
+                                    "'Council Member's reply (approve, object or abstain)'")

@@ -1,0 +1,196 @@
+"""Progress: the published plan against the floor (issue 9, part 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from test_floor_published import plan_json
+from test_floor_rules import T0, ZONE, Session, small_setup
+
+from vccsched.floor.published import plan_of
+from vccsched.floor.replay import replay
+from vccsched.floor.state import FloorSetup
+from vccsched.planner import plan_meeting
+from vccsched.progress import day_times, measure_progress, published_history
+from vccsched.models import Meeting, Window
+
+LOGS = Path(__file__).resolve().parent / "floor_logs"
+
+
+def at(day: int, hh: int, mm: int, ss: int = 0) -> dt.datetime:
+    return dt.datetime(2021, 6, day, hh, mm, ss, tzinfo=ZONE)
+
+
+@pytest.fixture(scope="module")
+def c21_plan(c21):
+    return plan_meeting(c21)
+
+
+def replayed(c21, name: str):
+    lines = (LOGS / name).read_text(encoding="utf-8").splitlines()
+    return replay(lines, FloorSetup.from_meeting(c21), source=name)
+
+
+# --- the two floor logs -----------------------------------------------------------------------
+
+
+def test_day_one_against_the_c21_plan(c21, c21_plan):
+    state = replayed(c21, "c21-vcc1-day1.jsonl").state
+    p = measure_progress(state, c21.meeting, at(8, 12, 40), c21_plan)
+    for number in (1, 2, 7, 8, 9):  # concluded en bloc at 12:00 without being opened
+        item = p.item(number)
+        assert (item.phase, item.minutes, item.taken_at, item.closed_at) == ("done", 0.0, at(8, 12, 0), at(8, 12, 0))
+        assert item.outcome.kind == "concluded"
+    three = p.item(3)  # opened 12:01:00, closed 12:21:40
+    assert (three.minutes, three.planned_minutes, three.over_minutes) == (20.67, 30, -9.33)
+    assert three.planned_start == at(8, 12, 25)
+    four = p.item(4)  # 12:22:00 to 12:25:10, deferred to C22
+    assert (four.minutes, four.outcome.kind, four.outcome.requested_by) == (3.17, "deferred", "IRN")
+    twelve = p.item(12)  # planned on 9 June, opened early at 12:25:30, open at now
+    assert (twelve.phase, twelve.planned_date, twelve.minutes) == ("open", dt.date(2021, 6, 9), 14.5)
+    assert p.current_item == 12 and p.today == dt.date(2021, 6, 8) and p.not_reached == []
+    assert p.to_come[:3] == [5, 6, 10]
+    day = p.day(dt.date(2021, 6, 8))
+    assert (day.planned_minutes, day.used_minutes, day.first_at) == (160, 40.0, at(8, 12, 0))
+    assert day.items_taken == [1, 2, 3, 4, 7, 8, 9, 12]
+    # 12:40 + item 12's 15.5 min left + items 5, 6 and 10 (75 min) = 14:10:30; the window
+    # less the 20-min buffer ends at 14:40.
+    assert (day.projected_end, day.usable_end, day.late_minutes) == (at(8, 14, 10, 30), at(8, 14, 40), -29.5)
+
+
+def test_the_budget_log_counts_no_suspension_and_no_night(c21, c21_plan):
+    state = replayed(c21, "c21-vcc1-budget.jsonl").state
+    p = measure_progress(state, c21.meeting, at(10, 12, 5), c21_plan)
+    budget = p.item(36)  # 9 June 12:00 to the suspension at 14:59, then 12:00-12:03 on 10 June
+    assert budget.minutes_by_day == {dt.date(2021, 6, 9): 179.0, dt.date(2021, 6, 10): 3.0}
+    assert (budget.minutes, budget.planned_minutes, budget.over_minutes) == (182.0, 70, 112.0)
+    assert (budget.taken_at, budget.closed_at) == (at(9, 12, 0), at(10, 12, 3))
+    assert [d.used_minutes for d in p.days if d.used_minutes] == [179.0, 5.0]
+    # Nothing planned for 8 and 9 June was taken up: not reached.
+    first_days = [i.number for d in c21_plan.days if d.date < dt.date(2021, 6, 10) for i in d.items]
+    assert p.not_reached == first_days and len(first_days) == 16
+    today = p.day(dt.date(2021, 6, 10))
+    assert (today.projected_end, today.late_minutes) == (at(10, 14, 45), 5.0)
+
+
+# --- counting, one rule at a time -----------------------------------------------------------------
+
+MEETING = Meeting(
+    id="TEST",
+    timezone="Europe/Zurich",
+    window=Window(start=dt.time(12), end=dt.time(15)),
+    dates=[dt.date(2021, 6, 8), dt.date(2021, 6, 9)],
+    max_days=2,
+    contribution_deadline=dt.date(2021, 5, 25),
+    grouping_reply_deadline=dt.date(2021, 3, 12),
+)
+
+
+def session() -> Session:
+    return Session(small_setup(timezone="Europe/Zurich"))
+
+
+def test_a_suspension_does_not_count():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)  # 12:00
+    s.ok("VC", "suspend_meeting", advance=600)  # 12:10
+    s.ok("VC", "resume_meeting", advance=900)  # 12:25
+    s.ok("VC", "close_item", advance=300)  # 12:30
+    p = measure_progress(s.state, MEETING, at(8, 12, 30))
+    assert p.item(3).minutes == 15.0 and p.days[0].used_minutes == 15.0
+
+
+def test_the_night_does_not_count_even_without_a_suspension():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("CHN", "request_floor", advance=1800)  # 12:30, last event of the day
+    s.ok("VC", "next_speaker", advance=86400 - 1800)  # 9 June 12:00
+    p = measure_progress(s.state, MEETING, at(9, 12, 10))
+    assert p.item(3).minutes_by_day == {dt.date(2021, 6, 8): 30.0, dt.date(2021, 6, 9): 10.0}
+    # now on a later day than the last event: the open item gains nothing after it.
+    later = measure_progress(s.state, MEETING, at(10, 9, 0))
+    assert later.item(3).minutes == 30.0
+
+
+def test_every_opening_of_a_reopened_item_counts():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("VC", "close_item", advance=600)  # 10 min
+    s.ok("VC", "open_item", item=4, advance=60)
+    s.ok("VC", "close_item", advance=120)
+    s.ok("VC", "open_item", item=3, advance=60)  # reopened
+    s.ok("VC", "close_item", advance=300)  # 5 more
+    p = measure_progress(s.state, MEETING, s.now)
+    assert (p.item(3).minutes, p.item(4).minutes) == (15.0, 2.0)
+    assert p.item(3).taken_at == at(8, 12, 0) and p.item(3).closed_at == s.now
+    assert p.days[0].item_minutes == 17.0 and p.days[0].used_minutes == 19.0
+
+
+def test_now_before_the_last_event_counts_as_the_last_event():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("VC", "close_list", advance=600)
+    assert measure_progress(s.state, MEETING, T0).item(3).minutes == 10.0
+    with pytest.raises(ValueError, match="zone-aware"):
+        measure_progress(s.state, MEETING, dt.datetime(2021, 6, 8, 13))
+
+
+def test_day_times_bring_the_last_day_up_to_now():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("CHN", "request_floor", advance=120)
+    (day,) = s.state.days
+    assert day.sitting_seconds == 0.0  # not yet counted: only an opening or a suspension settles
+    (now_day,) = day_times(s.state, at(8, 12, 5))
+    assert (now_day.sitting_seconds, now_day.item_seconds) == (300.0, {3: 300.0})
+
+
+PLAN = plan_json({"2021-06-08": [(3, 30), (4, 30)], "2021-06-09": [(12, 20)]})
+
+
+def test_the_plan_published_on_the_floor_is_the_default_and_the_projection_warns():
+    s = session()
+    s.ok("SG", "publish_plan", plan=PLAN, advance=0)
+    s.ok("VC", "open_item", item=3, advance=0)  # 12:00
+    p = measure_progress(s.state, MEETING, at(8, 14, 0))  # item 3 has run two hours
+    assert p.plan_revision == 1 and p.item(3).over_minutes == 90.0
+    today = p.day(dt.date(2021, 6, 8))
+    # 14:00 + item 3 (nothing left of its 30 min) + item 4 (30) = 14:30, before 14:40.
+    assert (today.projected_end, today.late_minutes) == (at(8, 14, 30), -10.0)
+    p = measure_progress(s.state, MEETING, at(8, 14, 20))
+    assert p.day(dt.date(2021, 6, 8)).late_minutes == 10.0
+    assert p.to_come == [4, 12] and p.not_reached == []
+    # After the window, item 4 was not reached; item 12 is still to come.
+    p = measure_progress(s.state, MEETING, at(8, 15, 0))
+    assert (p.not_reached, p.to_come) == ([4], [12])
+
+
+def test_items_a_re_plan_leaves_out_keep_their_planned_slot_from_history():
+    s = session()
+    s.ok("SG", "publish_plan", plan=PLAN, advance=0)
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("VC", "close_item", advance=1200)
+    s.ok("VC", "suspend_meeting", advance=60)
+    s.ok("SG", "publish_plan", plan=plan_json({"2021-06-09": [(4, 30), (12, 20)]}))
+    p = measure_progress(s.state, MEETING, s.now, history=published_history(s.floor.events))
+    assert p.plan_revision == 2
+    assert (p.item(3).planned_start, p.item(3).over_minutes) == (at(8, 12, 0), -10.0)
+    assert p.item(4).planned_date == dt.date(2021, 6, 9)
+    without = measure_progress(s.state, MEETING, s.now)
+    assert without.item(3).planned_date is None and without.item(3).phase == "done"
+
+
+def test_progress_is_a_function_of_its_inputs(c21, c21_plan):
+    first = replayed(c21, "c21-vcc1-day1.jsonl").state
+    again = replayed(c21, "c21-vcc1-day1.jsonl").state
+    a = measure_progress(first, c21.meeting, at(8, 13, 0), c21_plan).model_dump_json()
+    b = measure_progress(again, c21.meeting, at(8, 13, 0), plan_of(c21_plan_json(c21_plan))).model_dump_json()
+    assert a == b
+
+
+def c21_plan_json(plan) -> dict:
+    from vccsched.floor.published import canonical
+
+    return canonical(plan)

@@ -1,0 +1,126 @@
+"""``vccsched report``: the report of proposed conclusions after the VCC.
+
+Also the options every command reading the floor's record shares (``--log``,
+``--db``): :func:`record_source` loads the meeting and replays the record with
+:func:`vccsched.cli.common.floor_source`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from vccsched.cli.common import MeetingOption, check_outputs, floor_source, meeting_inputs, write_output
+from vccsched.errors import DataError
+from vccsched.floor.replay import ReplayResult
+from vccsched.loading import MeetingData, load_meeting, read_text
+from vccsched.render.json_plan import plan_from_json
+from vccsched.render.view import check_plan_matches
+from vccsched.report import build_report, render_report, report_format
+
+LogOption = Annotated[
+    Optional[Path],
+    typer.Option("--log", help="The floor's log (JSON Lines, as 'vccsched floor export' writes it).",
+                 show_default=False),
+]
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", help="The server's floor database (instead of --log); the meeting data "
+                 "stored in it is used.", show_default=False),
+]
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option value, or a ``DataError`` naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise DataError(f"{option} {value!r}: expected a date as YYYY-MM-DD, e.g. 2021-06-25",
+                        title="Bad option") from None
+
+
+def record_inputs(log: Path | None, db: Path | None, meeting: Path | None) -> dict[str, Path]:
+    """The record's files as inputs for ``check_outputs`` (the meeting folder only with --log)."""
+    if db is not None:
+        return {"--db": db}
+    return {"--log": log, **meeting_inputs(meeting)} if log is not None else meeting_inputs(meeting)
+
+
+def record_source(log: Path | None, db: Path | None, meeting: Path | None) -> tuple[MeetingData, ReplayResult]:
+    """The meeting and the replayed floor of ``--log`` or ``--db``; refusals noted on stderr.
+
+    With ``--db`` and an explicit ``--meeting``, the folder must hold the same
+    meeting as the database: a report is never made against another meeting's data.
+    """
+    data, result = floor_source(log, db, meeting)
+    if db is not None and meeting is not None:
+        other = load_meeting(meeting)
+        if other.meeting.id != data.meeting.id:
+            raise DataError(
+                f"{db}: this floor database is for the meeting {data.meeting.id!r}, but --meeting "
+                f"{meeting} holds {other.meeting.id!r}; leave out --meeting (the database keeps its "
+                "own copy of the meeting data) or give the database of that meeting",
+                title="Another meeting",
+            )
+    if result.refusals:
+        print(f"note: {len(result.refusals)} command(s) of the log were refused by the floor and are "
+              "not part of the record ('vccsched floor replay' lists them)", file=sys.stderr)
+    return data, result
+
+
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the report: FILE.md, FILE.html or FILE.docx.")],
+    log: LogOption = None,
+    db: DbOption = None,
+    plan: Annotated[
+        Optional[Path],
+        typer.Option("--plan", help="The time-management plan (plan.json) to compare the time used "
+                     "with; default: the plan published on the floor, if any.", show_default=False),
+    ] = None,
+    meeting: MeetingOption = None,  # type: ignore[assignment]
+) -> None:
+    """Write the report of proposed conclusions from the floor's record.
+
+    Per item in agenda order: the outcome (proposed conclusion; concluded en
+    bloc; proposed for decision by correspondence with the majority needed;
+    deferred to C22 at a named Council Member's request; not reached), the
+    speakers in order with tier and duration, and the time used against the
+    plan. Then an annex of what C22 must take up and speaking-time statistics.
+    """
+    fmt = report_format(out)
+    check_outputs({"--out": out}, {**record_inputs(log, db, meeting), "--plan": plan})
+    data, result = record_source(log, db, meeting)
+    planned = None
+    if plan is not None:
+        planned = plan_from_json(read_text(plan, kind="JSON plan", missing_title="Missing plan"), source=str(plan))
+        try:
+            check_plan_matches(planned, data)
+        except DataError as exc:
+            raise DataError(
+                f"{plan}: the plan does not fit the meeting of the record ({data.meeting.id}): "
+                f"{exc.message}; give the plan of this meeting", title="Another meeting",
+                details=exc.details,
+            ) from None
+    report = build_report(
+        data, result.state, result.floor.events, plan=planned,
+        plan_label=f"the plan {plan.name}" if plan is not None else None,
+        refusals=len(result.refusals),
+    )
+    write_output(render_report(report, fmt), out)
+    print(
+        f"Wrote {out}: {len(report.items)} items, {report.count('deferred')} deferred, "
+        f"{report.count('correspondence')} for decision by correspondence, {len(report.annex)} in the "
+        f"annex for {report.deferral_target}.",
+        file=sys.stderr,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to ``app``."""
+    app.command("report")(report_command)

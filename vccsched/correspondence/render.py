@@ -1,0 +1,114 @@
+"""The result of a decision by correspondence as Markdown or JSON.
+
+Call :func:`render_result` with a
+:class:`~vccsched.correspondence.tally.CorrespondenceResult` and ``"md"`` or
+``"json"`` (:func:`result_format` picks it from a file name). The Markdown
+template is ``vccsched/templates/correspondence-result.md.j2``; the JSON is the
+result model itself (indent 2, UTF-8, trailing newline).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from vccsched.correspondence.tally import CorrespondenceResult
+from vccsched.errors import DataError
+from vccsched.render.markdown import md_escape
+
+ResultFormat = Literal["md", "json"]
+
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def result_format(path: Path) -> ResultFormat:
+    """``"md"`` or ``"json"`` from the result file's extension; ``DataError`` otherwise."""
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return "md"
+    if suffix == ".json":
+        return "json"
+    raise DataError(
+        f"{path}: unknown result format '{path.suffix or 'no extension'}'; name the result "
+        "FILE.md (Markdown) or FILE.json",
+        title="Result format",
+    )
+
+
+def _names(result: CorrespondenceResult, ids: list[str]) -> str:
+    return ", ".join(f"{result.names.get(i, i)} ({i})" for i in ids) or "none"
+
+
+def result_context(result: CorrespondenceResult) -> dict[str, Any]:
+    """The figures and rows the Markdown shows, as plain values."""
+    proposals = [
+        {
+            "number": p.number,
+            "code": p.code,
+            "title": p.title.en,
+            "title_zh": p.title.zh,
+            "conclusion": p.conclusion,
+            "approve": len(p.approve),
+            "object": len(p.object),
+            "abstain": len(p.abstain),
+            "no_reply": len(p.no_reply),
+            "approve_names": _names(result, p.approve),
+            "object_names": _names(result, p.object),
+            "abstain_names": _names(result, p.abstain),
+            "no_reply_names": _names(result, p.no_reply),
+            "base": p.base,
+            "needed": p.needed,
+            "result": p.result,
+            "notes": p.notes,
+            "of": (f"of the {p.base} Council Members with the right to vote"
+                   if result.rule == "of-voting-members" else f"of the {p.base} valid replies"),
+        }
+        for p in result.proposals
+    ]
+    replies = [
+        {
+            "file": r.file,
+            "sender": f"{r.member_name} ({r.member_id})" if r.member_id else (r.member_name or "(none)"),
+            "date": "" if r.reply_date is None else f"{r.reply_date}{' (received)' if r.date_source == 'received' else ''}",
+            "late": "yes" if r.late else "no",
+            "counted": "yes" if r.counted else "no",
+            "reasons": r.reasons,
+        }
+        for r in result.replies
+    ]
+    return {
+        "meeting": result.meeting,
+        "rule_text": result.rule_text,
+        "deadline": str(result.deadline) if result.deadline else None,
+        "source": result.source,
+        "voters": result.voters,
+        "proposals": proposals,
+        "replies": replies,
+        "read": len(result.replies),
+        "counted": len(result.counted),
+        "rejected": [r for r in replies if r["counted"] == "no" or r["reasons"]],
+        "problems": [str(p) for p in result.problems],
+    }
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = lambda value: md_escape(str(value))
+    return env
+
+
+def render_result(result: CorrespondenceResult, fmt: ResultFormat) -> str:
+    """The result as Markdown or JSON text ending in one newline."""
+    if fmt == "json":
+        return result.model_dump_json(indent=2) + "\n"
+    template = _environment().get_template("correspondence-result.md.j2")
+    return template.render(**result_context(result)).rstrip("\n") + "\n"
