@@ -151,6 +151,8 @@ class ConsoleApp(App):
         self.floor_screen.connection = self.source.connection
         for notice in self.notices:
             self.floor_screen.pending_log.append(notice)
+        if self.notices:
+            self.notify("\n".join(self.notices), title="vccsched", timeout=30)
 
     # --- the command palette: every key's action ------------------------------------------
 

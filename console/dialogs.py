@@ -208,9 +208,7 @@ class DeferDialog(Dialog):
             yield Static("[dim]No Council Member picked yet[/]", id="defer-requested-by")
             with RadioSet(id="defer-scope"):
                 yield RadioButton("the whole item", value=True, id="scope-item")
-                yield RadioButton(
-                    "only its proposed conclusion", id="scope-conclusion", disabled=not self.has_conclusion
-                )
+                yield RadioButton("its conclusion only", id="scope-conclusion", disabled=not self.has_conclusion)
             yield Input(placeholder="Note for the record (optional), e.g. No consensus.", id="defer-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"Defer to {self.target} (ctrl+s)", variant="warning", id="defer", disabled=True)

@@ -240,18 +240,12 @@ def meeting_zone(state: FloorState) -> ZoneInfo:
 
 
 def item_seconds(state: FloorState, now: dt.datetime) -> dict[int, float]:
-    """Seconds each item has been open while the meeting sat, up to ``now``.
+    """Seconds each item has been open while the meeting sat, up to ``now`` (the open
+    item's time runs on), counted as :mod:`vccsched.progress` counts them."""
+    from vccsched.progress import day_times
 
-    From the floor's per-day figures (``FloorState.days``); on the last floor
-    day, the open item's time runs on to ``now`` when ``now`` is that day.
-    """
     totals: dict[int, float] = defaultdict(float)
-    days = list(state.days)
-    if days and state.floor_at is not None:
-        last = days[-1]
-        same_day = now.astimezone(meeting_zone(state)).date() == last.date and now >= state.floor_at
-        days[-1] = last.counted(now if same_day else state.floor_at, state.suspended, state.current_item)
-    for day in days:
+    for day in day_times(state, now):
         for number, seconds in day.item_seconds.items():
             totals[number] += seconds
     return dict(totals)

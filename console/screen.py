@@ -32,8 +32,9 @@ from console.dialogs import (
 )
 from console.model import KIND_LABELS, Countdown, countdown, day_label, name_of, tier_of
 from console.widgets.agenda import AgendaPanel
-from console.widgets.floor import ConclusionPanel, ItemHeader, QueueTable, SpeakerPanel
+from console.widgets.floor import ConclusionPanel, ItemHeader, SpeakerPanel
 from console.widgets.status import OfflineBanner, StatusBar
+from console.widgets.waiting import WaitingList
 from vccsched.floor.state import FloorState
 
 #: How often the countdown is recomputed (it changes the digits only when the second changes).
@@ -89,7 +90,7 @@ class FloorScreen(Screen):
                 speaker = SpeakerPanel(id="speaker")
                 speaker.border_title = "Speaker"
                 yield speaker
-                queue = QueueTable(id="queue")
+                queue = WaitingList(id="queue")
                 queue.border_title = "Waiting list (speaking order)"
                 queue.me = None if self.ROLE == "chair" else self.delegation
                 yield queue
@@ -107,7 +108,7 @@ class FloorScreen(Screen):
         for line in self.pending_log:
             self.log_line(line)
         self.pending_log.clear()
-        self.query_one(QueueTable if self.ROLE == "delegate" else "#agenda-table").focus()
+        self.query_one(WaitingList if self.ROLE == "delegate" else "#agenda-table").focus()
 
     # --- what the server says ------------------------------------------------------
 
@@ -119,8 +120,8 @@ class FloorScreen(Screen):
         self.query_one(AgendaPanel).show(state, now)
         self.query_one(ItemHeader).show(state, chair=chair, me=None if chair else self.delegation)
         self.query_one(SpeakerPanel).show(countdown(state, now), self.zone)
-        self.query_one(QueueTable).show(state, now)
-        self.query_one(ConclusionPanel).show(state)
+        self.query_one(WaitingList).show(state, now)
+        self.query_one(ConclusionPanel).show(state, chair=chair)
         self._status(now)
 
     def watch_connection(self, connection: Connection | None) -> None:
@@ -172,7 +173,7 @@ class FloorScreen(Screen):
     def _refresh_waited(self) -> None:
         """The slow-changing figures: minutes waited, minutes used, ahead or behind."""
         now = self.source.now()
-        self.query_one(QueueTable).refresh_waited(now)
+        self.query_one(WaitingList).refresh_waited(now)
         if self.state is not None:
             self.query_one(AgendaPanel).show(self.state, now)
 
@@ -315,7 +316,7 @@ class ChairScreen(FloorScreen):
         self.app.push_screen(ConfirmDialog("Close the item", body, "Close item"), confirmed)
 
     def action_strike(self) -> None:
-        row = self.query_one(QueueTable).selected
+        row = self.query_one(WaitingList).selected
         if row is None:
             self.notify("Select a request in the waiting list first (tab, then the arrows).", severity="warning")
             return
@@ -460,7 +461,7 @@ class DelegateScreen(FloorScreen):
         if state is None:
             return
         mine = [r for r in (state.current.queue if state.current else []) if r.delegation == self.delegation]
-        selected = self.query_one(QueueTable).selected
+        selected = self.query_one(WaitingList).selected
         kind = "speech"
         if selected is not None and selected.delegation == self.delegation:
             kind = selected.kind

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from console.client import Connection
 from console.session import Answered, EventApplied, StateReplaced, Update, Welcomed
 from vccsched.floor.events import BaseEvent
-from vccsched.floor.state import FloorState, apply
+from vccsched.floor.state import FloorSetup, FloorState, apply, fold
 
 
 class FloorSource(Protocol):
@@ -57,6 +57,19 @@ class FixedFloor:
         self.connection = connection or Connection("live", now)
         self.on_update: Callable[[Update | Connection], None] = lambda update: None
         self.sent: list[dict[str, Any]] = []
+        self._replay: tuple[FloorState, list[BaseEvent]] | None = None
+
+    @classmethod
+    def from_events(
+        cls, setup: FloorSetup, events: list[BaseEvent], now: dt.datetime, *, recent: int = 8, **kwargs: Any
+    ) -> FixedFloor:
+        """The floor after ``events``; the last ``recent`` of them arrive as live events
+        (so that the console's log has something to show)."""
+        recent = min(recent, len(events))
+        before = fold(setup, events[: len(events) - recent])
+        floor = cls(fold(before, events[len(events) - recent :]), now, **kwargs)
+        floor._replay = (before, events[len(events) - recent :])
+        return floor
 
     @property
     def state(self) -> FloorState:
@@ -71,7 +84,14 @@ class FixedFloor:
     async def run(self) -> None:
         self.on_update(self.connection)
         self.on_update(Welcomed(self.delegation, self.category, self._state.seq, self._now))
-        self.on_update(StateReplaced(self._state))
+        if self._replay is None:
+            self.on_update(StateReplaced(self._state))
+        else:
+            state, events = self._replay
+            self.on_update(StateReplaced(state))
+            for event in events:
+                state = apply(state, event)
+                self.on_update(EventApplied(event, state))
         await asyncio.Event().wait()  # a fixed floor never ends by itself
 
     def push(self, event: BaseEvent) -> None:

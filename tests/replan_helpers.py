@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,15 @@ _ids = itertools.count(1)
 
 
 def chair(floor: Floor, command: str, at: dt.datetime, **fields) -> None:
-    """Send a chair command; it must be accepted."""
-    answer = floor.handle_raw("VC", {"type": command, "id": f"sim-{next(_ids)}", **fields}, at)
+    """Send a chair command; it must be accepted. A floor made by :func:`floor_for` keeps
+    the accepted commands as floor log lines in ``floor.log_lines`` (with the command
+    objects in ``floor.commands``)."""
+    raw = {"type": command, "id": f"sim-{next(_ids)}", **fields}
+    answer = floor.handle_raw("VC", raw, at)
     assert answer.refusal is None, (command, fields, answer.refusal)
+    if hasattr(floor, "log_lines"):
+        floor.log_lines.append(json.dumps({"actor": "VC", "at": at.isoformat(), "command": raw}))
+        floor.commands.append(("VC", at, raw, answer.events))
 
 
 def run_day(
@@ -27,16 +34,29 @@ def run_day(
     day: dt.date,
     data: MeetingData,
     overrun: Callable[[int], int] = lambda number: 0,
+    until: dt.datetime | None = None,
 ) -> dt.datetime:
     """The chair takes ``day``'s items of ``plan`` in order, each for its planned minutes
     plus ``overrun(number)``, from the window start; an item still running at the window
-    end is left open over the suspension, and items that would start after it are not
-    reached. Returns the time of the suspension that ends the day."""
+    end is left open over the suspension (and finished in 10 min at the next session if
+    that day's plan does not have it), and items that would start after it are not
+    reached. Returns the time of the suspension that ends the day. With ``until``, the
+    session stops there, the item running then left open and the meeting not suspended."""
     start, end = data.meeting.session_bounds(day)
+    if until is not None and until <= start:
+        return start
+    end = min(end, until) if until is not None else end
     t = start
     if floor.state.suspended:
         chair(floor, "resume_meeting", t)
     items = next((d.items for d in plan.days if d.date == day), [])
+    left_open = floor.state.current_item
+    if left_open is not None and left_open not in [i.number for i in items]:
+        # An item interrupted at the end of the previous session is finished first.
+        t += dt.timedelta(minutes=10)
+        if t >= end:
+            return end
+        chair(floor, "close_item", t)
     for item in items:
         if t >= end:
             break
@@ -44,16 +64,18 @@ def run_day(
             chair(floor, "open_item", t, item=item.number)
         finish = t + dt.timedelta(minutes=item.minutes + overrun(item.number))
         if finish > end:
-            chair(floor, "suspend_meeting", end)
+            if until is None:
+                chair(floor, "suspend_meeting", end)
             return end
         chair(floor, "close_item", finish)
         t = finish
-    chair(floor, "suspend_meeting", t)
+    if until is None or t < until:
+        chair(floor, "suspend_meeting", t)
     return t
 
 
-def zurich(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=ZoneInfo("Europe/Zurich"))
+def zurich(day: dt.date, hh: int, mm: int = 0, ss: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hh, mm, ss), tzinfo=ZoneInfo("Europe/Zurich"))
 
 
 def floor_for(data: MeetingData) -> Floor:
@@ -64,4 +86,7 @@ def floor_for(data: MeetingData) -> Floor:
     if setup.participant("VC") is None:
         chair_only = [Participant(id="VC", category="chair").model_dump()]
         setup = FloorSetup.model_validate({**setup.model_dump(), "participants": chair_only})
-    return Floor(setup)
+    floor = Floor(setup)
+    floor.log_lines = []  # type: ignore[attr-defined]
+    floor.commands = []  # type: ignore[attr-defined]
+    return floor

@@ -65,7 +65,7 @@ async def test_every_chair_key_reaches_the_server_and_the_screen_follows(tmp_pat
             await gbr.command({"type": "request_floor"})
             await rus.command({"type": "request_floor", "kind": "point_of_order"})
         await until(pilot, lambda: queue(app) == [("RUS", "point_of_order"), ("BRA", "speech"), ("GBR", "speech")])
-        assert "⚑ POINT OF ORDER" in str(app.screen.query_one("#queue").get_row_at(0)[3])
+        assert app.screen.query_one("#queue").row_text(0)["kind"] == "⚑ POINT OF ORDER"
 
         # n: the point of order first
         await pilot.press("n")
@@ -193,7 +193,7 @@ async def test_a_delegations_view_has_no_chair_actions_and_the_server_refuses_th
             await pilot.press("n", "c", "s")  # chair keys: nothing happens
             await pilot.press("f")
             await until(pilot, lambda: queue(app) == [("BRA", "speech")])
-            assert "◀ you" in str(app.screen.query_one("#queue").get_row_at(0)[1])
+            assert app.screen.query_one("#queue").row_text(0)["name"] == "Brazil  ◀ you"
             assert "1st in line" in text(app, "#item")
             await pilot.press("f")  # twice: the server says no
             await until(pilot, lambda: bool(app.refusals))

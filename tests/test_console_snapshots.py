@@ -27,7 +27,9 @@ def console(floor, *, after: float, delegation: str = "VC", connection: Connecti
     speaker = floor.state.speaker
     now = speaker.since + dt.timedelta(seconds=after)
     category = "chair" if delegation == "VC" else floor.state.setup.category_of[delegation]
-    source = FixedFloor(floor.state, now, delegation=delegation, category=category, connection=connection)
+    source = FixedFloor.from_events(
+        floor.floor.setup, floor.floor.events, now, delegation=delegation, category=category, connection=connection
+    )
     return ConsoleApp(source, url="ws://127.0.0.1:8765/ws", bell=False)
 
 

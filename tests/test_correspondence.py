@@ -185,9 +185,9 @@ def test_forms_from_the_bundled_floor_logs(tmp_path):
         rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
         assert [r[0] for r in rows[4:]] == [str(item)]
         assert "25 of the 48 Council Members with the right to vote" in result.stderr
-    assert "warning: item 12 is still open at the end of the record" in run_cli(
-        "correspondence", "form", "--log", str(REPO / "tests/floor_logs/c21-vcc1-day1.jsonl"),
-        "--out", str(tmp_path / "x.csv")).stderr
+        # The day-1 log ends with item 12 still open: its conclusion may yet change.
+        warned = "warning: item 12 is still open at the end of the record" in result.stderr
+        assert warned == (item == 12)
 
 
 def test_a_record_without_such_conclusions_has_nothing_to_put_to_the_vote(round_dir, tmp_path):
@@ -371,3 +371,14 @@ def test_a_grouping_form_is_not_a_correspondence_reply(tmp_path, round_dir):
     assert result.stderr.startswith(f"Unreadable reply: {tmp_path / 'grouping.xlsx'}: no table header row "
                                     "found (sheet 'Sheet'); expected a row with the columns 'number' and "
                                     "'Council Member's reply (approve, object or abstain)'")
+
+
+def test_the_shared_reader_names_mixed_up_files_for_this_round_too(round_dir, tmp_path):
+    from vccsched.errors import DataError
+
+    reply = fill_csv(round_dir["csv"], tmp_path / "che.csv", member="CHE", date="2021-06-20", answers={2: "approve"})
+    renamed = tmp_path / "che.xlsx"
+    renamed.write_bytes(reply.read_bytes())
+    with pytest.raises(DataError, match="a CSV reply form named .xlsx, not an Excel workbook; rename it to .csv"):
+        read_reply(renamed)
+    assert [(r.item, r.answer) for r in read_reply(reply).rows] == [(2, "approve"), (7, None)]

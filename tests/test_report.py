@@ -48,8 +48,8 @@ def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
     if UPDATE:
         path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="")
-    expected = path.read_text(encoding="utf-8", newline="")
+        path.write_bytes(text.encode("utf-8"))
+    expected = path.read_bytes().decode("utf-8")
     assert text == expected, f"{name} differs from the golden file; if intended, rewrite it (see module docstring)"
 
 
@@ -212,10 +212,19 @@ def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
 # --------------------------------------------------------------------------- bad input
 
 
-def test_bad_input_is_a_clear_error(tmp_path, plan_file):
+def test_bad_input_is_a_clear_error(tmp_path, plan_file, capsys):
+    from types import SimpleNamespace
+
+    from vccsched.cli import main
+
     def report(*args: str):
-        result = run_cli("report", *args)
-        assert "Traceback" not in result.stderr
+        # In-process (the command line's own entry point) to keep the test short; the
+        # subprocess tests above run the same main().
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            main(["report", *args])
+        result = SimpleNamespace(returncode=exit_.value.code, stderr=capsys.readouterr().err)
+        assert "Traceback" not in result.stderr and "Internal error" not in result.stderr
         return result
 
     missing = report("--log", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r.md"))
@@ -229,7 +238,8 @@ def test_bad_input_is_a_clear_error(tmp_path, plan_file):
     assert result.returncode == 2 and "exactly one of --log FILE" in result.stderr
     result = report("--log", str(DAY1), "--out", str(tmp_path / "r.pdf"))
     assert result.returncode == 2 and "unknown report format '.pdf'" in result.stderr and "FILE.docx" in result.stderr
-    result = report("--log", str(DAY1), "--out", str(tmp_path))
+    (tmp_path / "folder.md").mkdir()
+    result = report("--log", str(DAY1), "--out", str(tmp_path / "folder.md"))
     assert result.returncode == 2 and "is a folder; give the name of a file" in result.stderr
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
@@ -242,3 +252,26 @@ def test_bad_input_is_a_clear_error(tmp_path, plan_file):
     assert f"Another meeting: {other_plan}: the plan does not fit the meeting of the record" in result.stderr
     assert "plan is for meeting 'C21/VCC-2', the data for 'C21/VCC-1'" in result.stderr
     assert not (tmp_path / "r.md").exists()
+
+
+def test_a_deferred_conclusion_keeps_its_text_in_the_annex(c21):
+    def line(at: str, command: dict) -> str:
+        return json.dumps({"actor": "VC", "at": f"2021-06-08T{at}+02:00", "command": command})
+
+    lines = [
+        line("12:00:00", {"type": "open_item", "id": "1", "item": 3}),
+        line("12:05:00", {"type": "record_conclusion", "id": "2", "conclusion": "The Council noted C21/33."}),
+        line("12:06:00", {"type": "defer_item", "id": "3", "requested_by": "USA", "scope": "conclusion",
+                          "note": "Objection to paragraph 2."}),
+        line("12:07:00", {"type": "close_item", "id": "4"}),
+    ]
+    result = replay(lines, FloorSetup.from_meeting(c21))
+    assert not result.refusals
+    report = build_report(c21, result.state, result.floor.events)
+    [deferred] = [a for a in report.annex if a.number == 3]
+    assert (deferred.reason, deferred.requested_by, deferred.conclusion) == (
+        "deferred_conclusion", "USA", "The Council noted C21/33.")
+    text = render_report(report, "md")
+    assert "**Conclusion deferred to C22 at the request of United States (USA).** The Council noted C21/33." in text
+    assert ("| United States (USA) | conclusion: The Council noted C21/33.; Objection to paragraph 2. |"
+            in text)

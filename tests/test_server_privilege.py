@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from live_server import ROOT, issue_tokens, live_server, ws_client
+from test_floor_rules import CHAIR_COMMAND_EXAMPLES
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -29,25 +30,6 @@ from server.app import Limits
 from server.store import FloorStore, hash_token
 from vccsched.floor.commands import CHAIR_COMMANDS
 from vccsched.floor.protocol import PROTOCOL_VERSION
-
-#: One valid command of each chair-only type; each would change the busy floor if the chair sent it.
-CHAIR_SAMPLES: dict[str, dict] = {
-    "open_item": {"item": 4},
-    "next_speaker": {},
-    "give_floor": {"delegation": "GBR"},
-    "set_speaking_time": {"seconds": 120},
-    "pause_clock": {},
-    "resume_clock": {},
-    "close_list": {},
-    "reopen_list": {},
-    "remove_request": {"delegation": "CHN"},
-    "record_conclusion": {"conclusion": "Forged conclusion."},
-    "defer_item": {"requested_by": "CHN"},
-    "close_item": {},
-    "conclude_en_bloc": {},
-    "suspend_meeting": {},
-    "resume_meeting": {},
-}
 
 #: Every test runs in the module's event loop, so that most can share one server: each case
 #: is refused with nothing changed, so the shared floor stays as it was, and any case that
@@ -336,13 +318,13 @@ async def test_a_forged_field_is_refused_never_trusted(shared, message, code):
 
 
 async def test_delegates_and_the_secretariat_cannot_send_chair_commands(shared):
-    assert set(CHAIR_SAMPLES) == CHAIR_COMMANDS  # a new chair command must be added here
+    assert set(CHAIR_COMMAND_EXAMPLES) == CHAIR_COMMANDS  # valid chair commands, one of each type
     srv = shared
     before = floorprint(srv)
     # A Council Member (the speaker), an observer, Palestine, a Sector Member, the secretariat.
     for delegation in ("USA", "GBR", "PSE", "SM-D1", "SG"):
         async with ws_client(srv, delegation) as client:
-            for type_, fields in CHAIR_SAMPLES.items():
+            for type_, fields in CHAIR_COMMAND_EXAMPLES.items():
                 reply, events = await client.command({"type": type_, "id": f"{delegation}-{type_}", **fields})
                 assert (reply["type"], reply["code"], events) == ("refusal", "not_chair", []), (delegation, type_)
             if delegation != "SG":

@@ -14,12 +14,13 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.widgets import DataTable, Static
 
+from console.widgets import show_text
 from console.model import AgendaRow, PlannedDay, agenda_rows, meeting_zone, planned_day, slip_text
-from console.widgets.table import FittedTable
+from console.widgets.table import Column, FittedTable
 from vccsched.floor.state import FloorState
 
 _STATUS_STYLE = {
-    "open": "bold reverse",
+    "open": "bold",
     "closed": "dim",
     "concluded": "dim",
     "approved en bloc": "dim",
@@ -31,16 +32,23 @@ _STATUS_STYLE = {
 #: Statuses of items the meeting has finished with.
 DONE = frozenset({"closed", "concluded", "approved en bloc", "deferred", "concl. deferred"})
 
-# No cell padding: the room goes to the titles; the spaces are in the cells.
-ALL_COLUMNS = (("", "mark", 2), (" #", "number", 3), ("code", "code", 8), ("title", "title", None), (" used", "used", 5))
+# No cell padding: the room goes to the titles; the spaces are in the cells. The
+# titles go first on a narrow terminal: the selected item's is shown in full below.
+ALL_COLUMNS = (
+    Column("", "mark", 2),
+    Column(" # ", "number", 3),
+    Column("code", "code", 8),
+    Column("title", "title", None, drop=1),
+    Column("used", "used", 5, right=True),
+)
 PLAN_COLUMNS = (
-    ("start", "start", 6),
-    ("", "mark", 2),
-    (" #", "number", 3),
-    ("code", "code", 8),
-    ("title", "title", None),
-    (" plan", "plan", 5),
-    (" used", "used", 5),
+    Column("start", "start", 6),
+    Column("", "mark", 2),
+    Column(" # ", "number", 3),
+    Column("code", "code", 8),
+    Column("title", "title", None, drop=1),
+    Column("plan", "plan", 5, right=True),
+    Column("used", "used", 5, right=True),
 )
 
 
@@ -81,33 +89,24 @@ class AgendaTable(FittedTable):
     def rebuild(self) -> None:
         cursor = self.cursor_row
         self.clear()
-        planned = self.COLUMNS == PLAN_COLUMNS
         for row in self.rows_shown:
             style = _STATUS_STYLE.get(row.status, "")
-            used = "" if row.used_minutes is None else f"{row.used_minutes}′"
-            cells = [
-                Text(f"{row.mark} ", style=style),
-                Text(f"{row.number:>2} ", style=style),
-                Text(f"{row.code} ", style=style),
-                Text(self.clip(row.title, self.flex_width - 1), style=style),
-            ]
-            if planned:
-                start = row.planned_start.astimezone(self.zone).strftime("%H:%M") if row.planned_start else ""
-                late = (
-                    row.used_minutes is not None
-                    and row.planned_minutes is not None
-                    and row.used_minutes > row.planned_minutes
-                )
-                plan = f"{row.planned_minutes}′" if row.planned_minutes else ""
-                cells = [
-                    Text(start, style=style),
-                    *cells,
-                    Text(plan, style=style, justify="right"),
-                    Text(used, style="bold red" if late else style, justify="right"),
-                ]
-            else:
-                cells.append(Text(used, style=style, justify="right"))
-            self.add_row(*cells, key=str(row.number))
+            late = row.used_minutes is not None and row.planned_minutes is not None and row.used_minutes > row.planned_minutes
+            start = row.planned_start.astimezone(self.zone).strftime("%H:%M") if row.planned_start else ""
+            cells = {
+                "start": Text(start, style=style),
+                "mark": Text(f"{row.mark} ", style=style),
+                "number": Text(f"{row.number:>2} ", style=style),  # the space parts it from the code
+                "code": Text(f"{row.code} ", style=style),
+                "title": Text(self.clip(row.title, self.flex_width - 1), style=style),
+                "plan": Text(f"{row.planned_minutes}′" if row.planned_minutes else "", style=style, justify="right"),
+                "used": Text(
+                    "" if row.used_minutes is None else f"{row.used_minutes}′",
+                    style="bold red" if late else style,
+                    justify="right",
+                ),
+            }
+            self.add_cells(str(row.number), cells)
         if self.rows_shown:
             self.move_cursor(row=min(cursor, len(self.rows_shown) - 1), animate=False, scroll=True)
 
@@ -130,7 +129,7 @@ class AgendaPanel(Vertical):
         table = self.table
         row = next((r for r in table.rows_shown if r.number == table.selected_item), None)
         text = f"[b]{row.number} {escape(row.code)}[/] {escape(row.title)}" if row else ""
-        self.query_one("#agenda-selected", Static).update(text)
+        show_text(self.query_one("#agenda-selected", Static), text)
 
     @property
     def table(self) -> AgendaTable:
@@ -151,7 +150,8 @@ class AgendaPanel(Vertical):
             slip = slip_text(day.slip_minutes)
             style = "$error" if (day.slip_minutes or 0) > 0 else "$success"
             slip_markup = f" · [b {style}]{slip}[/]" if slip else ""
-            summary.update(
+            show_text(
+                summary,
                 f"planned {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
             )
             return
@@ -160,4 +160,4 @@ class AgendaPanel(Vertical):
         done = sum(1 for r in rows if r.status in DONE)
         deferred = sum(1 for r in rows if "deferred" in r.status)
         self.border_title = "Agenda (all items)" if state.plan is not None else "Agenda (no plan published yet)"
-        summary.update(f"{done} of {len(rows)} items done" + (f" · {deferred} deferred" if deferred else ""))
+        show_text(summary, f"{done} of {len(rows)} items done" + (f" · {deferred} deferred" if deferred else ""))

@@ -1,26 +1,14 @@
-"""The open item, the speaker with the big countdown, and the waiting list."""
+"""The open item, the speaker with the big countdown, and the proposed conclusion."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Digits, Static
 
-from console.widgets.table import FittedTable
-from console.model import (
-    KIND_LABELS,
-    Countdown,
-    QueueRow,
-    clock_text,
-    minutes_text,
-    name_of,
-    queue_rows,
-    speaking_times,
-)
+from console.widgets import show_text
+from console.model import KIND_LABELS, Countdown, clock_text, name_of
 from vccsched.floor.state import FloorState
 
 
@@ -30,7 +18,8 @@ class ItemHeader(Static):
     def show(self, state: FloorState, *, chair: bool, me: str | None = None) -> None:
         if state.suspended:
             self.set_class(True, "-suspended")
-            self.update(
+            show_text(
+                self,
                 "[b]THE MEETING IS SUSPENDED[/]\n"
                 + ("Press s to resume it." if chair else "Wait for the chair to resume it.")
             )
@@ -39,7 +28,7 @@ class ItemHeader(Static):
         item = state.current
         if item is None:
             hint = "Select an item in the agenda and press o to open it." if chair else "The chair will open the next item."
-            self.update(f"[b]No item is open.[/]\n{hint}")
+            show_text(self, f"[b]No item is open.[/]\n{hint}")
             return
         info = state.setup.item(item.number)
         code = info.code if info else ""
@@ -60,7 +49,7 @@ class ItemHeader(Static):
             if state.speaker is not None and state.speaker.delegation == me:
                 places.insert(0, "[b reverse] you have the floor [/]")
             text += "\nYou: " + (", ".join(places) if places else "no request (f to ask for the floor)")
-        self.update(text)
+        show_text(self, text)
 
 
 def _ordinal(n: int) -> str:
@@ -84,16 +73,16 @@ class SpeakerPanel(Horizontal):
         name = self.query_one("#speaker-name", Static)
         detail = self.query_one("#speaker-detail", Static)
         if countdown is None:
-            name.update("[dim]No one has the floor[/]")
-            detail.update("")
+            show_text(name, "[dim]No one has the floor[/]")
+            show_text(detail, "")
             self.tick(None)
             return
         kind = KIND_LABELS.get(countdown.kind, countdown.kind)
         if countdown.kind == "point_of_order":
             kind = f"[b reverse $warning] {kind.upper()} [/]"
-        name.update(f"[b]{escape(countdown.name)}[/]")
+        show_text(name, f"[b]{escape(countdown.name)}[/]")
         since = countdown.since.astimezone(zone)
-        detail.update(f"{countdown.tier} · {kind} · since {since:%H:%M:%S} · limit {clock_text(countdown.limit_seconds)}")
+        show_text(detail, f"{countdown.tier} · {kind} · since {since:%H:%M:%S} · limit {clock_text(countdown.limit_seconds)}")
         self.tick(countdown)
 
     def tick(self, countdown: Countdown | None) -> None:
@@ -114,106 +103,25 @@ class SpeakerPanel(Horizontal):
         elif countdown.phase == "overrun":
             text = f"[b $error]OVERRUN +{clock_text(-countdown.left)}[/] (not enforced)"
         elif countdown.phase == "warning":
-            text = "[b $warning]30 seconds left[/]" if countdown.left > 29 else "[b $warning]time nearly up[/]"
+            text = "[b $warning]less than 30 s left[/]"
         else:
             text = "left"
         if countdown is not None and countdown.out_of_order and countdown.tier in ("CM", "Obs", "SM"):
             text += " · [b $warning]out of order[/]"
-        state.update(text)
-
-
-_KIND_CELL = {
-    "point_of_order": ("⚑ POINT OF ORDER", "bold reverse"),
-    "right_of_reply": ("right of reply", "italic"),
-    "speech": ("speech", ""),
-}
-
-
-class QueueTable(FittedTable):
-    """The waiting list as the server orders it; rows keyed ``delegation/kind``."""
-
-    COLUMNS = (
-        ("#", "place", 2),
-        ("delegation", "name", None),
-        ("tier", "tier", 4),
-        ("kind", "kind", 16),
-        ("wait", "waited", 4),
-        ("item / all", "spoken", 11),
-    )
-    MIN_FLEX = 14
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(zebra_stripes=True, **kwargs)
-        self.rows_shown: list[QueueRow] = []
-        self.renders = 0  # for the benchmark: how often the list was rebuilt
-        self.me: str | None = None
-        self._now: dt.datetime | None = None
-
-    @property
-    def selected(self) -> QueueRow | None:
-        if not self.rows_shown:
-            return None
-        index = self.cursor_row
-        return self.rows_shown[index] if 0 <= index < len(self.rows_shown) else None
-
-    def show(self, state: FloorState, now: dt.datetime) -> None:
-        rows = queue_rows(state, speaking_times(state)) if state.current is not None else []
-        self._now = now
-        if rows == self.rows_shown:
-            return
-        selected = self.selected
-        self.rows_shown = rows
-        self.rebuild()
-        if selected is not None:
-            index = next(
-                (i for i, r in enumerate(rows) if (r.delegation, r.kind) == (selected.delegation, selected.kind)),
-                min(self.cursor_row, max(0, len(rows) - 1)),
-            )
-            self.move_cursor(row=index, animate=False)
-
-    def rebuild(self) -> None:
-        self.renders += 1
-        cursor = self.cursor_row
-        self.clear()
-        now = self._now
-        for row in self.rows_shown:
-            label, style = _KIND_CELL.get(row.kind, (row.kind, ""))
-            mine = row.delegation == self.me
-            name_style = "bold" if mine or row.kind == "point_of_order" else ""
-            name = self.clip(row.name + ("  ◀ you" if mine else ""), self.flex_width)
-            self.add_row(
-                Text(str(row.place), justify="right"),
-                Text(name, style=name_style),
-                row.tier,
-                Text(label, style=style),
-                Text(minutes_text(row.waited(now)) if now else "", justify="right"),
-                Text(f"{clock_text(row.item_seconds)}/{clock_text(row.meeting_seconds)}", justify="right"),
-                key=f"{row.delegation}/{row.kind}",
-            )
-        if self.rows_shown:
-            self.move_cursor(row=min(cursor, len(self.rows_shown) - 1), animate=False)
-
-    def refresh_waited(self, now: dt.datetime) -> None:
-        """Only the "waited" column (whole minutes): called every few seconds, not per event."""
-        self._now = now
-        for row in self.rows_shown:
-            key = f"{row.delegation}/{row.kind}"
-            text = minutes_text(row.waited(now))
-            if self.get_cell(key, "waited").plain != text:
-                self.update_cell(key, "waited", Text(text, justify="right"))
+        show_text(state, text)
 
 
 class ConclusionPanel(Static):
     """The open item's proposed conclusion or deferral, as recorded by the server."""
 
-    def show(self, state: FloorState) -> None:
+    def show(self, state: FloorState, *, chair: bool = True) -> None:
         item = state.current
         if item is None:
-            self.update("[dim]No item is open.[/]")
+            show_text(self, "[dim]No item is open.[/]")
             return
         outcome = item.outcome
         if outcome is None:
-            self.update("[dim]No conclusion recorded yet (r).[/]")
+            show_text(self, "[dim]No conclusion recorded yet" + (" (r)." if chair else ".") + "[/]")
             return
         lines = []
         if outcome.conclusion:
@@ -229,4 +137,4 @@ class ConclusionPanel(Static):
                 f"[b]By correspondence[/] (Rule 3.2): needs {outcome.majority_needed} Council Members "
                 "with the right to vote"
             )
-        self.update("\n".join(lines))
+        show_text(self, "\n".join(lines))

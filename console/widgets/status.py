@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from console.widgets import show_text
 from console.client import Connection
 
 UTC = dt.timezone.utc
@@ -26,13 +27,14 @@ def connection_text(connection: Connection, zone: ZoneInfo, now: dt.datetime) ->
             return "[b $success]● live[/]"
         case "connecting":
             return "[b $warning]◌ connecting…[/]"
+        # The bar itself turns red while the link is down: plain bold text reads best on it.
         case "reconnecting":
-            return f"[b $warning]◌ reconnecting since {since}[/]"
+            return f"[b]◌ reconnecting since {since}[/]"
         case "offline":
-            return f"[b $error]✖ offline since {since}[/]"
+            return f"[b]✖ OFFLINE since {since}[/]"
         case "rejected":
-            return "[b $error]✖ refused by the server[/]"
-    return "[b $error]✖ closed[/]"
+            return "[b]✖ refused by the server[/]"
+    return "[b]✖ closed[/]"
 
 
 class StatusBar(Horizontal):
@@ -58,13 +60,13 @@ class StatusBar(Horizontal):
         parts = [f"[b]{meeting}[/]"]
         if day:
             parts.append(day)
-        parts.append(f"{local:%a} {local.day} {local:%B %Y}")
+        parts.append(f"{local:%a} {local.day} {local:%b %Y}")
         parts.append(f"[b]{local:%H:%M:%S}[/] {zone_label} ({now.astimezone(UTC):%H:%M} UTC)")
-        self.query_one("#status-left", Static).update(" · ".join(parts))
+        show_text(self.query_one("#status-left", Static), " · ".join(parts))
         right = [who, connection_text(connection, zone, now)]
         if seq is not None:
             right.append(f"seq {seq}")
-        self.query_one("#status-right", Static).update("  ".join(right))
+        show_text(self.query_one("#status-right", Static), "  ".join(right), sized_by_text=True)
 
 
 class OfflineBanner(Static):
@@ -86,7 +88,8 @@ class OfflineBanner(Static):
             head = f"CONNECTION LOST at {since} ({down // 60} min {down % 60:02d} s ago)"
         retry = f" · reconnecting, attempt {connection.attempt}" if connection.attempt else ""
         detail = f" · {connection.detail}" if connection.detail else ""
-        self.update(
+        show_text(
+            self,
             f"[b]{head}[/]{retry}{detail}\n"
             "The floor shown may be out of date. Commands are disabled until the connection is back."
         )

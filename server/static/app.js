@@ -10,6 +10,7 @@ import {
 } from "./floorview.js";
 import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
+import { PlanTracker, renderPlan } from "./plan.js";
 
 const TOKEN_KEY = "vccsched.token";
 const KINDS = ["speech", "point_of_order", "right_of_reply"];
@@ -19,6 +20,7 @@ const page = {
   conn: null,
   view: null,
   last: null,
+  plan: new PlanTracker(), // the published plan and its items' status (plan.js)
   me: null,          // delegation id, from welcome
   category: null,    // its category, from welcome
   speaking: false,
@@ -68,6 +70,7 @@ function showJoin(error) {
   page.conn = null;
   page.view = null;
   page.last = null;
+  page.plan = new PlanTracker();
   page.feedback = null;
   show($("floor"), false);
   show($("foot"), false);
@@ -86,7 +89,7 @@ function join(token) {
     path: "/ws",
     token,
     protocol: page.meeting.protocol || FALLBACK_PROTOCOL,
-    on: { status: onStatus, welcome: onWelcome, view: onView, reply: onReply, fatal: onFatal },
+    on: { status: onStatus, welcome: onWelcome, snapshot: onSnapshot, view: onView, reply: onReply, fatal: onFatal },
   });
   page.conn.start();
   render();
@@ -118,7 +121,12 @@ function onWelcome(message) {
   show($("foot"), true);
 }
 
+function onSnapshot(state) {
+  page.plan.fromSnapshot(state);
+}
+
 function onView(view, event) {
+  if (event && page.plan.onEvent(event)) announce(t("plan_updated", { n: event.revision }));
   page.last = rememberLast(page.view, view, event, page.last);
   page.view = view;
   render();
@@ -263,6 +271,7 @@ function tick() {
   const conn = page.conn;
   const now = conn ? conn.now() : Date.now();
   renderClocks(now, page.meeting);
+  renderPlan(page.plan, page.meeting, now, page.view); // redraws only on a change (a new day, say)
   const state = tickSpeaker(page.view, now, !!(conn && conn.live));
   if (page.speaking && state && state !== page.spokenWarn) {
     if (state === "warn") announce(t("last_30"));

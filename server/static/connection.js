@@ -31,7 +31,8 @@ export class FloorConnection {
    * @param {string|null} options.token  sent in hello only (never in a URL)
    * @param {string} options.protocol    protocol version for hello
    * @param {object} options.on          callbacks: status(state, detail), welcome(msg),
-   *   view(view, event|null), reply(msg, command) for accepted/refusal,
+   *   snapshot(state) with the full floor state (before view), view(view, event|null)
+   *   for the snapshot and for every event applied, reply(msg, command) for accepted/refusal,
    *   fatal(code, message) when retrying cannot help (bad token, old page)
    */
   constructor({ path, token = null, protocol = FALLBACK_PROTOCOL, on = {} }) {
@@ -201,6 +202,7 @@ export class FloorConnection {
         this.lastSeq = m.seq;
         this.resetExpected = false;
         this.view = m.view || null;
+        if (this.on.snapshot) this.on.snapshot(m.state || null);
         if (this.on.view) this.on.view(this.view, null);
         return this._maybeLive();
       case "event":

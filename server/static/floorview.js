@@ -198,7 +198,8 @@ export function formatTime(ms, timeZone, withSeconds = true) {
   }
 }
 
-function dayOf(ms, timeZone) {
+/** The calendar date (YYYY-MM-DD) of instant `ms` in `timeZone`. */
+export function dayOf(ms, timeZone) {
   try {
     return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(ms);
   } catch (_) {
@@ -206,7 +207,7 @@ function dayOf(ms, timeZone) {
   }
 }
 
-function weekday(ms, timeZone) {
+export function weekday(ms, timeZone) {
   try {
     return new Intl.DateTimeFormat(locale(), { weekday: "short", timeZone }).format(ms);
   } catch (_) {

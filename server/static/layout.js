@@ -96,11 +96,22 @@ function queueCard() {
   return section;
 }
 
-// Issue 9: today's time-management plan goes here.
+// Today's time-management plan (issue 9), filled by plan.js; hidden until a plan is published.
 function planCard() {
-  return h("section", { id: "plan-card", class: "card", "aria-labelledby": "plan-heading", hidden: true },
-    h("h2", { id: "plan-heading", class: "card-h", "data-i18n": "plan_heading" }),
-    h("div", { id: "plan" }));
+  return h("section", { id: "plan-card", class: "card live-data plan-card", "aria-labelledby": "plan-heading", hidden: true },
+    h("h2", { id: "plan-heading", class: "card-h" }),
+    h("p", { id: "plan-day", class: "plan-day" }),
+    h("p", { id: "plan-meta", class: "plan-meta" }),
+    h("p", { id: "plan-legend", class: "plan-legend", "aria-hidden": "true" },
+      h("span", { class: "plan-geneva", "data-i18n": "geneva_time" }), " ",
+      h("span", { id: "plan-legend-local", class: "plan-local" }, text("your_time"), " ", h("span", { id: "plan-legend-zone" }))),
+    h("ol", { id: "plan-today", class: "plan-list" }),
+    h("div", { id: "plan-off", class: "plan-off", hidden: true },
+      h("h3", { class: "plan-off-h", "data-i18n": "plan_off_heading" }),
+      h("ul", { id: "plan-off-list", class: "plan-off-list" })),
+    h("details", { id: "plan-whole", class: "plan-whole" },
+      h("summary", { "data-i18n": "plan_whole" }),
+      h("div", { id: "plan-days", class: "plan-days" })));
 }
 
 /**

@@ -1,5 +1,5 @@
 // The webcast view: read-only, no token. It follows /ws/public and shows the open
-// item, who has the floor with the countdown, and the list of speakers.
+// item, who has the floor with the countdown, the list of speakers and today's plan.
 
 import { FALLBACK_PROTOCOL, FloorConnection } from "./connection.js";
 import {
@@ -8,8 +8,9 @@ import {
 } from "./floorview.js";
 import { chooseLanguage, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
+import { PlanTracker, renderPlan } from "./plan.js";
 
-const page = { meeting: new Meeting(), conn: null, view: null, last: null };
+const page = { meeting: new Meeting(), conn: null, view: null, last: null, plan: new PlanTracker() };
 
 function render() {
   renderConnection(page.conn, page.meeting, page.view !== null);
@@ -24,11 +25,13 @@ function tick() {
   const conn = page.conn;
   const now = conn ? conn.now() : Date.now();
   renderClocks(now, page.meeting);
+  renderPlan(page.plan, page.meeting, now, page.view);
   tickSpeaker(page.view, now, !!(conn && conn.live));
   tickConnection(conn);
 }
 
 function onView(view, event) {
+  if (event) page.plan.onEvent(event);
   page.last = rememberLast(page.view, view, event, page.last);
   page.view = view;
   render();
@@ -52,7 +55,7 @@ async function main() {
     path: "/ws/public",
     token: null,
     protocol: page.meeting.protocol || FALLBACK_PROTOCOL,
-    on: { status: render, view: onView, fatal: onFatal },
+    on: { status: render, snapshot: (state) => page.plan.fromSnapshot(state), view: onView, fatal: onFatal },
   });
   page.conn.start();
   render();

@@ -183,7 +183,8 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
     """The meeting and the replayed floor of ``--log FILE`` or ``--db FILE`` (exactly one).
 
     With ``--db`` the meeting is the copy stored in the database when it was
-    made (so a report or a re-plan reads the data the floor ran with); with
+    made (so a report or a re-plan reads the data the floor ran with; a
+    ``--meeting`` given as well must hold the same meeting); with
     ``--log`` it is ``--meeting`` (default: the bundled C21/VCC-1 data).
     Returns ``(MeetingData, ReplayResult)``; refusals in a log are kept in the
     result, as ``floor replay`` reports them.
@@ -215,6 +216,15 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
                     details=exc.details,
                 ) from None
         data = dataclasses.replace(data, directory=db)
+        if meeting_dir is not None:
+            other = load_meeting(meeting_dir)
+            if other.meeting.id != data.meeting.id:
+                raise DataError(
+                    f"{db}: this floor database is for the meeting {data.meeting.id!r}, but --meeting "
+                    f"{meeting_dir} holds {other.meeting.id!r}; leave out --meeting (the database keeps "
+                    "its own copy of the meeting data) or give the database of that meeting",
+                    title="Another meeting",
+                )
         lines, source = record.lines, f"{db} (log)"
     else:
         data = load(meeting_dir, quiet=True)

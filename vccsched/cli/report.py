@@ -17,7 +17,7 @@ import typer
 from vccsched.cli.common import MeetingOption, check_outputs, floor_source, meeting_inputs, write_output
 from vccsched.errors import DataError
 from vccsched.floor.replay import ReplayResult
-from vccsched.loading import MeetingData, load_meeting, read_text
+from vccsched.loading import MeetingData, read_text
 from vccsched.render.json_plan import plan_from_json
 from vccsched.render.view import check_plan_matches
 from vccsched.report import build_report, render_report, report_format
@@ -53,21 +53,8 @@ def record_inputs(log: Path | None, db: Path | None, meeting: Path | None) -> di
 
 
 def record_source(log: Path | None, db: Path | None, meeting: Path | None) -> tuple[MeetingData, ReplayResult]:
-    """The meeting and the replayed floor of ``--log`` or ``--db``; refusals noted on stderr.
-
-    With ``--db`` and an explicit ``--meeting``, the folder must hold the same
-    meeting as the database: a report is never made against another meeting's data.
-    """
+    """The meeting and the replayed floor of ``--log`` or ``--db``; refusals noted on stderr."""
     data, result = floor_source(log, db, meeting)
-    if db is not None and meeting is not None:
-        other = load_meeting(meeting)
-        if other.meeting.id != data.meeting.id:
-            raise DataError(
-                f"{db}: this floor database is for the meeting {data.meeting.id!r}, but --meeting "
-                f"{meeting} holds {other.meeting.id!r}; leave out --meeting (the database keeps its "
-                "own copy of the meeting data) or give the database of that meeting",
-                title="Another meeting",
-            )
     if result.refusals:
         print(f"note: {len(result.refusals)} command(s) of the log were refused by the floor and are "
               "not part of the record ('vccsched floor replay' lists them)", file=sys.stderr)

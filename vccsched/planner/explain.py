@@ -98,7 +98,7 @@ def precheck(inst: PlanningInstance) -> PlanningError | None:
             )
     on_date: dict[int, list[int]] = defaultdict(list)
     first_on: dict[int, list[int]] = defaultdict(list)
-    last = inst.dates[-1].isoformat()
+    last = inst.dates[-1].isoformat() if inst.dates else "none left"
     for pin in inst.pins:
         n = pin.item
         if pin.on == -1:

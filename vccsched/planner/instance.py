@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from vccsched.errors import DataError
 from vccsched.grouping_file import Grouping, final_groups
@@ -138,7 +139,8 @@ class PlanningInstance:
                 return item
         raise KeyError(number)
 
-    @property
+    # Cached: the rules and objectives ask for these thousands of times per model.
+    @cached_property
     def blocks(self) -> dict[str, tuple[PlanItem, ...]]:
         """Block name → its Group 1 items in agenda order (sorted by name)."""
         found: dict[str, list[PlanItem]] = {}
@@ -147,7 +149,7 @@ class PlanningInstance:
                 found.setdefault(item.block, []).append(item)
         return {name: tuple(found[name]) for name in sorted(found)}
 
-    @property
+    @cached_property
     def units(self) -> tuple[Unit, ...]:
         """Single items and whole blocks, sorted by where they sit in a day."""
         units = [

@@ -174,7 +174,9 @@ def remaining_instance(
         block = next((b for b in blocks.values() if continuing in b), None)
         if block is None or block[0] == continuing:
             pins.append(PinRule(index=-1, item=continuing, first=True))
-    used = tuple(_ceil_minutes(resume - meeting.session_bounds(today)[0]) if (k == 0 and resume) else 0 for k in range(len(dates)))
+    # Today (date index 0, when still open) has its window up to the resume point gone.
+    gone = _ceil_minutes(resume - meeting.session_bounds(today)[0]) if resume is not None else 0
+    used = tuple(gone if k == 0 else 0 for k in range(len(dates)))
     return PlanningInstance(
         meeting_id=meeting.id,
         timezone=meeting.timezone,

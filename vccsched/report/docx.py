@@ -101,6 +101,8 @@ def _table(doc, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths_cm
         cell = table.rows[0].cells[i]
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
+        if i in right:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _repeat_header(table.rows[0])
     for values in rows:
         cells = table.add_row().cells
@@ -237,7 +239,7 @@ def render_docx(c: dict[str, Any]) -> bytes:
     doc.add_heading("Speaking time per tier", level=2)
     _table(doc, ["Tier", "Delegations", "Speeches", "Time", "Share"],
            [[t["label"], t["delegations"], t["speeches"], t["time"], t["share"]] for t in c["tiers"]],
-           [8.0, 2.2, 2.2, 2.6, 2.0], right=(1, 2, 3, 4))
+           [7.4, 2.6, 2.2, 2.8, 2.0], right=(1, 2, 3, 4))
     doc.add_paragraph(f"Total speaking time: {c['speaking_total']}.")
     doc.add_heading("Speaking time per delegation", level=2)
     if c["delegations"]:
@@ -251,7 +253,7 @@ def render_docx(c: dict[str, Any]) -> bytes:
         if c["has_plan"]:
             _table(doc, ["Day", "Planned", "Used", "Of which on items", "Against the plan", "Items taken up"],
                    [[d["date"], d["planned"], d["used"], d["on_items"], d["balance"], d["taken"]] for d in c["days"]],
-                   [4.4, 1.9, 1.9, 2.4, 3.0, 3.4], right=(1, 2, 3))
+                   [4.8, 1.8, 1.8, 2.2, 2.8, 3.6], right=(1, 2, 3))
             doc.add_paragraph(f"Total: {c['used_total']} used of {c['planned_total']} planned.")
         else:
             _table(doc, ["Day", "Used", "Of which on items", "Items taken up"],

@@ -1,0 +1,84 @@
+"""What the console shows, computed without a screen: countdown, waiting list, agenda, plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from console.model import (
+    agenda_rows,
+    countdown,
+    day_label,
+    describe,
+    planned_day,
+    queue_rows,
+    slip_text,
+)
+from console.sample import OPENING, Script, mixed_floor
+
+
+def test_the_countdown_turns_to_warning_at_30_s_and_shows_the_overrun():
+    s = mixed_floor()
+    speaker = s.state.speaker  # Saudi Arabia, 3:00 from 12:15:47
+    at = lambda seconds: countdown(s.state, speaker.since + dt.timedelta(seconds=seconds))  # noqa: E731
+    assert (at(0).display, at(0).phase) == ("3:00", "normal")
+    assert (at(149.5).display, at(149.5).phase) == ("0:31", "normal")
+    assert (at(150).display, at(150).phase) == ("0:30", "warning")
+    assert (at(179.4).display, at(179.4).phase) == ("0:01", "warning")  # 0:00 only when time is out
+    assert (at(180).display, at(180).phase) == ("+0:00", "overrun")
+    assert (at(196).display, at(196).phase) == ("+0:16", "overrun")
+    assert at(0).name == "Saudi Arabia" and at(0).tier == "CM" and at(0).out_of_order
+    left_at_pause = countdown(s.state, s.now).display
+    s.do("VC", {"type": "pause_clock"}, wait=600)
+    paused = countdown(s.state, s.now)  # ten minutes later: the clock stood still
+    assert paused.paused and paused.display == left_at_pause
+
+
+def test_the_waiting_list_is_the_servers_order_with_names_tiers_and_speaking_time():
+    s = mixed_floor()
+    rows = queue_rows(s.state)
+    assert [(r.place, r.delegation, r.tier, r.kind_label) for r in rows] == [
+        (1, "RUS", "CM", "point of order"),
+        (2, "IRN", "CM", "speech"),
+        (3, "CIV", "CM", "speech"),
+        (4, "JPN", "CM", "speech"),  # spoke already: after those who have not
+        (5, "GBR", "Obs", "speech"),
+        (6, "PSE", "Obs", "speech"),
+        (7, "SM-R1", "SM", "speech"),
+        (8, "SM-T2", "SM", "speech"),
+        (9, "CHN", "CM", "right of reply"),
+    ]
+    japan = rows[3]
+    assert japan.name == "Japan" and japan.item_seconds == japan.meeting_seconds == 231
+    assert rows[1].name == "Iran (Islamic Republic of)"  # names in full: the chair reads them aloud
+
+
+def test_the_agenda_and_the_days_plan():
+    s = mixed_floor()
+    statuses = {r.number: r.status for r in agenda_rows(s.state, s.now)}
+    assert statuses[1] == statuses[9] == "approved en bloc" and statuses[36] == "open" and statuses[3] == "pending"
+    now = s.now  # 12:16:23, item 36 open since 12:04, planned 12:25-13:35
+    day = planned_day(s.state, now)
+    assert (day.number, day.of, day.revision) == (1, 2, 1)
+    assert [r.number for r in day.rows] == [1, 2, 7, 8, 9, 36, 37, 38, 41]
+    item = next(r for r in day.rows if r.number == 36)
+    assert (item.planned_minutes, item.used_minutes) == (70, 12)
+    # It would end 58 min from now (70 planned, 12 used): 13:14 against 13:35 planned.
+    assert day.slip_minutes == -21 and slip_text(day.slip_minutes) == "21′ ahead"
+    assert day_label(s.state, now) == "Day 1 of 2"
+    late = now + dt.timedelta(minutes=90)  # item 36 still open at 13:46: 11 min past its planned end
+    assert planned_day(s.state, late).slip_minutes == 11 and slip_text(11) == "11′ behind"
+
+
+def test_before_a_plan_the_day_comes_from_the_meeting_dates():
+    s = Script()
+    assert planned_day(s.state, OPENING) is None
+    assert day_label(s.state, OPENING) == "Day 1 of 9"
+    assert day_label(s.state, OPENING - dt.timedelta(days=1)) == ""
+
+
+def test_log_lines_name_delegations_in_full():
+    s = mixed_floor()
+    lines = [describe(e, s.state) for e in s.floor.events]
+    assert "items 1, 2, 7, 8, 9 concluded en bloc" in lines
+    assert "floor to Saudi Arabia (speech, out of order, 3:00)" in lines
+    assert "Russian Federation asked for the floor (point of order)" in lines
