@@ -275,6 +275,9 @@ class ClientProcesses:
         loop = asyncio.get_running_loop()
         return await asyncio.gather(*(loop.run_in_executor(None, pipe.recv) for pipe in self.pipes))
 
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(p.pid) for p in self.processes)
+
     async def quit(self) -> None:
         for pipe in self.pipes:
             pipe.send(("quit",))
@@ -431,10 +434,11 @@ async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db
             out["kib_per_connection"] = (rss_after - rss_before) / args.clients
             out["rss"] = (rss_before, rss_after)
             chair.frames.clear()
-            cpu = cpu_seconds(process.pid)
+            cpu, client_cpu = cpu_seconds(process.pid), clients.cpu_seconds()
             sent_at, loaded = await run_commands(chair, args.commands, args.interval, seed=2)
             await asyncio.sleep(1.0)
             out["cpu_per_command"] = (cpu_seconds(process.pid) - cpu) / len(sent_at)
+            out["client_cpu_per_command"] = (clients.cpu_seconds() - client_cpu) / len(sent_at)
             reports = await clients.ask(*[("report",)] * CLIENT_PROCESSES)
             out["accepted_loaded"] = loaded
             out["fanout"], out["received"] = deliveries(reports, sent_at)
@@ -472,7 +476,7 @@ async def bench_bare(clients: ClientProcesses, args, frames: list[str]) -> dict:
                 else:
                     by_command.append([text])
             sent_at: dict[int, float] = {}
-            cpu = cpu_seconds(process.pid)
+            cpu, client_cpu = cpu_seconds(process.pid), clients.cpu_seconds()
             next_at = time.monotonic()
             for group in by_command:
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
@@ -485,6 +489,7 @@ async def bench_bare(clients: ClientProcesses, args, frames: list[str]) -> dict:
                 sent_at[int(SEQ.search(group[-1].encode()).group(1))] = sent
             await asyncio.sleep(1.0)
             out["cpu_per_command"] = (cpu_seconds(process.pid) - cpu) / len(sent_at)
+            out["client_cpu_per_command"] = (clients.cpu_seconds() - client_cpu) / len(sent_at)
             reports = await clients.ask(*[("report",)] * CLIENT_PROCESSES)
             out["fanout"], out["received"] = deliveries(reports, sent_at)
             out["expected"] = len(sent_at) * args.clients
@@ -583,6 +588,10 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
         f"| (cost of the fan-out) | |"
     )
     rows.append(
+        f"| both client processes' CPU per command, ms (floor; bare) | {ms(floor['client_cpu_per_command'])}; "
+        f"{ms(bare['client_cpu_per_command'])} | | |"
+    )
+    rows.append(
         f"| deliveries received (floor; bare) | {floor['received']}/{floor['expected']}; {bare['received']}/{bare['expected']} "
         f"| all | {'yes' if floor['received'] == floor['expected'] else '**no**'} |"
     )
@@ -603,8 +612,8 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
     )
     sizes = [len(t.encode()) for t in floor["frames"]]
     print(
-        f"\n{len(floor['accepted_loaded'])} commands, one every {args.interval * 1000:.0f} ms; "
-        f"event frames {min(sizes)}-{max(sizes)} bytes (mean {statistics.mean(sizes):.0f}); "
+        f"\n{len(floor['accepted_loaded'])} commands, one every {args.interval * 1000:.0f} ms, "
+        f"{len(sizes)} event frames of {min(sizes)}-{max(sizes)} bytes (mean {statistics.mean(sizes):.0f}); "
         f"connecting {args.clients}: floor {floor['connect_seconds']:.1f} s, bare {bare['connect_seconds']:.1f} s; "
         f"connections dropped: floor {floor['dropped_connections']}, bare {bare['dropped_connections']}; "
         f"floor server RSS {floor['rss'][0] / 1024:.0f} -> {floor['rss'][1] / 1024:.0f} MiB\n"

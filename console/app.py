@@ -12,25 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
 from console.actions import actions_for
 from console.client import Connection
-from console.model import describe
+from console.model import describe, meeting_zone
 from console.screen import ChairScreen, DelegateScreen, FloorScreen
 from console.session import Answered, EventApplied, ServerError, StateReplaced, Update, Welcomed
 from console.source import FloorSource
 from console.widgets.status import OfflineBanner
-
-GENEVA = ZoneInfo("Europe/Zurich")
-
 
 class FloorUpdate(Message):
     """Something the floor source learned (an event, an answer, a connection change)."""
@@ -60,15 +57,13 @@ class ConsoleApp(App):
     CSS_PATH = "console.tcss"
     TITLE = "vccsched console"
     # A chair's hand goes to ctrl+c to leave a terminal program: let it (q and ctrl+q too).
-    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, priority=True), Binding("q", "quit", "quit", show=False)]
 
     def __init__(
         self,
         source: FloorSource,
         *,
         url: str = "",
-        zone: ZoneInfo = GENEVA,
-        zone_label: str = "Geneva",
         bell: bool = True,
         notices: list[str] | None = None,
     ) -> None:
@@ -79,14 +74,12 @@ class ConsoleApp(App):
         self.refused: str | None = None
         self.source = source
         self.url = url
-        self.zone = zone
-        self.zone_label = zone_label
         self.bell_enabled = bell
         self.floor_screen: FloorScreen | None = None
         self.refusals: list[Answered] = []
 
     def get_default_screen(self) -> Screen:
-        return ConnectingScreen(self.url, self.zone)
+        return ConnectingScreen(self.url, meeting_zone(None))
 
     def on_mount(self) -> None:
         self.source.on_update = lambda update: self.post_message(FloorUpdate(update))
@@ -114,7 +107,7 @@ class ConsoleApp(App):
                 return
             screen.connection = update
             if update.status in ("reconnecting", "offline") and update.attempt == 1:
-                screen.log_line(f"[b $error]connection lost[/]: {update.detail}")
+                screen.log_line(f"[b $error]connection lost[/]: {escape(update.detail)}")
             return
         if isinstance(update, Welcomed):
             if screen is None:
@@ -129,30 +122,29 @@ class ConsoleApp(App):
             screen.log_line(f"full state received (seq {update.state.seq})")
         elif isinstance(update, EventApplied):
             screen.state = update.state
-            screen.log_line(describe(update.event, update.state), update.event.at)
+            screen.log_line(escape(describe(update.event, update.state)), update.event.at)
         elif isinstance(update, Answered) and not update.accepted:
             self.refusals.append(update)
-            screen.log_line(f"[b $error]refused[/] ({update.code}): {update.message}")
-            self.notify(update.message or "", title=f"Refused: {update.command_type.replace('_', ' ')}", severity="error", timeout=8)
+            screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(update.message or '')}")
+            title = f"Refused: {update.command_type.replace('_', ' ')}"
+            self.notify(update.message or "", title=title, severity="error", timeout=8, markup=False)
         elif isinstance(update, ServerError):
-            screen.log_line(f"[b $error]server error[/] ({update.code}): {update.message}")
-            self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10)
+            screen.log_line(f"[b $error]server error[/] ({escape(update.code)}): {escape(update.message)}")
+            self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10, markup=False)
 
     def _open_floor(self, welcomed: Welcomed) -> None:
         screen_class = ChairScreen if welcomed.category == "chair" else DelegateScreen
         self.floor_screen = screen_class(
             self.source,
             delegation=welcomed.delegation,
-            zone=self.zone,
-            zone_label=self.zone_label,
             bell=self.bell_enabled,
         )
         self.push_screen(self.floor_screen)
         self.floor_screen.connection = self.source.connection
         for notice in self.notices:
-            self.floor_screen.pending_log.append(notice)
+            self.floor_screen.pending_log.append(escape(notice))
         if self.notices:
-            self.notify("\n".join(self.notices), title="vccsched", timeout=30)
+            self.notify("\n".join(self.notices), title="vccsched", timeout=30, markup=False)
 
     # --- the command palette: every key's action ------------------------------------------
 

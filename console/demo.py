@@ -76,8 +76,8 @@ class Crowd:
 
     async def _speaker_finishes(self, state: FloorState, now: dt.datetime) -> None:
         speaker = state.speaker
-        if speaker is None or speaker.delegation not in self.tokens or speaker.delegation in ("VC",):
-            return
+        if speaker is None or speaker.delegation not in self.tokens:
+            return  # the chair's guests (and the person in the browser) end their own speeches
         key = (speaker.delegation, speaker.since)
         if key not in self.speech_plan:
             # Most finish within the limit; one in five runs over and waits for the chair.

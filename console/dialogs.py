@@ -359,6 +359,13 @@ class HelpScreen(Dialog):
             ]
             yield Static("\n".join(lines), id="help-keys")
             yield Static(
+                "\nAgenda: ▶ open · pending · ≡ to conclude en bloc · ✓ closed or concluded · "
+                "→ deferred; [b red]used minutes in red[/] when an item runs over its plan. "
+                "Waiting list: points of order first (⚑), then speeches by tier, then rights of reply, "
+                "as the server orders them.",
+                id="help-legend",
+            )
+            yield Static(
                 "\n[dim]Every action is also in the command palette (ctrl+p). The screen changes only "
                 "when the server confirms; a refusal is shown with the server's reason. While the "
                 "connection is down, commands are disabled and the console reconnects by itself.[/]",

@@ -235,8 +235,19 @@ class AgendaRow:
         return STATUS_MARKS.get(self.status, "·")
 
 
-def meeting_zone(state: FloorState) -> ZoneInfo:
-    return ZoneInfo(state.setup.timezone or "Europe/Zurich")
+#: The meeting's zone when the floor does not say (C21/VCC-1 meets on Geneva time).
+DEFAULT_ZONE = "Europe/Zurich"
+
+
+def meeting_zone(state: FloorState | None) -> ZoneInfo:
+    return ZoneInfo((state.setup.timezone if state is not None else None) or DEFAULT_ZONE)
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    """How people name the meeting's clock: "Geneva" for Europe/Zurich, else the zone's city."""
+    if zone.key == "Europe/Zurich":
+        return "Geneva"
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def item_seconds(state: FloorState, now: dt.datetime) -> dict[int, float]:

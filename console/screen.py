@@ -8,9 +8,10 @@ class per role, so a delegation's console has no chair bindings at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,12 +31,12 @@ from console.dialogs import (
     HelpScreen,
     SpeakingTimeDialog,
 )
-from console.model import KIND_LABELS, Countdown, countdown, day_label, name_of, tier_of
+from console.model import KIND_LABELS, Countdown, countdown, day_label, meeting_zone, name_of, tier_of, zone_label
 from console.widgets.agenda import AgendaPanel
 from console.widgets.floor import ConclusionPanel, ItemHeader, SpeakerPanel
 from console.widgets.status import OfflineBanner, StatusBar
 from console.widgets.waiting import WaitingList
-from vccsched.floor.state import FloorState
+from vccsched.floor.state import FloorState, ItemState
 
 #: How often the countdown is recomputed (it changes the digits only when the second changes).
 TICK_SECONDS = 0.2
@@ -61,12 +62,12 @@ class FloorScreen(Screen):
     state: reactive[FloorState | None] = reactive(None, always_update=True, init=False)
     connection: reactive[Connection | None] = reactive(None, always_update=True, init=False)
 
-    def __init__(self, source: Any, *, delegation: str, zone, zone_label: str, bell: bool = True) -> None:
+    def __init__(self, source: Any, *, delegation: str, bell: bool = True) -> None:
         super().__init__()
         self.source = source
         self.delegation = delegation
-        self.zone = zone
-        self.zone_label = zone_label
+        #: The meeting's clock (from the floor's setup once it arrives).
+        self.zone = meeting_zone(source.state)
         self.ring_bell = bell
         self._phase_seen: tuple[Any, str] | None = None
         self._second_shown: int | None = None
@@ -115,6 +116,7 @@ class FloorScreen(Screen):
     def watch_state(self, state: FloorState | None) -> None:
         if state is None or not self._ready:
             return
+        self.zone = meeting_zone(state)
         now = self.source.now()
         chair = self.ROLE == "chair"
         self.query_one(AgendaPanel).show(state, now)
@@ -198,7 +200,7 @@ class FloorScreen(Screen):
             day=day_label(state, now) if state else "",
             now=now,
             zone=self.zone,
-            zone_label=self.zone_label,
+            zone_label=zone_label(self.zone),
             connection=connection,
             seq=state.seq if state else None,
             who=who,
@@ -230,6 +232,25 @@ class FloorScreen(Screen):
             self.notify("The floor has not been received yet.", severity="warning")
         return self.state
 
+    def _need_open_item(self, why: str) -> tuple[FloorState, ItemState] | None:
+        """The state and the open item, or None after saying that ``why`` needs one."""
+        state = self._need_state()
+        if state is None:
+            return None
+        if state.current is None:
+            self.notify(f"No item is open: {why}.", severity="warning")
+            return None
+        return state, state.current
+
+    def ask(self, dialog: Screen, command: Callable[[Any], dict[str, Any]]) -> None:
+        """Show ``dialog``; if it returns an answer (not cancelled), send ``command(answer)``."""
+
+        def answered(answer: Any) -> None:
+            if answer:
+                self.send(command(answer))
+
+        self.app.push_screen(dialog, answered)
+
     def _item_label(self, state: FloorState) -> str:
         number = state.current_item
         info = state.setup.item(number) if number is not None else None
@@ -239,8 +260,8 @@ class FloorScreen(Screen):
         role = "the Vice-Chair's console" if self.ROLE == "chair" else f"{self.delegation}'s console"
         self.app.push_screen(HelpScreen(actions_for(self.ROLE), role_label=role))
 
-    def action_quit(self) -> None:
-        self.app.exit()
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
 
     def action_end_speech(self) -> None:
         self.send({"type": "end_speech"})
@@ -276,14 +297,8 @@ class ChairScreen(FloorScreen):
         if state.suspended:
             self.send({"type": "resume_meeting"})
             return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.send({"type": "suspend_meeting"})
-
-        self.app.push_screen(
-            ConfirmDialog("Suspend the meeting", "Suspend the meeting? Any speech ends now.", "Suspend"), confirmed
-        )
+        dialog = ConfirmDialog("Suspend the meeting", "Suspend the meeting? Any speech ends now.", "Suspend")
+        self.ask(dialog, lambda _: {"type": "suspend_meeting"})
 
     def action_open_item(self) -> None:
         number = self.query_one(AgendaPanel).selected_item
@@ -300,39 +315,23 @@ class ChairScreen(FloorScreen):
         if item is None:
             self.send({"type": "close_item"})  # the server says why not
             return
-        waiting = len(item.queue)
         body = f"Close {self._item_label(state)}?"
         if state.speaker is not None:
             body += f"\nThe speech of {name_of(state, state.speaker.delegation)} ends."
-        if waiting:
+        if waiting := len(item.queue):
             body += f"\n{waiting} waiting request{'s' if waiting != 1 else ''} will be dropped."
         if item.outcome is None:
             body += "\nNo conclusion has been recorded."
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.send({"type": "close_item"})
-
-        self.app.push_screen(ConfirmDialog("Close the item", body, "Close item"), confirmed)
+        self.ask(ConfirmDialog("Close the item", body, "Close item"), lambda _: {"type": "close_item"})
 
     def action_strike(self) -> None:
         row = self.query_one(WaitingList).selected
         if row is None:
             self.notify("Select a request in the waiting list first (tab, then the arrows).", severity="warning")
             return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.send({"type": "remove_request", "delegation": row.delegation, "kind": row.kind})
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Strike a request",
-                f"Strike the request of {row.name} ({KIND_LABELS.get(row.kind, row.kind)}) from the list?",
-                "Strike",
-            ),
-            confirmed,
-        )
+        kind = KIND_LABELS.get(row.kind, row.kind)
+        dialog = ConfirmDialog("Strike a request", f"Strike the request of {row.name} ({kind}) from the list?", "Strike")
+        self.ask(dialog, lambda _: {"type": "remove_request", "delegation": row.delegation, "kind": row.kind})
 
     def _choices(self, state: FloorState, *, council_members_only: bool = False) -> list[Choice]:
         choices = [
@@ -344,81 +343,49 @@ class ChairScreen(FloorScreen):
 
     def action_give_floor(self) -> None:
         state = self._need_state()
-        if state is None:
-            return
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice:
-                self.send({"type": "give_floor", "delegation": choice[0], "kind": choice[1]})
-
-        self.app.push_screen(GiveFloorDialog(self._choices(state)), chosen)
+        if state is not None:
+            self.ask(
+                GiveFloorDialog(self._choices(state)),
+                lambda choice: {"type": "give_floor", "delegation": choice[0], "kind": choice[1]},
+            )
 
     def action_speaking_time(self) -> None:
-        state = self._need_state()
-        if state is None:
-            return
-        item = state.current
-        if item is None:
-            self.notify("No item is open.", severity="warning")
-            return
-
-        def chosen(seconds: int | None) -> None:
-            if seconds:
-                self.send({"type": "set_speaking_time", "seconds": seconds, "item": item.number})
-
-        self.app.push_screen(
-            SpeakingTimeDialog(item_label=self._item_label(state), seconds=item.speaking_time_seconds), chosen
-        )
+        found = self._need_open_item("open one to set its speaking time")
+        if found is not None:
+            state, item = found
+            dialog = SpeakingTimeDialog(item_label=self._item_label(state), seconds=item.speaking_time_seconds)
+            self.ask(dialog, lambda seconds: {"type": "set_speaking_time", "seconds": seconds, "item": item.number})
 
     def action_conclusion(self) -> None:
-        state = self._need_state()
-        if state is None:
+        found = self._need_open_item("open one to record its conclusion")
+        if found is None:
             return
-        item = state.current
-        if item is None:
-            self.notify("No item is open: open one to record its conclusion.", severity="warning")
-            return
+        state, item = found
         outcome = item.outcome
-        voters = sum(1 for p in state.setup.participants if p.category == "council_member" and p.voting_rights)
-
-        def chosen(result: tuple[str, bool] | None) -> None:
-            if result:
-                text, by_correspondence = result
-                self.send({"type": "record_conclusion", "conclusion": text, "by_correspondence": by_correspondence})
-
-        self.app.push_screen(
-            ConclusionDialog(
-                item_label=self._item_label(state),
-                text=(outcome.conclusion or "") if outcome else "",
-                by_correspondence=bool(outcome and outcome.by_correspondence),
-                majority=state.setup.correspondence_majority,
-                voters=voters,
-            ),
-            chosen,
+        dialog = ConclusionDialog(
+            item_label=self._item_label(state),
+            text=(outcome.conclusion or "") if outcome else "",
+            by_correspondence=bool(outcome and outcome.by_correspondence),
+            majority=state.setup.correspondence_majority,
+            voters=sum(1 for p in state.setup.participants if p.category == "council_member" and p.voting_rights),
+        )
+        self.ask(
+            dialog,
+            lambda result: {"type": "record_conclusion", "conclusion": result[0], "by_correspondence": result[1]},
         )
 
     def action_defer(self) -> None:
-        state = self._need_state()
-        if state is None:
+        found = self._need_open_item("open the item to defer")
+        if found is None:
             return
-        item = state.current
-        if item is None:
-            self.notify("No item is open: open the item to defer.", severity="warning")
-            return
-
-        def chosen(fields: dict | None) -> None:
-            if fields:
-                self.send({"type": "defer_item", **fields})
-
-        self.app.push_screen(
-            DeferDialog(
-                self._choices(state, council_members_only=True),
-                item_label=self._item_label(state),
-                target=state.setup.deferral_target,
-                has_conclusion=bool(item.outcome and item.outcome.conclusion),
-            ),
-            chosen,
+        state, item = found
+        dialog = DeferDialog(
+            self._choices(state, council_members_only=True),
+            item_label=self._item_label(state),
+            target=state.setup.deferral_target,
+            has_conclusion=bool(item.outcome and item.outcome.conclusion),
         )
+        self.ask(dialog, lambda fields: {"type": "defer_item", **fields})
 
     def action_en_bloc(self) -> None:
         state = self._need_state()
@@ -429,19 +396,10 @@ class ChairScreen(FloorScreen):
             self.send({"type": "conclude_en_bloc"})  # the server says why not
             return
         listing = "\n".join(f"  {i.code} (item {i.number})" for i in left)
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.send({"type": "conclude_en_bloc", "items": [i.number for i in left]})
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Conclude en bloc",
-                f"Conclude and close these items, approved en bloc?\n{listing}",
-                "Conclude",
-            ),
-            confirmed,
+        dialog = ConfirmDialog(
+            "Conclude en bloc", f"Conclude and close these items, approved en bloc?\n{listing}", "Conclude"
         )
+        self.ask(dialog, lambda _: {"type": "conclude_en_bloc", "items": [i.number for i in left]})
 
 
 class DelegateScreen(FloorScreen):

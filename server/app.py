@@ -443,14 +443,14 @@ class FloorServer:
             return
         texts = [serialize(m) for m in with_view(events, self.floor.state)]
         limit = self.limits.slow_client_buffer
-        # A client too slow to keep up is skipped: it sees the seq gap and syncs.
-        others = [c.ws for c in self.clients if c.ws is not sender and c.ws.transport.get_write_buffer_size() <= limit]
         # The sender first, its events then its accepted (the order it must see them in), so
         # that its answer does not wait behind the fan-out to thousands of others.
         if sender.transport.get_write_buffer_size() <= limit:
             for text in texts:
                 broadcast([sender], text)
         self._push(sender, reply)
+        # A client too slow to keep up is skipped: it sees the seq gap and syncs.
+        others = [c.ws for c in self.clients if c.ws is not sender and c.ws.transport.get_write_buffer_size() <= limit]
         for text in texts:
             broadcast(others, text)
 

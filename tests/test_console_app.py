@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 
 import pytest
 
 from console.app import ConsoleApp
 from console.client import FloorClient
+from console.sample import mixed_floor
+from console.source import FixedFloor
 from console.dialogs import DeferDialog, HelpScreen
 from console.screen import ChairScreen, DelegateScreen
 from live_server import live_server, ws_client
@@ -204,3 +207,29 @@ async def test_a_delegations_view_has_no_chair_actions_and_the_server_refuses_th
             # Even sent by hand, a chair command from a delegation is refused by the server.
             answer = await app.source.send({"type": "next_speaker"})
             assert (answer.accepted, answer.code) == (False, "not_chair")
+
+
+async def test_the_bell_rings_at_30_s_left_and_at_0_and_the_ticks_leave_the_list_alone():
+    script = mixed_floor()
+    since = script.state.speaker.since  # Saudi Arabia, 3:00 from 12:15:47
+    source = FixedFloor(script.state, since + dt.timedelta(seconds=190))  # already over when shown
+    app = ConsoleApp(source, bell=True)
+    rings: list[str] = []
+    app.bell = lambda: rings.append(str(app.screen.query_one("#countdown").value))  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.floor_screen is not None and app.floor_screen.state is not None)
+        screen, waiting = app.floor_screen, app.floor_screen.query_one("#queue")
+        screen.tick()
+        assert rings == []  # an overrun seen on arrival is no news
+        renders = waiting.renders
+        script.do("VC", {"type": "next_speaker"}, wait=0)  # Russian Federation, point of order
+        source.push(script.floor.events[-2])
+        source.push(script.floor.events[-1])
+        await until(pilot, lambda: "Russian Federation" in text(app, "#speaker-name"))
+        start = script.floor.events[-1].at
+        for second in range(0, 186):
+            source.set_now(start + dt.timedelta(seconds=second))
+            screen.tick()
+        assert rings == ["0:30", "+0:00"]
+        assert "OVERRUN +0:05" in text(app, "#speaker-clock-state")
+        assert waiting.renders == renders + 1  # the event, not the 186 ticks

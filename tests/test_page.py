@@ -396,7 +396,10 @@ async def test_phone_width_and_keyboard_alone(browser, tmp_path):
         # Geneva time is the server's; the session in the delegate's own time (Tokyo, UTC+9).
         await expect(page.locator("#clock-geneva")).to_have_text(re.compile(r"^11:5\d:\d\d$"))
         await expect(page.locator("#session")).not_to_be_empty()
-        session = (await page.locator("#session").inner_text()).replace("\u2060", "")
+        session = await page.locator("#session").inner_text()
+        # Range isolated left to right (else Arabic shows "15:00–12:00"), kept on one line.
+        assert "\u206612:00\u2060–\u206015:00\u2069" in session
+        session = session.replace("\u2060", "").replace("\u2066", "").replace("\u2069", "")
         assert session == "Today's session: 12:00–15:00 Geneva time, 19:00–22:00 your time"
         await vc.command({"type": "open_item", "item": 36})
         for other in ("PSE", "SM-R1", "USA"):

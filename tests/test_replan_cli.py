@@ -68,6 +68,21 @@ def test_every_format_and_the_changes_the_same_bytes_twice(capsys, files, tmp_pa
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_an_earlier_now_takes_the_floor_as_it_stood_then(capsys, files, tmp_path):
+    code, _, err = vccsched(
+        capsys, "plan", "--replan", "--published", str(files["plan"]), "--log", str(files["log"]),
+        "--now", "2021-06-14T13:10:00+02:00", "--out-dir", str(tmp_path),
+    )
+    assert code == 0, err
+    changes = json.loads((tmp_path / "changes.json").read_text(encoding="utf-8"))
+    # At 13:10 the budget (36) was still open: it continues first, and the day still fits.
+    assert changes["resume_at"] == "2021-06-14T13:10:00+02:00" and changes["moved"] == []
+    assert changes["changes"][0]["item"] == 36 and changes["changes"][0]["new_start"] == changes["resume_at"]
+    md = (tmp_path / "changes.md").read_text(encoding="utf-8")
+    assert "fit in what is left of today and 3 more days; the meeting has sat on 5 days (at most 9)" in md
+    assert "No item moves off the day announced." in md
+
+
 def test_one_format_to_stdout_with_the_changes_on_stderr(capsys, files):
     code, out, err = vccsched(
         capsys, "plan", "--replan", "--published", str(files["plan"]), "--log", str(files["log"]), "--format", "json"

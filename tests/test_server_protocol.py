@@ -420,3 +420,31 @@ async def test_tls_with_a_certificate_and_key(tmp_path):
             assert reply["type"] == "accepted"
     broken = vccsched("server", "run", "--db", str(tmp_path / "floor.db"), "--port", "0", "--tls-cert", str(cert), check=False)
     assert broken.returncode == 2 and "--tls-key" in broken.stderr
+
+
+async def test_publish_plan_cli_publishes_once_and_only_for_the_secretariat_or_chair(tmp_path):
+    plan = tmp_path / "plan.json"
+    await asyncio.to_thread(vccsched, "plan", "--format", "json", "--out", str(plan))
+
+    def publish(delegation: str, path: Path = plan) -> subprocess.CompletedProcess:
+        env = {**__import__("os").environ, "VCCSCHED_TOKEN": srv.tokens[delegation]}
+        return subprocess.run(
+            [sys.executable, "-m", "vccsched", "server", "publish-plan", str(path), "--server", srv.http_url],
+            capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        )
+
+    async with live_server(tmp_path) as srv:
+        async with ws_client(srv, "CHN") as chn:
+            first = await asyncio.to_thread(publish, "SG")
+            assert first.returncode == 0 and "published as revision 1" in first.stderr, first.stderr
+            event = (await chn.recv())["event"]
+            assert event["type"] == "plan_published" and event["actor"] == "SG" and event["revision"] == 1
+            again = await asyncio.to_thread(publish, "SG")
+            assert again.returncode == 0 and "already published" in again.stderr
+            refused = await asyncio.to_thread(publish, "USA")
+            assert refused.returncode == 1 and "not_chair_or_secretariat" in refused.stderr
+            broken = tmp_path / "broken.json"
+            broken.write_text('{"meeting": "C21/VCC-1"}')
+            bad = await asyncio.to_thread(publish, "SG", broken)
+            assert bad.returncode == 2 and "broken.json" in bad.stderr and "Traceback" not in bad.stderr
+        assert srv.shell.floor.state.plan.revision == 1

@@ -125,10 +125,19 @@ class AgendaPanel(Vertical):
 
     @on(DataTable.RowHighlighted, "#agenda-table")
     def _highlighted(self) -> None:
-        """The selected item's full title (the rows have room for a few words only)."""
+        """The selected item in full: status, planned times, minutes used, title (the rows
+        have room for a few words of it only)."""
         table = self.table
         row = next((r for r in table.rows_shown if r.number == table.selected_item), None)
-        text = f"[b]{row.number} {escape(row.code)}[/] {escape(row.title)}" if row else ""
+        text = ""
+        if row is not None:
+            facts = [row.status]
+            if row.planned_start is not None and row.planned_end is not None and table.zone is not None:
+                start, end = row.planned_start.astimezone(table.zone), row.planned_end.astimezone(table.zone)
+                facts.append(f"planned {start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
+            if row.used_minutes is not None:
+                facts.append(f"used {row.used_minutes}′")
+            text = f"[b]{row.number} {escape(row.code)}[/] · {' · '.join(facts)}\n{escape(row.title)}"
         show_text(self.query_one("#agenda-selected", Static), text)
 
     @property

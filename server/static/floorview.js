@@ -266,11 +266,13 @@ export function sessionLine(nowMs, meeting) {
   const day = new Intl.DateTimeFormat(locale(), { weekday: "short", day: "numeric", month: "short", timeZone: meeting.timezone }).format(start);
   // Word joiners keep a range on one line: "19:00–22:00", never "19:00–" and "22:00".
   const dash = "\u2060–\u2060";
-  const local = `${formatTime(start, LOCAL_ZONE, false)}${dash}${formatTime(end, LOCAL_ZONE, false)}`;
+  // Left-to-right isolates: in Arabic a bare "12:00–15:00" would read as "15:00–12:00".
+  const ltr = (text) => `\u2066${text}\u2069`;
+  const local = ltr(`${formatTime(start, LOCAL_ZONE, false)}${dash}${formatTime(end, LOCAL_ZONE, false)}`);
   const localDay = dayOf(start, LOCAL_ZONE) !== date ? ` (${weekday(start, LOCAL_ZONE)})` : "";
   return t(date === today ? "session_today" : "session_next", {
     day,
-    geneva: `${meeting.window.start}${dash}${meeting.window.end}`,
+    geneva: ltr(`${meeting.window.start}${dash}${meeting.window.end}`),
     local: local + localDay,
   });
 }

@@ -2,7 +2,7 @@
 
 Reads the published plan (``--published plan.json``) and the floor (``--log``
 JSON Lines or the server's ``--db``), measures progress at ``--now`` (default:
-the floor's last event) and writes the plan of what is left in every format
+the floor's last event; an earlier time takes the floor as it stood then) and writes the plan of what is left in every format
 with ``--out-dir`` (plus ``changes.md`` and ``changes.json``), or in
 ``--format`` to ``--out``/stdout with the changes on stderr.
 """
@@ -61,6 +61,7 @@ def replan_command(
     unsupported: dict[str, object],
 ) -> None:
     """Check the options, re-plan, write the plan and the changes."""
+    from vccsched.floor.state import fold
     from vccsched.planner import SolveOptions, SolveReport
     from vccsched.planner.replan import plan_remaining
     from vccsched.progress import measure_progress, published_history
@@ -95,7 +96,7 @@ def replan_command(
         check_plan_matches(plan, data)
     except DataError as exc:
         raise DataError(f"{published}: {exc.message}", title=exc.title, details=exc.details) from None
-    state = result.state
+    state, events = result.state, result.floor.events
     if moment is None:
         if state.floor_at is None:
             source = log or db
@@ -104,7 +105,11 @@ def replan_command(
                 title="Missing option",
             )
         moment = state.floor_at
-    progress = measure_progress(state, data.meeting, moment, plan, history=published_history(result.floor.events), buffer=buffer)
+    elif state.last_at is not None and moment < state.last_at:
+        # A re-plan as of an earlier time: the floor as it stood then.
+        events = [e for e in events if e.at <= moment]
+        state = fold(result.floor.setup, events)
+    progress = measure_progress(state, data.meeting, moment, plan, history=published_history(events), buffer=buffer)
     options = SolveOptions(log=_stderr if verbose else None, log_search=verbose)
     report = SolveReport()
     started = time.perf_counter()

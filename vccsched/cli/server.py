@@ -162,6 +162,42 @@ def run_command(
     asyncio.run(run_forever(config))
 
 
+@server_app.command("publish-plan")
+def publish_plan_command(
+    plan: Annotated[Path, typer.Argument(help="The plan to publish (plan.json, e.g. from 'vccsched plan --replan').", show_default=False)],
+    server: Annotated[
+        str, typer.Option("--server", help="The floor server, e.g. http://127.0.0.1:8765.", show_default=False)
+    ],
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="File holding the secretariat's or the chair's token. Default: $VCCSCHED_TOKEN, else a prompt."),
+    ] = None,
+) -> None:
+    """Publish a plan on the live floor: every console and delegates' page shows it at once,
+    with the items that moved since the last one marked.
+
+    Only the chair or a secretariat delegation may publish. The same file
+    published twice is published once.
+    """
+    import asyncio
+    import json
+
+    from server.publish import publish_plan
+    from vccsched.cli.console import read_token, websocket_url
+    from vccsched.loading import read_text
+    from vccsched.render.json_plan import plan_from_json
+
+    url = websocket_url(server)
+    text = read_text(plan, kind="JSON plan", missing_title="Missing plan")
+    plan_from_json(text, str(plan))  # a broken file is named here, not refused by the server
+    token = read_token(token_file)
+    result = asyncio.run(publish_plan(url, token, json.loads(text)))
+    if result.repeated:
+        print(f"{plan}: already published (the server had it); nothing changed", file=sys.stderr)
+    else:
+        print(f"{plan}: published as revision {result.revision}; {result.changes} item(s) moved", file=sys.stderr)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``server`` group to ``app``."""
     app.add_typer(server_app, name="server")

@@ -53,16 +53,21 @@ def changes_markdown(replan: Replan, published: Plan, data: MeetingData, now: dt
         f"Re-planned at {date_text(local.date())} {local:%H:%M} {label}, from the published plan.",
         "",
     ]
-    days = len(replan.plan.days)
-    held = len(replan.held_days)
-    lines.append(
-        f"The items still to come ({count_text(len(replan.plan.items), 'item')}) fit in "
-        f"{count_text(days, 'day')}"
-        + (f", after {count_text(held, 'day')} already held" if held else "")
-        + f"; {count_text(len(moved), 'item')} "
-        + ("moves" if len(moved) == 1 else "move")
-        + " off the day announced."
+    held = set(replan.held_days)
+    today = [d.date for d in replan.plan.days if d.date in held]
+    more = len([d for d in replan.plan.days if d.date not in held])
+    where = " and ".join(
+        [*(["what is left of today"] if today else []), *([count_text(more, "more day")] if more or not today else [])]
     )
+    lines.append(
+        f"The items still to come ({count_text(len(replan.plan.items), 'item')}) fit in {where}; "
+        f"the meeting has sat on {count_text(len(held), 'day')} (at most {meeting.max_days})."
+    )
+    if moved:
+        verb = "moves" if len(moved) == 1 else "move"
+        lines.append(f"{count_text(len(moved), 'item')} {verb} off the day announced: {', '.join(map(str, sorted(moved)))}.")
+    else:
+        lines.append("No item moves off the day announced.")
     if replan.resume_at is not None:
         lines.append(f"Today's items run from {replan.resume_at.astimezone(meeting.zone):%H:%M} {label}.")
     lines.append("")
