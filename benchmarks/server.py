@@ -297,16 +297,17 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
-def deliveries(reports: list, sent_at: dict[int, float]) -> tuple[list[float], int]:
-    """Per delivery, receipt of a command's last event minus when the command was sent; and misses."""
+def deliveries(reports: list, sent_at: dict[int, float]) -> tuple[list[float], int, dict[int, list[float]]]:
+    """Per delivery, receipt of a command's last event minus when the command was sent; how many
+    were received; and the deliveries by command (its last seq)."""
     times: list[float] = []
-    received = 0
+    by_command: dict[int, list[float]] = {seq: [] for seq in sent_at}
     for _, events, _ in reports:
         for seq, at in events:
             if seq in sent_at:
                 times.append(at - sent_at[seq])
-                received += 1
-    return times, received
+                by_command[seq].append(at - sent_at[seq])
+    return times, len(times), by_command
 
 
 class Chair:
@@ -441,7 +442,7 @@ async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db
             out["client_cpu_per_command"] = (clients.cpu_seconds() - client_cpu) / len(sent_at)
             reports = await clients.ask(*[("report",)] * CLIENT_PROCESSES)
             out["accepted_loaded"] = loaded
-            out["fanout"], out["received"] = deliveries(reports, sent_at)
+            out["fanout"], out["received"], out["by_command"] = deliveries(reports, sent_at)
             out["expected"] = len(sent_at) * args.clients
             out["dropped_connections"] = sum(r[2] for r in reports)
             out["frames"] = list(chair.frames)
@@ -491,7 +492,7 @@ async def bench_bare(clients: ClientProcesses, args, frames: list[str]) -> dict:
             out["cpu_per_command"] = (cpu_seconds(process.pid) - cpu) / len(sent_at)
             out["client_cpu_per_command"] = (clients.cpu_seconds() - client_cpu) / len(sent_at)
             reports = await clients.ask(*[("report",)] * CLIENT_PROCESSES)
-            out["fanout"], out["received"] = deliveries(reports, sent_at)
+            out["fanout"], out["received"], out["by_command"] = deliveries(reports, sent_at)
             out["expected"] = len(sent_at) * args.clients
             out["dropped_connections"] = sum(r[2] for r in reports)
             await clients.ask(*[("close",)] * CLIENT_PROCESSES)
@@ -646,6 +647,12 @@ async def main(args) -> None:
         finally:
             await clients.quit()
     report(args, floor, bare, rebuild)
+    if args.dump:
+        lines = ["phase,command,sent_at,min_ms,p50_ms,max_ms"]
+        for phase, result in (("floor", floor), ("bare", bare)):
+            for n, (seq, times) in enumerate(sorted(result["by_command"].items())):
+                lines.append(f"{phase},{n},{seq},{ms(min(times))},{ms(pct(times, 50))},{ms(max(times))}")
+        Path(args.dump).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
@@ -660,4 +667,5 @@ if __name__ == "__main__":
         parser.add_argument("--quiet-commands", type=int, default=200, help="commands measured with no audience")
         parser.add_argument("--interval", type=float, default=0.25, help="seconds between commands")
         parser.add_argument("--rebuild-events", type=int, default=50_000)
+        parser.add_argument("--dump", help="CSV file for the fan-out of each command (to look for stalls)")
         asyncio.run(main(parser.parse_args()))

@@ -50,7 +50,7 @@ class ConnectingScreen(Screen):
         yield OfflineBanner(id="offline")
 
     def show(self, connection: Connection, now: dt.datetime) -> None:
-        self.query_one(OfflineBanner).show(connection, self.zone, now)
+        self.query_one(OfflineBanner).show(connection, self.zone, now, never_connected=True)
 
 
 class ConsoleApp(App):

@@ -392,13 +392,6 @@ def day_label(state: FloorState, now: dt.datetime) -> str:
     return ""
 
 
-# --- who may do what -------------------------------------------------------------------------
-
-
-def is_chair(category: str | None) -> bool:
-    return category == "chair"
-
-
 # --- the log -----------------------------------------------------------------------------------
 
 _REASONS = {
@@ -462,4 +455,7 @@ def describe(event, state: FloorState) -> str:
             return "meeting suspended"
         case "meeting_resumed":
             return "meeting resumed"
+        case "plan_published":
+            moved = f", {len(event.changes)} items moved" if event.changes else ""
+            return f"plan revision {event.revision} published by {name(event.actor)}{moved}"
     return event.type.replace("_", " ")

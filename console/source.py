@@ -35,7 +35,7 @@ class FloorSource(Protocol):
 
 
 class FixedFloor:
-    """A floor that changes only when told to: ``push(event)`` or ``replace(state)``.
+    """A floor that changes only when told to: ``push(event)``, ``set_now``, ``set_connection``.
 
     ``sent`` records the commands the console tried to send; each is answered
     with the refusal ``answer`` (by default: nothing is connected).
@@ -97,10 +97,6 @@ class FixedFloor:
     def push(self, event: BaseEvent) -> None:
         self._state = apply(self._state, event)
         self.on_update(EventApplied(event, self._state))
-
-    def replace(self, state: FloorState) -> None:
-        self._state = state
-        self.on_update(StateReplaced(state))
 
     def set_connection(self, connection: Connection) -> None:
         self.connection = connection

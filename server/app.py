@@ -200,6 +200,7 @@ class FloorServer:
         self.token_hashes = store.token_hashes()
         self._data_version = store.data_version()
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
+        self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
         self.port = 0
 
@@ -254,6 +255,9 @@ class FloorServer:
             return self._response(200, body, "application/json")
         if path == "/meeting.json":
             return self._response(200, self._meeting_json, "application/json")
+        if path == "/meeting-files.json":
+            # The meeting's three files as the floor runs with them: a console re-plans from these.
+            return self._response(200, self._meeting_files_json, "application/json")
         if path in ("/", "/index.html"):
             return self._file("index.html")
         if path == "/public" and self.config.public:

@@ -82,3 +82,4 @@ def test_log_lines_name_delegations_in_full():
     assert "items 1, 2, 7, 8, 9 concluded en bloc" in lines
     assert "floor to Saudi Arabia (speech, out of order, 3:00)" in lines
     assert "Russian Federation asked for the floor (point of order)" in lines
+    assert lines[0] == "plan revision 1 published by Secretary-General"

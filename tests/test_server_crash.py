@@ -63,11 +63,13 @@ class Ledger:
     #: delegation -> the command it sent and got no answer to (the server died).
     in_flight: dict[str, dict] = field(default_factory=dict)
     sent: int = 0
+    connections: int = 0
     resent_stored: int = 0
     resent_new: int = 0
 
 
-def chair_script(round_: int, items: itertools.count):
+def chair_script(rng: random.Random, round_: int, items: itertools.count):
+    """Open an item, move the floor along, close it; again with the next item."""
     for n in itertools.count(1):
         cycle = n % 8
         if cycle == 1:
@@ -75,7 +77,7 @@ def chair_script(round_: int, items: itertools.count):
         elif cycle == 7:
             yield {"type": "close_item"}
         else:
-            yield random.choice(
+            yield rng.choice(
                 [{"type": "next_speaker"}] * 3
                 + [{"type": "set_speaking_time", "seconds": 120}, {"type": "close_list"}, {"type": "reopen_list"},
                    {"type": "pause_clock"}, {"type": "resume_clock"},
@@ -84,6 +86,7 @@ def chair_script(round_: int, items: itertools.count):
 
 
 def delegate_script(rng: random.Random):
+    """Ask for the floor, then withdraw, end one's speech or ask again."""
     while True:
         kind = rng.choice(["speech", "speech", "point_of_order", "right_of_reply"])
         yield {"type": "request_floor", "kind": kind}
@@ -99,7 +102,8 @@ async def reply_to(ws, command_id: str) -> dict:
 
 
 async def drive(
-    url: str, token: str, delegation: str, script, round_: int, ledger: Ledger, stored: dict, go: asyncio.Event
+    url: str, token: str, delegation: str, script, round_: int, ledger: Ledger, stored: dict,
+    ready: asyncio.Event, go: asyncio.Event,
 ) -> None:
     """One client: resend what was in flight, then send the script's commands until the server dies."""
     with contextlib.suppress(ConnectionClosed, OSError, asyncio.TimeoutError):
@@ -107,6 +111,7 @@ async def drive(
             await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "token": token}))
             welcome = json.loads(await ws.recv())
             assert welcome["type"] == "welcome" and welcome["delegation"] == delegation
+            ledger.connections += 1
             lost = ledger.in_flight.pop(delegation, None)
             if lost is not None:
                 await ws.send(json.dumps({"type": "command", "command": lost}))
@@ -121,6 +126,7 @@ async def drive(
                     if reply["type"] == "accepted":
                         ledger.accepted[key] = reply["seqs"]
                     ledger.resent_new += 1
+            ready.set()
             await go.wait()
             for n in itertools.count(1):
                 command = {**next(script), "id": f"{delegation}-r{round_}-{n}"}
@@ -187,25 +193,26 @@ async def snapshot_of(server: ServerProcess, token: str) -> dict:
 @pytest.mark.slow
 async def test_sigkill_under_load_loses_no_acknowledged_command(tmp_path):
     rng = random.Random(SEED)
-    random.seed(SEED)  # the chair's script
     db_path = tmp_path / "floor.db"
     tokens = issue_tokens(db_path)
     setup = FloorSetup.from_meeting(load_meeting(DEFAULT_MEETING_DIR))
     ledger = Ledger()
     items = itertools.count()
     stored: dict = {}
+    restarts = 0.0
     started = time.monotonic()
     server = await asyncio.to_thread(start_server_process, db_path)
     for round_ in range(1, ROUNDS + 1):
         go = asyncio.Event()
+        scripts = [("VC", chair_script(random.Random(rng.random()), round_, items))]
+        scripts += [(d, delegate_script(random.Random(rng.random()))) for d in DELEGATES]
+        readies = [asyncio.Event() for _ in scripts]
         clients = [
-            asyncio.create_task(
-                drive(server.ws_url, tokens[d], d, script, round_, ledger, stored, go)
-            )
-            for d, script in [("VC", chair_script(round_, items))]
-            + [(d, delegate_script(random.Random(rng.random()))) for d in DELEGATES]
+            asyncio.create_task(drive(server.ws_url, tokens[d], d, script, round_, ledger, stored, ready, go))
+            for (d, script), ready in zip(scripts, readies)
         ]
-        await asyncio.sleep(0.15)  # connected, in-flight commands of the last round resent
+        # Every client connected, and the commands in flight at the last kill sent again.
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
         go.set()
         await asyncio.sleep(rng.uniform(0.05, 0.5))
         server.kill()
@@ -213,9 +220,11 @@ async def test_sigkill_under_load_loses_no_acknowledged_command(tmp_path):
         errors = server.process.stderr.read() if server.process.stderr else ""
         assert "Traceback" not in errors, errors
         # Restart at once (it takes a second), and check the dead server's database meanwhile.
+        restart_began = time.monotonic()
         restarting = asyncio.create_task(asyncio.to_thread(start_server_process, db_path))
         seq, stored = check_database(db_path, setup, ledger)
         server = await restarting
+        restarts += time.monotonic() - restart_began
         snapshot = await snapshot_of(server, tokens["CHE"])
         assert snapshot["seq"] == seq
         assert snapshot["state"] == json.loads(stored_floor(db_path, setup).state.model_dump_json())
@@ -233,6 +242,8 @@ async def test_sigkill_under_load_loses_no_acknowledged_command(tmp_path):
     print(
         f"\nsoak: {ROUNDS} rounds (seed {SEED}), {ledger.sent} commands sent, {len(ledger.accepted)} accepted, "
         f"0 lost, {seq} events, {ledger.resent_stored} in flight at a kill and found stored, "
-        f"{ledger.resent_new} in flight and not stored; {elapsed:.1f} s ({elapsed / ROUNDS:.2f} s a round)"
+        f"{ledger.resent_new} in flight and not stored; {elapsed:.1f} s ({elapsed / ROUNDS:.2f} s a round, "
+        f"of which {restarts / ROUNDS:.2f} s restarting 'vccsched server run')"
     )
+    assert ledger.connections == ROUNDS * (1 + len(DELEGATES))
     assert len(ledger.accepted) >= 10 * ROUNDS  # the load was real

@@ -18,6 +18,7 @@ from live_server import ROOT, issue_tokens, live_server, start_server_process, w
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from vccsched.cli.common import load_meeting_files
 from vccsched.floor.protocol import PROTOCOL_VERSION, parse_server_message
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
@@ -291,6 +292,10 @@ async def test_healthz_and_meeting_json(tmp_path):
         item3 = next(i for i in meeting["items"] if i["number"] == 3)
         assert item3["code"] == "PL 1.03" and item3["title"]["zh"].startswith("国际电联")
         assert {"id": "PSE", "name": "State of Palestine", "category": "palestine_observer", "timezone": "Asia/Hebron"} in meeting["participants"]
+        status, _, body = await get(srv.http_url + "/meeting-files.json")
+        files = json.loads(body)
+        assert files == {name: (DEFAULT_MEETING_DIR / name).read_text(encoding="utf-8") for name in files}
+        assert load_meeting_files(files, "served").agenda == load_meeting().agenda
 
 
 async def test_pages_are_served_with_a_content_security_policy_and_nothing_else_leaks(tmp_path):

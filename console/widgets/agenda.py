@@ -134,7 +134,7 @@ class AgendaPanel(Vertical):
             facts = [row.status]
             if row.planned_start is not None and row.planned_end is not None and table.zone is not None:
                 start, end = row.planned_start.astimezone(table.zone), row.planned_end.astimezone(table.zone)
-                facts.append(f"planned {start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
+                facts.append(f"{start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
             if row.used_minutes is not None:
                 facts.append(f"used {row.used_minutes}′")
             text = f"[b]{row.number} {escape(row.code)}[/] · {' · '.join(facts)}\n{escape(row.title)}"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.widgets import Static
 
 from console.widgets import show_text
@@ -72,7 +73,7 @@ class StatusBar(Horizontal):
 class OfflineBanner(Static):
     """Says loudly that the floor shown may be stale and that commands are disabled."""
 
-    def show(self, connection: Connection, zone: ZoneInfo, now: dt.datetime) -> None:
+    def show(self, connection: Connection, zone: ZoneInfo, now: dt.datetime, *, never_connected: bool = False) -> None:
         self.display = not connection.live
         if connection.live:
             return
@@ -80,6 +81,8 @@ class OfflineBanner(Static):
         down = int((now - connection.since).total_seconds()) if connection.status != "connecting" else 0
         if connection.status == "connecting":
             head = "CONNECTING TO THE SERVER…"
+        elif never_connected and connection.status in ("reconnecting", "offline"):
+            head = f"CANNOT REACH THE SERVER (trying since {since})"
         elif connection.status == "rejected":
             head = "THE SERVER REFUSED THIS CONSOLE"
         elif connection.status == "closed":
@@ -88,8 +91,9 @@ class OfflineBanner(Static):
             head = f"CONNECTION LOST at {since} ({down // 60} min {down % 60:02d} s ago)"
         retry = f" · reconnecting, attempt {connection.attempt}" if connection.attempt else ""
         detail = f" · {connection.detail}" if connection.detail else ""
-        show_text(
-            self,
-            f"[b]{head}[/]{retry}{detail}\n"
-            "The floor shown may be out of date. Commands are disabled until the connection is back."
+        advice = (
+            "The console keeps trying; q leaves."
+            if never_connected
+            else "The floor shown may be out of date. Commands are disabled until the connection is back."
         )
+        show_text(self, f"[b]{head}[/]{retry}{escape(detail)}\n{advice}")

@@ -108,9 +108,6 @@ class FittedTable(DataTable):
     def add_cells(self, key: str, cells: dict[str, object]) -> None:
         self.add_row(*(cells[c.key] for c in self.shown_columns), key=key)
 
-    def has_column(self, key: str) -> bool:
-        return any(c.key == key for c in self.shown_columns)
-
     def rebuild(self) -> None:
         """Add the rows again (after the columns changed)."""
 

@@ -179,6 +179,23 @@ def meeting_file_texts(directory: Path) -> dict[str, str]:
     }
 
 
+def load_meeting_files(files: dict[str, str], label: str) -> MeetingData:
+    """Load a meeting from the texts of its three files (as a floor database or a server keeps them).
+
+    ``label`` says where they came from, for errors ("floor.db: the meeting data
+    stored in the database").
+    """
+    with tempfile.TemporaryDirectory(prefix="vccsched-meeting-") as folder:
+        for name in MEETING_FILES:
+            if name not in files:
+                raise DataError(f"{label}: {name} is missing")
+            Path(folder, name).write_text(files[name], encoding="utf-8")
+        try:
+            return load_meeting(Path(folder))
+        except DataError as exc:
+            raise DataError(f"{label} cannot be read: {exc.message}", details=exc.details) from None
+
+
 def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
     """The meeting and the replayed floor of ``--log FILE`` or ``--db FILE`` (exactly one).
 
@@ -205,16 +222,7 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
         from server.store import read_floor_log
 
         record = read_floor_log(db)
-        with tempfile.TemporaryDirectory(prefix="vccsched-meeting-") as folder:
-            for name, text in record.meeting_files.items():
-                Path(folder, name).write_text(text, encoding="utf-8")
-            try:
-                data = load_meeting(Path(folder))
-            except DataError as exc:
-                raise DataError(
-                    f"{db}: the meeting data stored in the database cannot be read: {exc.message}",
-                    details=exc.details,
-                ) from None
+        data = load_meeting_files(record.meeting_files, f"{db}: the meeting data stored in the database")
         data = dataclasses.replace(data, directory=db)
         if meeting_dir is not None:
             other = load_meeting(meeting_dir)
