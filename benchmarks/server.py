@@ -19,12 +19,16 @@ every connection, each frame the chair sends it: the very frames the floor
 server sent, same sizes, same pacing, but no floor, no disk, no JSON models.
 That is the machine's own limit.
 
-The clients are not the websockets client: 1,000 connections of it per
-process cost more CPU than the server on this 2-core machine, so each client
-process runs a minimal asyncio protocol (RFC 6455 handshake, unmasked frames
-from the server parsed by their header, pings answered, the event's ``seq``
-found with a regular expression) and stamps each frame with the system-wide
-monotonic clock, which the coordinating process shares.
+The clients are not the websockets client, which was the bottleneck: here it
+takes about 48 µs of CPU to receive one 2.5 KB frame, so 2,000 of them need
+about 95 ms per event on a machine of two cores, where the server needs about
+37 ms to send it. Each client process runs instead a minimal asyncio protocol
+(RFC 6455 handshake, the server's unmasked frames parsed by their header,
+pings answered, the event's ``seq`` found with a regular expression; about
+29 µs a frame) and stamps each frame with the system-wide monotonic clock,
+which the coordinating process shares. The coordinating process runs at a
+raised priority (when it may), so that its own wait for a core stays out of
+the figures.
 """
 
 from __future__ import annotations
@@ -60,13 +64,14 @@ SEQ = re.compile(rb'"seq":(\d+)')
 
 
 async def serve_floor(db: Path) -> None:
-    from server.app import Limits, ServerConfig, serve
+    from server.app import Limits, ServerConfig, serve, settle_memory
     from vccsched.loading import DEFAULT_MEETING_DIR
 
     # 2,000 connections share 73 delegations; the load generator sends faster than a person.
     limits = Limits(per_delegation=100, max_connections=5000, rate_burst=100_000, rate_per_second=100_000.0)
     config = ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=db, port=0, limits=limits)
     async with serve(config) as running:
+        settle_memory()  # as 'vccsched server run' does
         await _announce_and_wait(running.port)
 
 
@@ -99,8 +104,20 @@ async def serve_bare() -> None:
 async def _announce_and_wait(port: int) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    pauses: list[tuple[int, float]] = []
+    started: list[float] = []
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses.append((info["generation"], time.perf_counter() - started.pop()))
+
+    gc.callbacks.append(watch)
     print(port, flush=True)
     await stop.wait()
+    # The collector's pauses of the event loop, for the report.
+    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "gc_total": sum(t for _, t in pauses)}))
 
 
 def start_server(role: str, *args: str) -> tuple[subprocess.Popen, int]:
@@ -109,6 +126,19 @@ def start_server(role: str, *args: str) -> tuple[subprocess.Popen, int]:
     )
     assert process.stdout is not None
     return process, int(process.stdout.readline())
+
+
+def stop_server(process: subprocess.Popen, out: dict) -> None:
+    """SIGTERM; the server reports its garbage collector's pauses as it stops."""
+    process.terminate()
+    try:
+        stdout, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, _ = process.communicate()
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            out.update(json.loads(line))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -253,6 +283,7 @@ async def client_main(pipe) -> None:
 
 
 def client_process(pipe) -> None:
+    os.setpriority(os.PRIO_PROCESS, 0, 0)  # not the coordinator's raised priority
     resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
     asyncio.run(client_main(pipe))
 
@@ -402,12 +433,9 @@ async def run_commands(chair: Chair, count: int, interval: float, seed: int) -> 
     return sent_at, accepted
 
 
-async def open_floor(chair: Chair) -> None:
-    _, _, reply = await chair.send("VC", {"type": "open_item", "item": 3})
-    assert reply["type"] == "accepted", reply
-
-
 async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db: Path) -> dict:
+    from vccsched.floor.protocol import PROTOCOL_VERSION
+
     process, port = start_server("serve-floor", str(db))
     url = f"ws://127.0.0.1:{port}/ws"
     out: dict = {}
@@ -415,19 +443,19 @@ async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db
         audience = [d for d in tokens if d not in ("VC",)]
         delegates = [d for d in tokens if d not in ("VC", "SG", "DSG", "BR", "TSB", "BDT")][:30]
         async with Chair(url, tokens, delegates) as chair:
-            await open_floor(chair)
-            # Accepted with no audience: the floor, the commit with fsync, the reply.
+            _, _, reply = await chair.send("VC", {"type": "open_item", "item": 3})
+            assert reply["type"] == "accepted", reply
+            # Accepted with no audience (the 31 senders only): the floor, the commit with fsync, the reply.
             _, quiet = await run_commands(chair, args.quiet_commands, 0.0, seed=1)
             out["accepted_quiet"] = quiet
-            gc.collect()
             await asyncio.sleep(0.5)
             rss_before = rss_kib(process.pid)
-            hello_of = lambda d: json.dumps({"type": "hello", "protocol": "vccsched.floor/2", "token": tokens[d]})  # noqa: E731
             per_process = args.clients // CLIENT_PROCESSES
             orders = []
             for p in range(CLIENT_PROCESSES):
                 names = [audience[(p * per_process + i) % len(audience)] for i in range(per_process)]
-                orders.append(("connect", port, "/ws", [hello_of(n) for n in names], 2))
+                hellos = [json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "token": tokens[n]}) for n in names]
+                orders.append(("connect", port, "/ws", hellos, 2))  # ready after the welcome and the snapshot
             connected = await clients.ask(*orders)
             out["connect_seconds"] = max(c[2] for c in connected)
             await asyncio.sleep(1.0)
@@ -448,8 +476,7 @@ async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db
             out["frames"] = list(chair.frames)
             await clients.ask(*[("close",)] * CLIENT_PROCESSES)
     finally:
-        process.terminate()
-        process.wait(10)
+        stop_server(process, out)
     return out
 
 
@@ -462,7 +489,6 @@ async def bench_bare(clients: ClientProcesses, args, frames: list[str]) -> dict:
     try:
         async with connect(f"ws://127.0.0.1:{port}/chair", compression=None) as chair:
             await asyncio.sleep(0.3)
-            gc.collect()
             rss_before = rss_kib(process.pid)
             per_process = args.clients // CLIENT_PROCESSES
             connected = await clients.ask(*[("connect", port, "/ws", ["{}"] * per_process, 0)] * CLIENT_PROCESSES)
@@ -497,8 +523,7 @@ async def bench_bare(clients: ClientProcesses, args, frames: list[str]) -> dict:
             out["dropped_connections"] = sum(r[2] for r in reports)
             await clients.ask(*[("close",)] * CLIENT_PROCESSES)
     finally:
-        process.terminate()
-        process.wait(10)
+        stop_server(process, out)
     return out
 
 
@@ -565,6 +590,23 @@ def bench_rebuild(events_wanted: int, folder: Path) -> dict:
             "written": written}
 
 
+def merge(rounds: list[dict]) -> dict:
+    """One result from several rounds: deliveries pooled, costs averaged, worst pauses kept."""
+    merged: dict = {}
+    for key in ("fanout", "accepted_quiet", "accepted_loaded", "frames"):
+        if key in rounds[0]:
+            merged[key] = [x for r in rounds for x in r[key]]
+    for key in ("received", "expected", "dropped_connections"):
+        merged[key] = sum(r[key] for r in rounds)
+    for key in ("cpu_per_command", "client_cpu_per_command", "kib_per_connection"):
+        merged[key] = statistics.mean(r[key] for r in rounds)
+    for key in ("connect_seconds", "gc_max"):
+        merged[key] = max(r.get(key, 0.0) for r in rounds)
+    merged["rss"] = rounds[0].get("rss")
+    merged["by_command"] = {(n, seq): times for n, r in enumerate(rounds) for seq, times in r["by_command"].items()}
+    return merged
+
+
 def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
     f, b = floor["fanout"], bare["fanout"]
     rows = []
@@ -577,7 +619,8 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
         f"fan-out to {args.clients} clients, p50 / p95 / p99 ms (floor)",
         f"{ms(pct(f, 50))} / {ms(pct(f, 95))} / {ms(p99_f)}",
         "p99 ≤ 1.5 × bare and ≤ 100",
-        p99_f <= 1.5 * p99_b and (p99_f <= 0.100 or p99_b > 0.100 / 1.5),
+        # 100 ms only "where the bare server allows it": not when the bare one is over 100 ms itself.
+        p99_f <= 1.5 * p99_b and (p99_f <= 0.100 or p99_b > 0.100),
     )
     rows.append(
         f"| fan-out, bare websockets server, p50 / p95 / p99 ms | {ms(pct(b, 50))} / {ms(pct(b, 95))} / {ms(p99_b)} "
@@ -587,6 +630,10 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
     rows.append(
         f"| server CPU per command, ms (floor; bare) | {ms(floor['cpu_per_command'])}; {ms(bare['cpu_per_command'])} "
         f"| (cost of the fan-out) | |"
+    )
+    rows.append(
+        f"| longest garbage collection in the server, ms (floor; bare) | {ms(floor.get('gc_max', 0))}; "
+        f"{ms(bare.get('gc_max', 0))} | | |"
     )
     rows.append(
         f"| both client processes' CPU per command, ms (floor; bare) | {ms(floor['client_cpu_per_command'])}; "
@@ -613,7 +660,7 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
     )
     sizes = [len(t.encode()) for t in floor["frames"]]
     print(
-        f"\n{len(floor['accepted_loaded'])} commands, one every {args.interval * 1000:.0f} ms, "
+        f"\n{args.rounds} rounds of {args.commands} commands, one every {args.interval * 1000:.0f} ms, "
         f"{len(sizes)} event frames of {min(sizes)}-{max(sizes)} bytes (mean {statistics.mean(sizes):.0f}); "
         f"connecting {args.clients}: floor {floor['connect_seconds']:.1f} s, bare {bare['connect_seconds']:.1f} s; "
         f"connections dropped: floor {floor['dropped_connections']}, bare {bare['dropped_connections']}; "
@@ -630,32 +677,42 @@ async def main(args) -> None:
     if hard < args.clients + 200:
         sys.exit(f"the file descriptor limit ({hard}) is too low for {args.clients} connections")
     args.load_before = os.getloadavg()[0]
+    with contextlib.suppress(OSError):
+        # This process only sends commands and stamps replies: ahead of the servers and the
+        # clients in the CPU's queue, its own waiting for a core stays out of the figures.
+        os.setpriority(os.PRIO_PROCESS, 0, -10)
     with tempfile.TemporaryDirectory(prefix="vccsched-bench-") as tmp:
         folder = Path(tmp)
         print(f"rebuild: writing {args.rebuild_events} events ...", file=sys.stderr, flush=True)
         rebuild = bench_rebuild(args.rebuild_events, folder)
         from live_server import issue_tokens
 
-        db = folder / "floor.db"
-        tokens = issue_tokens(db)
         clients = ClientProcesses(CLIENT_PROCESSES)
+        floors, bares = [], []
         try:
-            print(f"floor server: {args.clients} clients ...", file=sys.stderr, flush=True)
-            floor = await bench_floor(clients, args, tokens, db)
-            print(f"bare server: {args.clients} clients ...", file=sys.stderr, flush=True)
-            bare = await bench_bare(clients, args, floor["frames"])
+            # Floor and bare in turns, so that whatever else the machine does falls on both alike.
+            for round_ in range(1, args.rounds + 1):
+                db = folder / f"floor-{round_}.db"
+                tokens = issue_tokens(db)
+                print(f"round {round_}: floor server, {args.clients} clients ...", file=sys.stderr, flush=True)
+                floors.append(await bench_floor(clients, args, tokens, db))
+                print(f"round {round_}: bare server, {args.clients} clients ...", file=sys.stderr, flush=True)
+                bares.append(await bench_bare(clients, args, floors[-1]["frames"]))
         finally:
             await clients.quit()
+        floor, bare = merge(floors), merge(bares)
     report(args, floor, bare, rebuild)
     if args.dump:
-        lines = ["phase,command,sent_at,min_ms,p50_ms,max_ms"]
+        lines = ["phase,round,command,seq,min_ms,p50_ms,max_ms"]
         for phase, result in (("floor", floor), ("bare", bare)):
-            for n, (seq, times) in enumerate(sorted(result["by_command"].items())):
-                lines.append(f"{phase},{n},{seq},{ms(min(times))},{ms(pct(times, 50))},{ms(max(times))}")
+            for n, ((round_, seq), times) in enumerate(sorted(result["by_command"].items())):
+                lines.append(f"{phase},{round_},{n},{seq},{ms(min(times))},{ms(pct(times, 50))},{ms(max(times))}")
         Path(args.dump).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("serve-"):
+        os.setpriority(os.PRIO_PROCESS, 0, 0)  # not the coordinator's raised priority
     if len(sys.argv) > 1 and sys.argv[1] == "serve-floor":
         asyncio.run(serve_floor(Path(sys.argv[2])))
     elif len(sys.argv) > 1 and sys.argv[1] == "serve-bare":
@@ -663,8 +720,9 @@ if __name__ == "__main__":
     else:
         parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
         parser.add_argument("--clients", type=int, default=2000, help="connected delegates (two processes)")
-        parser.add_argument("--commands", type=int, default=150, help="commands measured under load")
-        parser.add_argument("--quiet-commands", type=int, default=200, help="commands measured with no audience")
+        parser.add_argument("--rounds", type=int, default=2, help="floor then bare, this many times")
+        parser.add_argument("--commands", type=int, default=120, help="commands measured under load, a round")
+        parser.add_argument("--quiet-commands", type=int, default=150, help="commands with no audience, a round")
         parser.add_argument("--interval", type=float, default=0.25, help="seconds between commands")
         parser.add_argument("--rebuild-events", type=int, default=50_000)
         parser.add_argument("--dump", help="CSV file for the fan-out of each command (to look for stalls)")

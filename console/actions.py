@@ -41,6 +41,10 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("c", "close_item", "close", "Close the open item (asks first)", "chair"),
     KeyAction("b", "en_bloc", "en bloc", "Conclude the items proposed for approval en bloc", "chair", footer=False),
     KeyAction("s", "toggle_suspend", "suspend", "Suspend or resume the meeting", "chair", footer=False),
+    KeyAction(
+        "p", "replan", "re-plan", "Re-plan what is left: preview the changes, then publish (asks first)", "chair",
+        footer=False,
+    ),
     # A delegation's keys.
     KeyAction("f", "request('speech')", "ask floor", "Ask for the floor (a speech)", "delegate"),
     KeyAction("p", "request('point_of_order')", "point of order", "Raise a point of order", "delegate"),

@@ -117,6 +117,8 @@ class ConsoleApp(App):
             return
         if screen is None:
             return
+        if isinstance(update, (StateReplaced, EventApplied)):
+            screen.plans.note(update.state)  # every revision, even those a later one replaces at once
         if isinstance(update, StateReplaced):
             screen.state = update.state
             screen.log_line(f"full state received (seq {update.state.seq})")

@@ -11,6 +11,7 @@ loop, one call per update, in order): the session's updates plus
     client = FloorClient("ws://127.0.0.1:8765/ws", token, on_update=show)
     task = asyncio.create_task(client.run())
     answer = await client.send({"type": "next_speaker"})   # an Answered
+    data = await client.fetch_meeting()   # the meeting's files, over HTTP beside the WebSocket
     await client.close()
 """
 
@@ -19,15 +20,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import random
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from console.session import Answered, ClientSession, ServerError, SessionError, Update
+from vccsched.errors import VccschedError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vccsched.loading import MeetingData
 
 Status = Literal["connecting", "live", "reconnecting", "offline", "rejected", "closed"]
 
@@ -62,6 +71,48 @@ class Connection:
 
 class NotConnected(Exception):
     """A command was sent while the connection is down; the console disables commands then."""
+
+
+class MeetingFilesError(VccschedError):
+    """The meeting's files (window, buffer, agenda minutes) could not be had from the server."""
+
+    title = "Meeting files"
+
+
+def meeting_files_url(ws_url: str) -> str:
+    """Where the server serves the meeting's files, beside its WebSocket:
+    ``ws://host:port/ws`` -> ``http://host:port/meeting-files.json`` (``wss`` ->
+    ``https``; a path prefix before ``/ws``, as behind a proxy, is kept)."""
+    parts = urlsplit(ws_url)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme)
+    prefix = parts.path.rsplit("/", 1)[0] if "/" in parts.path else ""
+    return urlunsplit((scheme, parts.netloc, f"{prefix}/meeting-files.json", "", ""))
+
+
+def read_meeting(url: str, timeout: float = 10.0) -> MeetingData:
+    """GET the server's ``/meeting-files.json`` and load the meeting the floor runs with.
+
+    Blocking (run it in a thread). Raises :class:`MeetingFilesError` when the
+    server cannot be reached or sends something else, and
+    :class:`~vccsched.errors.DataError` when the files do not load.
+    """
+    from vccsched.cli.common import load_meeting_files
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        raise MeetingFilesError(f"{url}: the server answered {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise MeetingFilesError(f"{url}: cannot reach the server ({reason})") from None
+    try:
+        files = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise MeetingFilesError(f"{url}: the server did not send JSON") from None
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise MeetingFilesError(f"{url}: expected an object of file name -> YAML text")
+    return load_meeting_files(files, url)
 
 
 class FloorClient:
@@ -106,6 +157,11 @@ class FloorClient:
     def now(self) -> dt.datetime:
         """The server's clock now (as corrected by the last welcome)."""
         return self.session.server_now(self.clock())
+
+    async def fetch_meeting(self) -> MeetingData:
+        """The meeting the floor runs with (window, buffer, minutes), from the server over
+        HTTP, in a thread; see :func:`read_meeting` for the errors."""
+        return await asyncio.to_thread(read_meeting, meeting_files_url(self.url))
 
     # --- commands -----------------------------------------------------------------------------
 

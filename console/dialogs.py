@@ -14,10 +14,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, Switch, TextArea
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Static,
+    Switch,
+    TextArea,
+)
 from textual.widgets.option_list import Option
+from rich.text import Text
 
 from console.actions import KeyAction
+from console.replanning import ReplanPreview
 
 
 def folded(text: str) -> str:
@@ -362,7 +375,9 @@ class HelpScreen(Dialog):
                 "\nAgenda: ▶ open · pending · ≡ to conclude en bloc · ✓ closed or concluded · "
                 "→ deferred; [b red]used minutes in red[/] when an item runs over its plan. "
                 "Waiting list: points of order first (⚑), then speeches by tier, then rights of reply, "
-                "as the server orders them.",
+                "as the server orders them. Time: minutes used against planned, today and on the open "
+                "item, and when today's session is projected to end; [b $error]red[/] once that passes "
+                "the window's end less the buffer.",
                 id="help-legend",
             )
             yield Static(
@@ -372,3 +387,124 @@ class HelpScreen(Dialog):
                 id="help-notes",
             )
             yield Static("[dim]Escape or ? to close[/]")
+
+
+def _slot_text(item, zone) -> str:
+    """"Tue 8 Jun 12:25–12:55" in the meeting's zone; a dash for no slot."""
+    if item is None:
+        return "—"
+    start, end = item.start.astimezone(zone), item.end.astimezone(zone)
+    return f"{start:%a} {start.day} {start:%b} {start:%H:%M}–{end:%H:%M}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+class ReplanDialog(Dialog):
+    """The re-plan before it is published: what changes (item, code, announced day and
+    time, new day and time), the days used and the notes; ``y`` publishes, Escape
+    cancels. When the rest cannot fit: by how much, and the deferral candidates
+    (candidates only: a deferral needs a Council Member's request); nothing to publish."""
+
+    BINDINGS = [Binding("y", "confirm", "publish")]
+
+    def __init__(self, preview: ReplanPreview, *, zone, zone_label: str, target: str = "C22") -> None:
+        super().__init__()
+        self.preview = preview
+        self.zone = zone
+        self.zone_label = zone_label
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        preview = self.preview
+        at = preview.now.astimezone(self.zone)
+        with Vertical(classes="dialog dialog-tall dialog-wide", id="replan") as box:
+            box.border_title = f"Re-plan what is left · {at:%a} {at.day} {at:%B} {at:%H:%M} {self.zone_label}"
+            if preview.replan is None:
+                yield from self._does_not_fit()
+                return
+            yield Static(self._summary(), id="replan-summary")
+            table: DataTable = DataTable(id="replan-changes", cursor_type="none", zebra_stripes=True)
+            yield table
+            if preview.replan.notes:
+                notes = "\n".join(f"• {escape(note)}" for note in preview.replan.notes)
+                yield Static(f"[b]Notes[/]\n{notes}", id="replan-notes")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"Publish as revision {preview.revision + 1} (y)", variant="warning", id="publish")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def _summary(self) -> str:
+        preview = self.preview
+        replan = preview.replan
+        assert replan is not None
+        sat, to_come = len(preview.days_sat), len(preview.days_to_come)
+        items = len(replan.plan.items)
+        lines = [
+            f"[b]{'The ' + str(items) + ' items' if items != 1 else 'The item'} still to come fit.[/] "
+            f"Days: {preview.days_used} of at most {preview.max_days} ({sat} sat on, {to_come} more to come)."
+        ]
+        if replan.resume_at is not None:
+            lines.append(f"Today's items run from {replan.resume_at.astimezone(self.zone):%H:%M} {self.zone_label}.")
+        moved = [r for r in preview.rows if r.day == "moved"]
+        if moved:
+            listed = ", ".join(f"{r.number} {escape(r.code)}" for r in moved)
+            verb = "leaves" if len(moved) == 1 else "leave"
+            lines.append(f"[b $warning]{_count(len(moved), 'item')} {verb} the day announced:[/] {listed}.")
+        else:
+            lines.append("No item leaves the day it was announced on.")
+        if not preview.rows:
+            lines.append("[dim]No item changes its time: publishing only renews the plan.[/]")
+        return "\n".join(lines)
+
+    def _does_not_fit(self) -> ComposeResult:
+        error = self.preview.error
+        title = error.title if error is not None else "The rest does not fit"
+        message = error.message if error is not None else ""
+        message = message[:1].upper() + message[1:]
+        yield Static(f"[b $error]{escape(title)}[/]\n{escape(message)}.", id="replan-error")
+        yield Static(
+            f"[b]Deferral candidates only:[/] an item or its conclusion is deferred to {escape(self.target)} "
+            "only when a Council Member asks for it (d, on the open item). Nothing is published.",
+            id="replan-candidates-note",
+        )
+        details = []
+        for detail in error.details if error is not None else []:
+            nested = detail.startswith("  ")
+            details.append(f"    {escape(detail.strip())}" if nested else f"[b]{escape(detail.strip())}[/]")
+        with VerticalScroll(id="replan-details"):
+            yield Static("\n".join(details), id="replan-candidates")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Close (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.preview.replan is None:
+            self.query_one("#cancel", Button).focus()
+            return
+        table = self.query_one("#replan-changes", DataTable)
+        table.add_columns(" # ", "code", f"announced ({self.zone_label})", f"new ({self.zone_label})", "day")
+        # Rich styles (a table cell is a Rich renderable), as the agenda's "late" red.
+        styles = {"moved": "bold yellow", "left out": "bold red", "added": "italic"}
+        for row in self.preview.rows:
+            style = styles.get(row.day, "")
+            table.add_row(
+                Text(f"{row.number:>2}"),
+                Text(row.code),
+                Text(_slot_text(row.announced, self.zone)),
+                Text(_slot_text(row.new, self.zone), style="bold" if row.day == "moved" else ""),
+                Text(row.day, style=style),
+                key=str(row.number),
+            )
+        self.query_one("#publish", Button).focus()
+
+    def action_confirm(self) -> None:
+        if self.preview.replan is not None:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#publish")
+    def _publish(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -302,25 +303,41 @@ class PlannedDay:
 
 
 def published_plan(state: FloorState):
-    """The :class:`vccsched.plan.Plan` in force, or None (cached per published revision)."""
+    """The :class:`vccsched.plan.Plan` in force, or None (cached per published plan).
+
+    The cache is keyed on the plan itself (the fold keeps the same object from one
+    state to the next), not on its revision and time: two floors (two meetings,
+    two tests) can publish revision 1 at the same instant.
+    """
     published = state.plan
     if published is None:
         return None
-    key = (published.revision, published.at, published.by)
     cached = _PLAN_CACHE.get("plan")
-    if cached is None or cached[0] != key:
+    if cached is None or (cached[0] is not published.plan and cached[0] != published.plan):
         from vccsched.floor.published import plan_of
 
-        _PLAN_CACHE["plan"] = (key, plan_of(published.plan))
+        _PLAN_CACHE["plan"] = (published.plan, plan_of(published.plan))
     return _PLAN_CACHE["plan"][1]
 
 
 _PLAN_CACHE: dict[str, tuple] = {}
 
 
-def planned_day(state: FloorState, now: dt.datetime) -> PlannedDay | None:
+def _meeting_days(state: FloorState, plan) -> list[dt.date]:
+    """The meeting's days as far as known: those sat on and those the plan in force has
+    (a re-plan leaves out the days already over)."""
+    return sorted({d.date for d in plan.days} | {d.date for d in state.days})
+
+
+def planned_day(state: FloorState, now: dt.datetime, history: Sequence = ()) -> PlannedDay | None:
     """Today's session in the published plan: today if it is a planned day, else the
-    next planned day (the last one after the meeting). None without a plan."""
+    next planned day (the last one after the meeting). None without a plan.
+
+    ``history`` holds the earlier revisions: a re-plan leaves out the items done,
+    and they stay in the day's list with the slot they had.
+    """
+    from vccsched.progress import planned_slots
+
     plan = published_plan(state)
     if plan is None or not plan.days:
         return None
@@ -329,8 +346,12 @@ def planned_day(state: FloorState, now: dt.datetime) -> PlannedDay | None:
     index = next((i for i, d in enumerate(plan.days) if d.date >= today), len(plan.days) - 1)
     day = plan.days[index]
     used = item_seconds(state, now)
+    on_day = sorted(
+        (slot for date, slot in planned_slots(plan, history).values() if date == day.date),
+        key=lambda slot: (slot.start, slot.number),
+    )
     rows = []
-    for planned in day.items:
+    for planned in on_day:
         info = state.setup.item(planned.number)
         if info is not None:
             rows.append(_row(state, info, used, planned))
@@ -340,11 +361,12 @@ def planned_day(state: FloorState, now: dt.datetime) -> PlannedDay | None:
         info = state.setup.item(current)
         if info is not None:
             rows.append(_row(state, info, used))
-    start, end = day.items[0].start, day.items[-1].end
+    start, end = min(s.start for s in on_day), max(s.end for s in on_day)
+    days = _meeting_days(state, plan)
     return PlannedDay(
         date=day.date,
-        number=index + 1,
-        of=len(plan.days),
+        number=days.index(day.date) + 1,
+        of=len(days),
         revision=state.plan.revision,  # type: ignore[union-attr]
         rows=rows,
         start=start,
@@ -383,10 +405,11 @@ def slip_text(minutes: int | None) -> str:
 
 
 def day_label(state: FloorState, now: dt.datetime) -> str:
-    """"Day n of N": of the published plan's days, or else of the meeting's dates."""
+    """"Day n of N": of the days sat and those the published plan has, or else of the
+    meeting's dates."""
     today = now.astimezone(meeting_zone(state)).date()
     plan = published_plan(state)
-    dates = [d.date for d in plan.days] if plan is not None else list(state.setup.dates)
+    dates = _meeting_days(state, plan) if plan is not None else list(state.setup.dates)
     if today in dates:
         return f"Day {dates.index(today) + 1} of {len(dates)}"
     return ""

@@ -121,3 +121,26 @@ def with_queue(size: int, setup: FloorSetup | None = None) -> Script:
     s.do("VC", {"type": "open_item", "item": 36})
     s.ask([p.id for p in speakers[:size]], wait=1.0)
     return s
+
+
+def running_late() -> Script:
+    """Day 1 of the sample plan at 13:38: the draft budget (item 36, 70 min planned from
+    12:25) is still under way after some twenty more speeches, with Council Members
+    waiting. The items after it (95 min) no longer fit before 14:40, the window's end
+    less the 20-min buffer: the time panel's warning."""
+    s = mixed_floor()
+    s.do("VC", {"type": "next_speaker"}, wait=95)  # the Russian Federation's point of order
+    rounds = [
+        ["USA", "FRA", "DEU", "IND", "EGY", "MEX"],
+        ["ARG", "AUS", "NGA", "KOR", "TUR", "ZAF"],
+        ["CAN", "ITA", "KEN", "BRA", "ARE", "CHE"],
+        ["GHA", "IDN", "MAR", "PAK", "ESP", "THA"],
+        ["DZA", "GRC", "HUN", "UGA"],
+    ]
+    for number, delegations in enumerate(rounds):
+        s.ask(delegations, wait=5)
+        if number == len(rounds) - 1:
+            s.ask(["POL", "SEN", "PHL", "CUB"], wait=6)  # still waiting at the end
+        for _ in delegations:
+            s.do("VC", {"type": "next_speaker"}, wait=174)
+    return s

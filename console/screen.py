@@ -7,6 +7,7 @@ class per role, so a delegation's console has no chair bindings at all.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -29,19 +30,27 @@ from console.dialogs import (
     DeferDialog,
     GiveFloorDialog,
     HelpScreen,
+    ReplanDialog,
     SpeakingTimeDialog,
 )
 from console.model import KIND_LABELS, Countdown, countdown, day_label, meeting_zone, name_of, tier_of, zone_label
+from console.replanning import ReplanPreview, preview_replan, replan_basis
+from console.timing import PlanHistory, TimeFigures, time_figures
 from console.widgets.agenda import AgendaPanel
 from console.widgets.floor import ConclusionPanel, ItemHeader, SpeakerPanel
 from console.widgets.status import OfflineBanner, StatusBar
+from console.widgets.time_panel import TimePanel
 from console.widgets.waiting import WaitingList
+from vccsched.errors import VccschedError
 from vccsched.floor.state import FloorState, ItemState
+from vccsched.loading import MeetingData
 
 #: How often the countdown is recomputed (it changes the digits only when the second changes).
 TICK_SECONDS = 0.2
-#: How often the "waited" column (whole minutes) is brought up to date.
+#: How often the "waited" column (whole minutes) and the time panel are brought up to date.
 WAITED_SECONDS = 10.0
+#: A re-plan preview older than this is not published (today's items would start in the past).
+PREVIEW_MAX_AGE = dt.timedelta(minutes=5)
 
 _TIER_ORDER = {"Sec": 0, "CM": 1, "Obs": 2, "SM": 3}
 
@@ -74,6 +83,14 @@ class FloorScreen(Screen):
         self._ready = False  # the panels exist (updates may arrive before they do)
         #: Log lines that arrived before the log existed.
         self.pending_log: list[str] = []
+        #: The meeting the floor runs with (window, buffer), from the server once connected.
+        self.meeting_data: MeetingData | None = None
+        self._meeting_loading = False
+        #: Every plan revision seen (the app notes each state the server's updates give).
+        self.plans = PlanHistory()
+        #: Per meeting day: whether the time panel last saw the session projected past its end.
+        self._late_seen: dict[dt.date, bool] = {}
+        self._replanning = False
 
     # --- layout -------------------------------------------------------------------
 
@@ -83,6 +100,7 @@ class FloorScreen(Screen):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield AgendaPanel(id="agenda")
+                yield TimePanel(id="time", compact=self.ROLE != "chair")
                 conclusion = ConclusionPanel(id="conclusion")
                 conclusion.border_title = "Conclusion (proposed)"
                 yield conclusion
@@ -105,7 +123,9 @@ class FloorScreen(Screen):
         self.set_interval(WAITED_SECONDS, self._refresh_waited)
         self._ready = True
         self.connection = self.source.connection
+        self.plans.note(self.source.state)
         self.state = self.source.state
+        self._load_meeting()
         for line in self.pending_log:
             self.log_line(line)
         self.pending_log.clear()
@@ -119,16 +139,19 @@ class FloorScreen(Screen):
         self.zone = meeting_zone(state)
         now = self.source.now()
         chair = self.ROLE == "chair"
-        self.query_one(AgendaPanel).show(state, now)
+        self.query_one(AgendaPanel).show(state, now, self._history(state))
         self.query_one(ItemHeader).show(state, chair=chair, me=None if chair else self.delegation)
         self.query_one(SpeakerPanel).show(countdown(state, now), self.zone)
         self.query_one(WaitingList).show(state, now)
         self.query_one(ConclusionPanel).show(state, chair=chair)
+        self._show_time(now)
         self._status(now)
 
     def watch_connection(self, connection: Connection | None) -> None:
         if connection is None or not self._ready:
             return
+        if connection.live and self.meeting_data is None and not self._meeting_loading:
+            self._load_meeting()  # the first attempt failed: the server is back, try again
         self.set_class(not connection.live, "offline")
         self.query_one(OfflineBanner).show(connection, self.zone, self.source.now())
         self._status(self.source.now())
@@ -173,17 +196,78 @@ class FloorScreen(Screen):
             self.app.bell()
 
     def _refresh_waited(self) -> None:
-        """The slow-changing figures: minutes waited, minutes used, ahead or behind."""
+        """The slow-changing figures: minutes waited, minutes used, ahead or behind, the
+        projected end of the session (the waiting list repaints only if a minute changed)."""
         now = self.source.now()
         self.query_one(WaitingList).refresh_waited(now)
         if self.state is not None:
-            self.query_one(AgendaPanel).show(self.state, now)
+            self.query_one(AgendaPanel).show(self.state, now, self._history(self.state))
+        self._show_time(now)
 
     def action_toggle_agenda(self) -> None:
         panel = self.query_one(AgendaPanel)
         panel.whole_agenda = not panel.whole_agenda
         if self.state is not None:
-            panel.show(self.state, self.source.now())
+            panel.show(self.state, self.source.now(), self._history(self.state))
+
+    # --- time management -----------------------------------------------------------------
+
+    def _history(self, state: FloorState) -> list:
+        """The plan revisions before the one in force (for the slots of items done)."""
+        return self.plans.before(state.plan.revision if state.plan is not None else None)
+
+    @work(group="meeting", exclusive=True, exit_on_error=False)
+    async def _load_meeting(self) -> None:
+        """The meeting's files from the server (once; again after a failure, on reconnection)."""
+        if self.meeting_data is not None:
+            return
+        self._meeting_loading = True
+        self._show_time(notice="[dim]Loading the meeting's window and buffer…[/]")
+        notice = ""
+        try:
+            data = await self.source.fetch_meeting()
+            state = self.state
+            if state is not None and data.meeting.id != state.setup.meeting_id:
+                raise VccschedError(
+                    f"the server's meeting files are for {data.meeting.id}, the floor is {state.setup.meeting_id}",
+                    title="Meeting files",
+                )
+        except Exception as exc:  # never let a missing file take the console down in a meeting
+            reason = exc.message if isinstance(exc, VccschedError) else f"{type(exc).__name__}: {exc}"
+            notice = f"[b $error]No time figures[/]: {escape(reason)}"
+            self.log_line(f"[b $error]meeting files[/]: {escape(reason)}")
+        else:
+            self.meeting_data = data
+        finally:
+            self._meeting_loading = False
+        self._show_time(notice=notice)
+
+    def _show_time(self, now: dt.datetime | None = None, notice: str | None = None) -> None:
+        """The time panel from the state and the clock (``notice``: a line under it, "" clears)."""
+        if not self._ready:
+            return
+        state, data = self.state, self.meeting_data
+        figures = None
+        if state is not None and data is not None:
+            figures = time_figures(state, data.meeting, now or self.source.now(), self._history(state))
+        self.query_one(TimePanel).show(figures, notice)
+        self._time_bell(figures)
+
+    def _time_bell(self, figures: TimeFigures | None) -> None:
+        """Ring once when today's projection crosses the window's end less the buffer."""
+        if figures is None or figures.today is None:
+            return
+        seen = self._late_seen.get(figures.today)
+        self._late_seen[figures.today] = figures.late
+        if seen is not False or not figures.late or self.ROLE != "chair":
+            return  # a session already late when first seen is no news
+        assert figures.projected_end is not None and figures.usable_end is not None
+        self.log_line(
+            f"[b $error]today's items no longer fit[/]: projected end {figures.projected_end:%H:%M}, past "
+            f"{figures.usable_end:%H:%M} (the window's end less the buffer); p re-plans"
+        )
+        if self.ring_bell:
+            self.app.bell()
 
     def _status(self, now: dt.datetime) -> None:
         self._second_shown = int(now.timestamp())
@@ -400,6 +484,73 @@ class ChairScreen(FloorScreen):
             "Conclude en bloc", f"Conclude and close these items, approved en bloc?\n{listing}", "Conclude"
         )
         self.ask(dialog, lambda _: {"type": "conclude_en_bloc", "items": [i.number for i in left]})
+
+    def action_replan(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        if state.plan is None:
+            self.notify(
+                "No plan has been published yet, so there is nothing to re-plan: the secretariat "
+                "publishes the first one (vccsched server publish-plan).",
+                title="Re-plan",
+                severity="warning",
+            )
+            return
+        if self.meeting_data is None:
+            self.notify(
+                "The meeting's window and buffer have not come from the server yet; try again in a moment.",
+                title="Re-plan",
+                severity="warning",
+            )
+            if not self._meeting_loading:
+                self._load_meeting()
+            return
+        if self._replanning:
+            self.notify("A re-plan is being computed already.", title="Re-plan")
+            return
+        self._replanning = True
+        self._replan(state, self.meeting_data, self.source.now())
+
+    @work(group="replan", exit_on_error=False)
+    async def _replan(self, state: FloorState, data: MeetingData, now: dt.datetime) -> None:
+        """Solve in a thread (CP-SAT), then show the preview; the screen stays live meanwhile."""
+        self._show_time(notice="[b]re-planning…[/]")
+        try:
+            preview = await asyncio.to_thread(preview_replan, state, data, now, self._history(state))
+        except Exception as exc:  # a bug must not take the chair's console down in a meeting
+            self.log_line(f"[b $error]re-plan failed[/]: {escape(type(exc).__name__)}: {escape(str(exc))}")
+            self.notify(str(exc), title="Re-plan failed", severity="error", markup=False)
+            return
+        finally:
+            self._replanning = False
+            self._show_time(notice="")
+        dialog = ReplanDialog(
+            preview, zone=self.zone, zone_label=zone_label(self.zone), target=state.setup.deferral_target
+        )
+        self.app.push_screen(dialog, lambda publish: self._publish(preview) if publish else None)
+
+    def _publish(self, preview: ReplanPreview) -> None:
+        """Publish a confirmed preview, unless the floor has moved on since it was made."""
+        state = self.state
+        now = self.source.now()
+        if state is None or replan_basis(state) != preview.basis:
+            self.notify(
+                "The floor has moved on since this preview (an item was opened or closed, or another "
+                "plan was published): press p to re-plan again.",
+                title="Not published",
+                severity="warning",
+            )
+            return
+        if now - preview.now > PREVIEW_MAX_AGE:
+            made = preview.now.astimezone(self.zone)
+            self.notify(
+                f"This preview was made at {made:%H:%M}; today's times would already be past: press p again.",
+                title="Not published",
+                severity="warning",
+            )
+            return
+        self.send(preview.publish_command())
 
 
 class DelegateScreen(FloorScreen):

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console.client import Connection
 from console.session import Answered, EventApplied, StateReplaced, Update, Welcomed
 from vccsched.floor.events import BaseEvent
 from vccsched.floor.state import FloorSetup, FloorState, apply, fold
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vccsched.loading import MeetingData
 
 
 class FloorSource(Protocol):
@@ -33,12 +36,17 @@ class FloorSource(Protocol):
 
     async def close(self) -> None: ...
 
+    async def fetch_meeting(self) -> MeetingData:
+        """The meeting's files as the floor runs with them (window, buffer, minutes)."""
+        ...
+
 
 class FixedFloor:
     """A floor that changes only when told to: ``push(event)``, ``set_now``, ``set_connection``.
 
     ``sent`` records the commands the console tried to send; each is answered
-    with the refusal ``answer`` (by default: nothing is connected).
+    with the refusal ``answer`` (by default: nothing is connected). Its meeting
+    is ``meeting``, by default the bundled C21/VCC-1 data.
     """
 
     def __init__(
@@ -49,8 +57,10 @@ class FixedFloor:
         delegation: str = "VC",
         category: str = "chair",
         connection: Connection | None = None,
+        meeting: MeetingData | None = None,
     ) -> None:
         self._state = state
+        self._meeting = meeting
         self._now = now
         self.delegation = delegation
         self.category = category
@@ -114,3 +124,10 @@ class FixedFloor:
 
     async def close(self) -> None:
         return None
+
+    async def fetch_meeting(self) -> MeetingData:
+        if self._meeting is None:
+            from vccsched.loading import load_meeting
+
+            self._meeting = await asyncio.to_thread(load_meeting)
+        return self._meeting

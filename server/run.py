@@ -7,7 +7,7 @@ import errno
 import signal
 import sys
 
-from server.app import ServerConfig, serve
+from server.app import ServerConfig, serve, settle_memory
 from server.store import StoreError
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -26,6 +26,7 @@ async def run_forever(config: ServerConfig) -> None:
                 title="Cannot listen",
             ) from None
         raise StoreError(f"cannot listen on {config.host}:{config.port} ({exc.strerror or exc})", title="Cannot listen") from None
+    settle_memory()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

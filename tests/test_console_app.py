@@ -153,11 +153,11 @@ async def test_every_chair_key_reaches_the_server_and_the_screen_follows(tmp_pat
 async def test_keys_are_on_the_help_screen_and_in_the_command_palette(tmp_path):
     async with live_server(tmp_path) as srv, console(srv, "VC") as (app, pilot):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for key in ("n", "e", "␣", "o", "c", "l", "t", "g", "x", "r", "d", "b", "s"):
+        for key in ("n", "e", "␣", "o", "c", "l", "t", "g", "x", "r", "d", "b", "s", "p"):
             assert any(t.endswith(f"({key})") for t in titles), key
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert "Defer the item" in text(app, "#help-keys")
+        assert "Defer the item" in text(app, "#help-keys") and "Re-plan what is left" in text(app, "#help-keys")
         await pilot.press("escape")
         assert isinstance(app.screen, ChairScreen)
 

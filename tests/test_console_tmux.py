@@ -33,7 +33,11 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 @pytest.mark.slow
 def test_the_console_starts_and_quits_in_a_real_terminal(tmp_path):
-    assert shutil.which("tmux"), "tmux is needed for this test (apt-get install tmux)"
+    if shutil.which("tmux") is None:
+        # A fresh machine may lack tmux; CI installs it, so there the test must run.
+        if os.environ.get("CI"):
+            pytest.fail("CI=true but no tmux: .ci/run should have installed it")
+        pytest.skip("no tmux on this machine (apt-get install tmux)")
     db_path = tmp_path / "floor.db"
     token_file = tmp_path / "vc.token"
     token_file.write_text(issue_tokens(db_path)["VC"] + "\n")

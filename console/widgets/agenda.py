@@ -6,6 +6,7 @@ opens it with ``o``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -148,10 +149,11 @@ class AgendaPanel(Vertical):
     def selected_item(self) -> int | None:
         return self.table.selected_item
 
-    def show(self, state: FloorState, now: dt.datetime) -> None:
+    def show(self, state: FloorState, now: dt.datetime, history: Sequence = ()) -> None:
+        """``history``: the plan revisions before the one in force (the slots of items done)."""
         zone = meeting_zone(state)
         self.table.zone = zone
-        day: PlannedDay | None = None if self.whole_agenda else planned_day(state, now)
+        day: PlannedDay | None = None if self.whole_agenda else planned_day(state, now, history)
         summary = self.query_one("#agenda-summary", Static)
         if day is not None:
             self.table.show(day.rows, state.current_item, planned=True)
