@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "tests"))  # live_server.issue_tokens
 
 CLIENT_PROCESSES = 2
+COMMITS: list[float] = []  # in the floor server process: the time of each commit
 SEQ = re.compile(rb'"seq":(\d+)')
 
 
@@ -65,7 +66,20 @@ SEQ = re.compile(rb'"seq":(\d+)')
 
 async def serve_floor(db: Path) -> None:
     from server.app import Limits, ServerConfig, serve, settle_memory
+    from server.store import FloorStore
     from vccsched.loading import DEFAULT_MEETING_DIR
+
+    # Time each commit (with its fsync) for the report.
+    append = FloorStore.append
+
+    def timed_append(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return append(self, *args, **kwargs)
+        finally:
+            COMMITS.append(time.perf_counter() - started)
+
+    FloorStore.append = timed_append  # type: ignore[method-assign]
 
     # 2,000 connections share 73 delegations; the load generator sends faster than a person.
     limits = Limits(per_delegation=100, max_connections=5000, rate_burst=100_000, rate_per_second=100_000.0)
@@ -117,7 +131,7 @@ async def _announce_and_wait(port: int) -> None:
     print(port, flush=True)
     await stop.wait()
     # The collector's pauses of the event loop, for the report.
-    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "gc_total": sum(t for _, t in pauses)}))
+    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "commits": COMMITS}))
 
 
 def start_server(role: str, *args: str) -> tuple[subprocess.Popen, int]:
@@ -582,11 +596,20 @@ def bench_rebuild(events_wanted: int, folder: Path) -> dict:
     rebuilt = rebuild_floor(setup, store)
     total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
     assert rebuilt.state == floor.state
-    started = time.perf_counter()
-    events = store.events()
-    loaded = time.perf_counter() - started
     store.close()
-    return {"events": len(events), "load": loaded, "fold": total - loaded, "total": total, "cpu": total_cpu,
+    # The two steps timed apart, the collector paused as rebuild_floor pauses it.
+    store = FloorStore.open(path)
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        events = store.events()
+        loaded = time.perf_counter() - started
+        Floor(setup, events=events)
+        folded = time.perf_counter() - started - loaded
+    finally:
+        gc.enable()
+        store.close()
+    return {"events": len(events), "load": loaded, "fold": folded, "total": total, "cpu": total_cpu,
             "written": written}
 
 
@@ -602,6 +625,7 @@ def merge(rounds: list[dict]) -> dict:
         merged[key] = statistics.mean(r[key] for r in rounds)
     for key in ("connect_seconds", "gc_max"):
         merged[key] = max(r.get(key, 0.0) for r in rounds)
+    merged["commits"] = [t for r in rounds for t in r.get("commits", [])]
     merged["rss"] = rounds[0].get("rss")
     merged["by_command"] = {(n, seq): times for n, r in enumerate(rounds) for seq, times in r["by_command"].items()}
     return merged
@@ -631,6 +655,11 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
         f"| server CPU per command, ms (floor; bare) | {ms(floor['cpu_per_command'])}; {ms(bare['cpu_per_command'])} "
         f"| (cost of the fan-out) | |"
     )
+    commits = floor["commits"]
+    rows.append(
+        f"| commit with fsync in the floor server, p50 / p99 / max ms | {ms(pct(commits, 50))} / "
+        f"{ms(pct(commits, 99))} / {ms(max(commits))} | | |"
+    )
     rows.append(
         f"| longest garbage collection in the server, ms (floor; bare) | {ms(floor.get('gc_max', 0))}; "
         f"{ms(bare.get('gc_max', 0))} | | |"
@@ -653,8 +682,8 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
         floor["kib_per_connection"] <= 50,
     )
     row(
-        f"rebuild from {rebuild['events']} events, s (load + fold; CPU)",
-        f"{rebuild['total']:.2f} ({rebuild['load']:.2f} + {rebuild['fold']:.2f}; {rebuild['cpu']:.2f})",
+        f"rebuild from {rebuild['events']} events, s (CPU; timed apart: load + fold)",
+        f"{rebuild['total']:.2f} ({rebuild['cpu']:.2f}; {rebuild['load']:.2f} + {rebuild['fold']:.2f})",
         "≤ 2",
         rebuild["total"] <= 2,
     )

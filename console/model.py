@@ -371,7 +371,9 @@ def planned_day(state: FloorState, now: dt.datetime, history: Sequence = ()) -> 
         rows=rows,
         start=start,
         end=end,
-        slip_minutes=_slip(rows, now, start, current),
+        # Only today's session runs ahead or behind: after the last planned day (or on a
+        # day the plan lacks) the day shown is another one, and its slip would be days long.
+        slip_minutes=_slip(rows, now, start, current) if day.date == today else None,
     )
 
 

@@ -23,6 +23,7 @@ import gc
 import http
 import json
 import logging
+import os
 import re
 import sqlite3
 import ssl
@@ -37,6 +38,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from server.lock import ServerLock
 from server.ratelimit import TokenBucket
 from server.store import FloorStore, authenticate, hash_token
 from vccsched.floor.engine import Floor
@@ -544,10 +546,16 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
     """Run the floor server until the block ends; then close connections (1001) and the database."""
     data = load_meeting(config.meeting_dir)
     ssl_context = _ssl_context(config)
-    store = open_store(config, data)
-    shell = FloorServer(config, data, store)
+    lock = ServerLock(config.db_path)
+    lock.acquire()
+    try:
+        store = open_store(config, data)
+    except BaseException:
+        lock.release()
+        raise
     watcher = None
     try:
+        shell = FloorServer(config, data, store)
         async with ws_serve(
             shell.handler,
             config.host,
@@ -570,6 +578,7 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
                 http_url=f"{scheme}://{host}:{port}",
                 ws_url=f"{'wss' if ssl_context else 'ws'}://{host}:{port}/ws",
             )
+            lock.describe(f"pid {os.getpid()}, {running.http_url}/")
             watcher = asyncio.create_task(shell.watch_tokens())
             yield running
     finally:
@@ -578,3 +587,4 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         store.close()
+        lock.release()

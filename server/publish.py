@@ -61,7 +61,10 @@ async def publish_plan(url: str, token: str, plan: dict, *, timeout: float = 15.
     except TimeoutError:
         raise PublishError(f"{url}: no answer within {timeout:g} s; publish again (the same file is published once)") from None
     except (OSError, InvalidURI, InvalidStatus) as exc:
-        raise PublishError(f"{url}: cannot reach the floor server ({exc})") from None
+        raise PublishError(
+            f"{url}: cannot reach the floor server ({exc}); is 'vccsched server run' running at this "
+            "address? Give the address it printed, e.g. --server http://127.0.0.1:8765"
+        ) from None
     except ConnectionClosed as exc:
         reason = exc.rcvd.reason if exc.rcvd else "connection lost"
         raise PublishError(f"{url}: the server closed the connection ({reason})") from None

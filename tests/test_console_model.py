@@ -83,3 +83,14 @@ def test_log_lines_name_delegations_in_full():
     assert "floor to Saudi Arabia (speech, out of order, 3:00)" in lines
     assert "Russian Federation asked for the floor (point of order)" in lines
     assert lines[0] == "plan revision 1 published by Secretary-General"
+
+
+def test_after_the_last_planned_day_the_day_shown_has_no_slip():
+    # A rehearsal after the meeting's dates (or a floor that sits on a day the plan
+    # does not have): the last planned day is shown, but "N′ behind" counted from
+    # it would be days of minutes (2866885′ was seen); the slip is today's only.
+    s = mixed_floor()
+    later = s.now + dt.timedelta(days=30)
+    day = planned_day(s.state, later)
+    assert day is not None and day.date < later.date()
+    assert day.slip_minutes is None and slip_text(day.slip_minutes) == ""

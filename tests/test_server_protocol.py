@@ -453,3 +453,31 @@ async def test_publish_plan_cli_publishes_once_and_only_for_the_secretariat_or_c
             bad = await asyncio.to_thread(publish, "SG", broken)
             assert bad.returncode == 2 and "broken.json" in bad.stderr and "Traceback" not in bad.stderr
         assert srv.shell.floor.state.plan.revision == 1
+
+
+def test_a_second_server_on_the_same_database_is_refused_and_a_killed_one_leaves_no_lock(tmp_path):
+    db = tmp_path / "floor.db"
+    issue_tokens(db)
+    first = start_server_process(db)
+    try:
+        second = vccsched("server", "run", "--db", str(db), "--port", "0", check=False)
+        assert second.returncode == 2
+        assert "another server is running on this database" in second.stderr
+        assert f"pid {first.process.pid}" in second.stderr and first.http_url in second.stderr
+    finally:
+        first.kill()  # SIGKILL: the lock goes with the process
+    again = start_server_process(db)
+    again.terminate()
+    assert again.process.returncode == 0
+
+
+def test_publish_plan_to_a_server_that_is_down_says_what_to_check(tmp_path):
+    plan = tmp_path / "plan.json"
+    vccsched("plan", "--format", "json", "--out", str(plan))
+    result = subprocess.run(
+        [sys.executable, "-m", "vccsched", "server", "publish-plan", str(plan), "--server", "http://127.0.0.1:9"],
+        capture_output=True, text=True, cwd=ROOT, env={**__import__("os").environ, "VCCSCHED_TOKEN": "x"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1 and "is 'vccsched server run' running" in result.stderr
+    assert "Traceback" not in result.stderr
