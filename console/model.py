@@ -387,7 +387,8 @@ def _slip(rows: list[AgendaRow], now: dt.datetime, start: dt.datetime, current: 
     if now < start:
         return None
     planned = [r for r in rows if r.planned_start is not None]
-    row = next((r for r in planned if r.number == current), None)
+    # An item deferred whole waits only to be closed: the day runs on with the next one.
+    row = next((r for r in planned if r.number == current and r.status != "deferred"), None)
     if row is not None and row.planned_end is not None:
         left = max(0.0, (row.planned_minutes or 0) - (row.used_minutes or 0))
         projected = now + dt.timedelta(minutes=left)

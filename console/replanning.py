@@ -26,13 +26,14 @@ DayChange = Literal["same day", "moved", "added", "left out"]
 
 
 def replan_basis(state: FloorState) -> Basis:
-    """What a re-plan depends on: the revision in force, the open item and the items closed.
+    """What a re-plan depends on: the revision in force, the open item and the items done
+    (closed, or deferred whole: :attr:`~vccsched.floor.state.ItemState.done`).
 
     A preview whose basis differs from the floor's by the time the chair
     confirms is stale and must not be published (requests to speak do not
-    matter; a closed item or another revision does).
+    matter; a closed or deferred item or another revision does).
     """
-    closed = tuple(sorted(n for n, item in state.items.items() if item.status == "closed"))
+    closed = tuple(sorted(n for n, item in state.items.items() if item.done))
     return (state.plan.revision if state.plan is not None else None, state.current_item, closed)
 
 

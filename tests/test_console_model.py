@@ -94,3 +94,27 @@ def test_after_the_last_planned_day_the_day_shown_has_no_slip():
     day = planned_day(s.state, later)
     assert day is not None and day.date < later.date()
     assert day.slip_minutes is None and slip_text(day.slip_minutes) == ""
+
+
+def test_an_item_deferred_whole_and_still_open_is_no_longer_to_come():
+    # Item 36 (70 min planned 12:25-13:35) deferred to C22 at 12:16:23 and not closed yet:
+    # the day runs on with item 37 (planned 13:35), and the time panel waits for nothing
+    # more from item 36 (its 12 minutes are used all the same).
+    from console.replanning import replan_basis
+    from console.timing import time_figures
+    from vccsched.loading import load_meeting
+
+    s = mixed_floor()
+    before = replan_basis(s.state)
+    s.do("VC", {"type": "defer_item", "requested_by": "IRN"}, wait=0)
+    assert (s.state.current_item, s.state.items[36].status) == (36, "open")
+    assert replan_basis(s.state) != before  # a preview made before the deferral is stale
+    day = planned_day(s.state, s.now)
+    assert next(r for r in day.rows if r.number == 36).status == "deferred"
+    assert day.slip_minutes == -79  # 12:16 against item 37's planned 13:35, not item 36's rest
+    figures = time_figures(s.state, load_meeting().meeting, s.now)
+    assert [n for n, _ in figures.to_come] == [37, 38, 41]
+    # 12:16:23 + items 37, 38 and 41 (65 min planned): 13:21:23; item 36's 58 min left do not count.
+    assert sum(r.planned_minutes for r in day.rows if r.number in (37, 38, 41)) == 65
+    assert figures.projected_end == s.now + dt.timedelta(minutes=65)
+    assert figures.open_item.minutes == 12.37 and figures.used_minutes == 16.38

@@ -188,3 +188,11 @@ def test_the_snapshot_example_in_the_doc_is_a_real_state(doc):
     block = next(b for b in re.findall(r"```json\n(.*?)\n```", doc, flags=re.S) if '"snapshot"' in b)
     state = FloorState.model_validate(json.loads(block)["state"])
     assert state.items[3].status == "pending"
+
+
+def test_a_message_of_unknown_type_is_named_as_a_message_not_a_file():
+    with pytest.raises(MessageError) as caught:
+        parse_client_message('{"type": "speak"}')
+    assert caught.value.code == "invalid_message"
+    assert "whole file" not in caught.value.message and "the message" in caught.value.message
+    assert "'hello', 'command', 'sync'" in caught.value.message

@@ -60,6 +60,20 @@ def test_day_one_against_the_c21_plan(c21, c21_plan):
     assert (day.projected_end, day.usable_end, day.late_minutes) == (at(8, 14, 10, 30), at(8, 14, 40), -29.5)
 
 
+def test_an_item_deferred_whole_and_still_open_is_done_and_its_minutes_count(c21, c21_plan):
+    """After IRN's deferral of item 4 (12:25:00) and before the chair closes it (12:25:10)."""
+    lines = (LOGS / "c21-vcc1-day1.jsonl").read_text(encoding="utf-8").splitlines()
+    cut = next(k for k, line in enumerate(lines) if '"close_item-45"' in line)
+    state = replay(lines[:cut], FloorSetup.from_meeting(c21), source="cut").state
+    assert (state.current_item, state.items[4].status, state.items[4].outcome.scope) == (4, "open", "item")
+    p = measure_progress(state, c21.meeting, at(8, 12, 25, 5), c21_plan)
+    four = p.item(4)  # open 12:22:00 to now
+    assert (four.status, four.phase, four.minutes, four.outcome.kind) == ("open", "done", 3.08, "deferred")
+    assert 4 not in p.to_come and 4 not in p.not_reached and p.to_come[:3] == [5, 6, 10]
+    # 12:25:05 + items 5, 6 and 10 (75 min): item 4's 30 planned minutes are not waited for.
+    assert p.day(dt.date(2021, 6, 8)).projected_end == at(8, 13, 40, 5)
+
+
 def test_the_budget_log_counts_no_suspension_and_no_night(c21, c21_plan):
     state = replayed(c21, "c21-vcc1-budget.jsonl").state
     p = measure_progress(state, c21.meeting, at(10, 12, 5), c21_plan)

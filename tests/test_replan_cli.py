@@ -115,6 +115,28 @@ def test_a_rest_that_does_not_fit_exits_1_with_the_minutes_and_the_candidates(ca
     assert "defer to C22 (candidates only" in err and "1. 10 min (the least possible)" in err
 
 
+def test_an_item_deferred_to_c22_and_still_open_is_not_re_planned(capsys, tmp_path):
+    """Day 1 cut just before the chair closes item 4 that IRN had deferred to C22."""
+    code, plan_json_text, err = vccsched(capsys, "plan", "--format", "json")
+    assert code == 0, err
+    published = tmp_path / "plan.json"
+    published.write_text(plan_json_text, encoding="utf-8")
+    lines = (Path(__file__).parent / "floor_logs" / "c21-vcc1-day1.jsonl").read_text(encoding="utf-8").splitlines()
+    cut = next(k for k, line in enumerate(lines) if '"close_item-45"' in line)
+    log = tmp_path / "cut.jsonl"
+    log.write_text("\n".join(lines[:cut]) + "\n", encoding="utf-8")
+    args = ["plan", "--replan", "--published", str(published), "--log", str(log), "--out-dir", str(tmp_path / "out")]
+    code, _, err = vccsched(capsys, *args, "--now", "2021-06-08T15:05:00+02:00")
+    assert code == 0, err
+    new = plan_from_json((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"), "plan.json")
+    assert 4 not in {i.number for i in new.items} and {5, 6, 10} <= {i.number for i in new.items}
+    changes = json.loads((tmp_path / "out" / "changes.json").read_text(encoding="utf-8"))
+    assert 4 not in changes["moved"] and 4 not in [c["item"] for c in changes["changes"]]
+    # Nine days of nothing but item 4 and 3 does not fit: item 4 is never a deferral candidate.
+    code, _, err = vccsched(capsys, *args[:-2], "--now", "2021-06-18T15:05:00+02:00")
+    assert code == 1 and "item 5 (" in err and "item 4 (" not in err
+
+
 def _broken_plan(files, tmp_path, change) -> Path:
     raw = json.loads(files["plan"].read_text(encoding="utf-8"))
     change(raw)

@@ -32,6 +32,11 @@ How the floor's time is counted (what the post-meeting report shows too):
   the window less the buffer (positive: the items still to come do not fit).
 * An item is **not reached** when it was never taken up and its planned day's
   window has ended.
+* An item deferred whole to the next session (``defer_item``, scope "item") is
+  **done** even while it stays open until the chair closes it: nothing is left
+  to plan for it, so it is neither to come nor in today's projected end, and a
+  re-plan leaves it out. Its minutes so far still count as used. (A deferred
+  conclusion does not make an item done: the item itself is still discussed.)
 """
 
 from __future__ import annotations
@@ -61,7 +66,8 @@ class ItemProgress(StrictModel):
     planned_minutes: int | None = None
     status: Literal["pending", "open", "closed"] = Field(description="On the floor.")
     phase: ItemPhase = Field(
-        description="'done' (closed), 'open' (the open item), 'to_come' (its day's window has not "
+        description="'done' (closed, or deferred whole to the next session even while still open), "
+        "'open' (the open item), 'to_come' (its day's window has not "
         "ended), 'not_reached' (never taken up, its day's window has ended), 'unplanned' (in no "
         "plan and never taken up)."
     )
@@ -229,7 +235,7 @@ def measure_progress(
         minutes = _minutes(sum(seconds.values()))
         status = floor_item.status if floor_item else "pending"
         taken_at = floor_item.taken_at if floor_item else None
-        if status == "closed":
+        if floor_item is not None and floor_item.done:
             phase: ItemPhase = "done"
         elif status == "open":
             phase = "open"
@@ -278,10 +284,10 @@ def measure_progress(
             still = sum(
                 max(0.0, slots[n][1].minutes - progress_of[n].minutes)
                 for n in planned
-                if progress_of[n].status != "closed"
+                if progress_of[n].phase != "done"
             )
             current = state.current_item
-            if current is not None and current not in planned and current in slots:
+            if current is not None and current not in planned and current in slots and progress_of[current].phase != "done":
                 still += max(0.0, slots[current][1].minutes - progress_of[current].minutes)
             projected = max(now, start) + dt.timedelta(minutes=still)
             projected = projected.replace(microsecond=0)

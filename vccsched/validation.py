@@ -33,11 +33,13 @@ def validation_messages(
     raw: Any = None,
     *,
     locator: Locator | None = None,
+    whole: str = "whole file",
 ) -> list[str]:
     """One line per problem: where it is, what was found and what is expected.
 
     ``locator`` lets the caller name a place the way its users know it (an agenda
-    item by its number rather than its position in a list).
+    item by its number rather than its position in a list); ``whole`` names the
+    place of a problem with no field (a file, or a message on the wire).
     """
     messages: list[str] = []
     for err in error.errors(include_url=False):
@@ -49,7 +51,7 @@ def validation_messages(
             except (LookupError, TypeError, AttributeError):
                 where = None
         # A rule on the whole file has no field; its message names the fields.
-        where = where or (f"field '{_default_loc(loc)}'" if loc else "whole file")
+        where = where or (f"field '{_default_loc(loc)}'" if loc else whole)
         msg = err.get("msg", "invalid value")
         # pydantic prefixes the text of our own validators; the user needs only the text.
         msg = msg.removeprefix("Value error, ")

@@ -228,7 +228,7 @@ def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
     try:
         return client_message_adapter.validate_python(raw)
     except ValidationError as exc:
-        problems = "; ".join(validation_messages(exc, raw))
+        problems = "; ".join(validation_messages(exc, raw, whole="the message"))
         command = raw.get("command")
         if raw.get("type") == "command" and isinstance(command, dict) and set(raw) == {"type", "command"}:
             command_id = command.get("id")

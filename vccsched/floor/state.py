@@ -208,6 +208,11 @@ class Outcome(StrictModel):
     scope: Literal["item", "conclusion"] | None = None
     note: str | None = None
 
+    @property
+    def defers_item(self) -> bool:
+        """The whole item is deferred (``defer_item`` with scope "item"), not only its conclusion."""
+        return self.kind == "deferred" and self.scope == "item"
+
 
 ItemStatus = Literal["pending", "open", "closed"]
 
@@ -226,6 +231,17 @@ class ItemState(StrictModel):
         default=None, description="When the item was first taken up: opened, or concluded en bloc."
     )
     closed_at: AwareDatetime | None = Field(default=None, description="When it was last closed.")
+
+    @property
+    def done(self) -> bool:
+        """Nothing is left to discuss or plan: closed, or deferred whole to the next session.
+
+        After ``defer_item`` (scope "item") the item stays open until the chair
+        closes it, but it is no longer waiting for time: re-plans, the progress
+        figures and the console treat it as done (the minutes it was open still
+        count as used). A conclusion recorded afterwards replaces the deferral.
+        """
+        return self.status == "closed" or (self.outcome is not None and self.outcome.defers_item)
 
 
 class DayTime(StrictModel):

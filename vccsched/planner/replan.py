@@ -9,8 +9,10 @@ rest with the same CP-SAT model as a plan from scratch (the same rules behind
 assumption literals, the same lexicographic stages), on an instance that holds
 only what is left:
 
-* closed items are done: they are not re-planned and the new plan leaves them
-  out (it is the plan of what is still to come; the earlier revisions keep
+* closed items are done, and so are items deferred whole to the next session
+  (``defer_item`` with scope "item") while they wait for the chair to close
+  them: they are not re-planned, never offered for deferral, and the new plan
+  leaves them out (it is the plan of what is still to come; the earlier revisions keep
   them, and :mod:`vccsched.progress` finds their slots there);
 * today's window up to ``now`` is gone: today's items run from ``now``
   (rounded up to the minute), and today is left out once what is left of its
@@ -58,7 +60,9 @@ LEAST_MINUTES = 5
 class Replan(StrictModel):
     """A re-plan: the plan of what is left, and what changed against the published plan."""
 
-    plan: Plan = Field(description="The unfinished items from today on; closed items are left out.")
+    plan: Plan = Field(
+        description="The unfinished items from today on; closed items and items deferred whole are left out."
+    )
     changes: list[PlanChange] = Field(
         description="Items whose start differs from the published plan, by item number."
     )
@@ -102,9 +106,10 @@ def _floor_item(progress: Progress, number: int) -> ItemProgress | None:
         return None
 
 
-def _closed(progress: Progress, number: int) -> bool:
+def _done(progress: Progress, number: int) -> bool:
+    """Closed, or deferred whole (still open until the chair closes it): nothing left to plan."""
     item = _floor_item(progress, number)
-    return item is not None and item.status == "closed"
+    return item is not None and item.phase == "done"
 
 
 def _taken(progress: Progress, number: int) -> bool:
@@ -139,9 +144,9 @@ def remaining_instance(
     notes: list[str] = []
 
     announced_day = {item.number: day.date for day in published.days for item in day.items}
-    unfinished = [n for n in announced_day if not _closed(progress, n)]
+    unfinished = [n for n in announced_day if not _done(progress, n)]
     for item in progress.items:
-        if item.status == "open" and item.number not in announced_day:
+        if item.phase == "open" and item.number not in announced_day:
             notes.append(f"item {item.number} is open on the floor but not in the published plan; it is not re-planned")
     planned = {item.number: item.minutes for item in published.items}
     continuing = None  # the item taken up and not closed: it opens its day
@@ -268,7 +273,7 @@ def plan_remaining(
             ],
         )
     plan = plan_instance(inst, options, report)
-    closed = frozenset(n for n in (i.number for i in published.items) if _closed(progress, n))
+    closed = frozenset(n for n in (i.number for i in published.items) if _done(progress, n))
     day_of = {item.number: day.date for day in plan.days for item in day.items}
     moved = sorted(n for n, d in inst.announced if d is None or day_of.get(n) != inst.dates[d])
     resume = resume_point(data, now, inst.buffer_minutes)
@@ -295,7 +300,7 @@ def validate_remaining(
     """Every way ``new`` breaks the rules of a re-plan at ``now``, without the solver.
 
     Checks: every unfinished item of ``published`` is planned exactly once and no
-    closed or unknown item is; no day before today, none today before ``now``;
+    closed, deferred or unknown item is; no day before today, none today before ``now``;
     items back to back within the window, no day over its usable minutes (the
     window less the buffer); blocks whole on one day and in agenda order; pins;
     no item never taken up earlier than its announced day (unless
@@ -310,7 +315,7 @@ def validate_remaining(
     if (new.meeting, new.timezone) != (published.meeting, published.timezone):
         problems.append(f"the re-plan is for {new.meeting} ({new.timezone}), the plan for {published.meeting} ({published.timezone})")
     announced = {item.number: day.date for day in published.days for item in day.items}
-    closed = {n for n in announced if _closed(progress, n)}
+    closed = {n for n in announced if _done(progress, n)}
     seen = Counter(item.number for item in new.items)
     for n in sorted(set(announced) - closed - set(seen)):
         problems.append(f"item {n} is unfinished but not in the re-plan")
@@ -318,7 +323,8 @@ def validate_remaining(
         if count > 1:
             problems.append(f"item {n} is planned {count} times")
         if n in closed:
-            problems.append(f"item {n} is closed but planned again")
+            what = "closed" if progress.item(n).status == "closed" else f"deferred to {data.meeting.deferral_target}"
+            problems.append(f"item {n} is {what} but planned again")
         elif n not in announced:
             problems.append(f"item {n} was not in the published plan")
     planned_minutes = {item.number: item.minutes for item in published.items}
