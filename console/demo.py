@@ -6,6 +6,12 @@ real time; the secretariat publishes the plan and the chair clears the en
 bloc package and opens the first item; simulated delegations ask for the
 floor, withdraw and speak; the console opens as the chair. Everything goes
 through the real server and protocol, as a person's browser would.
+
+The links (the delegates' page, and one delegation's join link with its token)
+are printed on the terminal before the console takes it over, each URL on a
+line of its own so that it can be copied whole, and written to ``links.txt`` in
+the demo's temporary folder, whose path the console's log shows. The console
+opens after :data:`PAUSE_SECONDS`, or at once on Enter.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import random
 import sys
 import tempfile
@@ -27,6 +34,9 @@ from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
 
 #: The demo's meeting time starts here and runs at the speed of the wall clock.
 DEMO_START = dt.datetime(2021, 6, 8, 11, 59, 30, tzinfo=GENEVA)
+
+#: Seconds the links stay on the terminal before the console opens (Enter skips the wait).
+PAUSE_SECONDS = 5.0
 
 #: Who asks for the floor, by tier: Council Members most often.
 TIER_WEIGHTS = {"council_member": 6, "observer_state": 2, "palestine_observer": 1, "sector_member": 1}
@@ -151,7 +161,59 @@ async def prepare_floor(ws_url: str, tokens: dict[str, str], meeting_dir: Path) 
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def run_demo(meeting_dir: Path | None = None, *, port: int = 0, seed: int = 2021) -> None:
+def demo_links(http_url: str, guest: str, guest_name: str, token: str) -> list[tuple[str, str]]:
+    """(what it is, URL) of the links a newcomer needs, the join link last."""
+    return [
+        ("Delegates' page", f"{http_url}/"),
+        (f"Join as {guest_name} ({guest}) in a browser beside the console", f"{http_url}/#t={token}"),
+    ]
+
+
+def links_text(links: list[tuple[str, str]]) -> str:
+    """The links as lines: each label, then its URL alone on the next line (copied whole)."""
+    return "".join(f"{label}:\n{url}\n" for label, url in links)
+
+
+async def wait_for_enter(seconds: float) -> bool:
+    """Wait ``seconds`` or until Enter is pressed on the terminal; True if it was pressed.
+
+    Reads the terminal only through the event loop (no thread left blocked on
+    stdin to steal the console's keys), and drops whatever was typed ahead so
+    that the console does not receive it. Ctrl+C interrupts it like any await.
+    """
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        fd = -1
+    if fd < 0 or not os.isatty(fd):
+        await asyncio.sleep(seconds)
+        return False
+    loop = asyncio.get_running_loop()
+    pressed = loop.create_future()
+
+    def readable() -> None:
+        with contextlib.suppress(OSError):
+            os.read(fd, 4096)  # the line typed (or end of file: Ctrl+D)
+        if not pressed.done():
+            pressed.set_result(True)
+
+    loop.add_reader(fd, readable)
+    try:
+        done, _ = await asyncio.wait([pressed], timeout=seconds)
+        return bool(done)
+    finally:
+        loop.remove_reader(fd)
+        if not pressed.done():
+            pressed.cancel()
+        import termios
+
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcflush(fd, termios.TCIFLUSH)
+
+
+async def run_demo(
+    meeting_dir: Path | None = None, *, port: int = 0, seed: int = 2021, pause: float = PAUSE_SECONDS
+) -> None:
     """Run the demo until the console is closed (q or ctrl+c)."""
     from console.app import ConsoleApp
     from server.app import ServerConfig, open_store, serve
@@ -159,7 +221,8 @@ async def run_demo(meeting_dir: Path | None = None, *, port: int = 0, seed: int 
     meeting_dir = Path(meeting_dir or DEFAULT_MEETING_DIR)
     data = load_meeting(meeting_dir)
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="vccsched-demo-") as folder:
+    # A short prefix keeps the links file's path on one line of the console's log.
+    with tempfile.TemporaryDirectory(prefix="vcc-demo-") as folder:
         db_path = Path(folder) / "floor.db"
         # The server logs to a file: the terminal belongs to the console.
         handler = logging.FileHandler(Path(folder) / "server.log")
@@ -175,13 +238,20 @@ async def run_demo(meeting_dir: Path | None = None, *, port: int = 0, seed: int 
         async with serve(config) as running:
             guest = "GBR" if "GBR" in tokens else next(iter(tokens))
             guest_name = data.roster.get(guest).name if data.roster.get(guest) else guest
-            links = [
-                f"Delegates' page: {running.http_url}/",
-                f"Join as {guest_name}: {running.http_url}/#t={tokens[guest]}",
-            ]
-            print("vccsched demo: C21/VCC-1 on a temporary database", *("  " + line for line in links), sep="\n")
+            print(f"vccsched demo: {data.meeting.id} on a temporary database ({folder})")
             print("Preparing the first session (plan, en bloc package, first item)…", flush=True)
             await prepare_floor(running.ws_url, tokens, meeting_dir)
+            links = demo_links(running.http_url, guest, guest_name, tokens[guest])
+            links_file = Path(folder) / "links.txt"
+            links_file.write_text(
+                f"# vccsched demo: the links work while the demo runs\n{links_text(links)}", encoding="utf-8"
+            )
+            print(f"\n{links_text(links)}(also in {links_file})\n")
+            print(
+                f"The console opens in {pause:g} s; press Enter to open it now. Ctrl+C ends the demo.",
+                flush=True,
+            )
+            await wait_for_enter(pause)
             chair = FloorClient(running.ws_url, tokens["VC"])
             crowd_tokens = {k: v for k, v in tokens.items() if k not in ("VC", guest)}
             crowd = Crowd(running.ws_url, crowd_tokens, lambda: chair.state, rng)
@@ -190,7 +260,11 @@ async def run_demo(meeting_dir: Path | None = None, *, port: int = 0, seed: int 
                 chair,
                 url=running.ws_url,
                 notices=[
-                    *links,
+                    # The join link itself would wrap here and break when copied: the log
+                    # names the file that holds it (the terminal showed it before), the
+                    # path alone on its line.
+                    "The links to copy (page, join link) are in:",
+                    str(links_file),
                     "Simulated delegations are asking for the floor: n gives it to the first, ? lists the keys.",
                 ],
             )

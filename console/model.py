@@ -300,6 +300,21 @@ class PlannedDay:
     end: dt.datetime
     #: Minutes behind the plan (negative: ahead); None before the day's session starts.
     slip_minutes: int | None
+    #: What the day shown is to ``now``: "Today", "Next" (a later meeting day), "Last planned
+    #: day" (the plan has no day left), or, outside the meeting's dates, "Before the first
+    #: meeting day" / "After the last meeting day".
+    label: str = "Today"
+
+    @property
+    def heading(self) -> str:
+        """The agenda's title: "Today · Tue 8 June", "Next · Mon 14 June", or outside the
+        meeting "After the last meeting day · last: Thu 17 June" (the day shown)."""
+        date = f"{self.date:%a} {self.date.day} {self.date:%B}"
+        if self.label.startswith("After"):
+            date = f"last: {date}"
+        elif self.label.startswith("Before"):
+            date = f"first: {date}"
+        return f"{self.label} · {date}"
 
 
 def published_plan(state: FloorState):
@@ -325,8 +340,30 @@ _PLAN_CACHE: dict[str, tuple] = {}
 
 def _meeting_days(state: FloorState, plan) -> list[dt.date]:
     """The meeting's days as far as known: those sat on and those the plan in force has
-    (a re-plan leaves out the days already over)."""
-    return sorted({d.date for d in plan.days} | {d.date for d in state.days})
+    (a re-plan leaves out the days already over). Days sat on outside the meeting's dates
+    (a rehearsal on another day) are not meeting days."""
+    known = set(state.setup.dates)
+    sat = {d.date for d in state.days if not known or d.date in known}
+    return sorted({d.date for d in plan.days} | sat)
+
+
+def outside_meeting(state: FloorState, now: dt.datetime) -> str:
+    """"before the first meeting day" or "after the last meeting day" when ``now`` (in the
+    meeting's zone) is outside the meeting's dates (a rehearsal on the meeting's data, a
+    console left open); "" within them, or when the floor does not know its dates."""
+    dates = state.setup.dates
+    if not dates:
+        return ""
+    today = now.astimezone(meeting_zone(state)).date()
+    if today < min(dates):
+        return "before the first meeting day"
+    if today > max(dates):
+        return "after the last meeting day"
+    return ""
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def planned_day(state: FloorState, now: dt.datetime, history: Sequence = ()) -> PlannedDay | None:
@@ -374,7 +411,18 @@ def planned_day(state: FloorState, now: dt.datetime, history: Sequence = ()) -> 
         # Only today's session runs ahead or behind: after the last planned day (or on a
         # day the plan lacks) the day shown is another one, and its slip would be days long.
         slip_minutes=_slip(rows, now, start, current) if day.date == today else None,
+        label=_day_shown(state, now, day.date),
     )
+
+
+def _day_shown(state: FloorState, now: dt.datetime, date: dt.date) -> str:
+    today = now.astimezone(meeting_zone(state)).date()
+    if date == today:
+        return "Today"
+    outside = outside_meeting(state, now)
+    if outside:
+        return _capitalized(outside)
+    return "Next" if date > today else "Last planned day"
 
 
 def _slip(rows: list[AgendaRow], now: dt.datetime, start: dt.datetime, current: int | None) -> int | None:
@@ -409,7 +457,11 @@ def slip_text(minutes: int | None) -> str:
 
 def day_label(state: FloorState, now: dt.datetime) -> str:
     """"Day n of N": of the days sat and those the published plan has, or else of the
-    meeting's dates."""
+    meeting's dates; outside the meeting's dates, "Before the first meeting day" or "After
+    the last meeting day" (never a day of the meeting it is not)."""
+    outside = outside_meeting(state, now)
+    if outside:
+        return _capitalized(outside)
     today = now.astimezone(meeting_zone(state)).date()
     plan = published_plan(state)
     dates = _meeting_days(state, plan) if plan is not None else list(state.setup.dates)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from console.model import published_plan
+from console.model import outside_meeting, published_plan
 from vccsched.floor.state import FloorState
 from vccsched.models import Meeting
 from vccsched.plan import Plan
@@ -85,6 +85,8 @@ class TimeFigures:
     not_reached: list[tuple[int, str]] = field(default_factory=list)
     #: The next day with items planned, when today has none.
     next_day: dt.date | None = None
+    #: "before the first meeting day" / "after the last meeting day", else "".
+    outside: str = ""
 
     @property
     def late(self) -> bool:
@@ -152,6 +154,7 @@ def time_figures(state: FloorState, meeting: Meeting, now: dt.datetime, history:
         buffer_minutes=progress.buffer_minutes,
         not_reached=not_reached,
         next_day=later[0] if later else None,
+        outside=outside_meeting(state, now),
     )
     if day is None:
         return base

@@ -73,7 +73,9 @@ def test_before_a_plan_the_day_comes_from_the_meeting_dates():
     s = Script()
     assert planned_day(s.state, OPENING) is None
     assert day_label(s.state, OPENING) == "Day 1 of 9"
-    assert day_label(s.state, OPENING - dt.timedelta(days=1)) == ""
+    # The day before the meeting is said plainly (it was "", which said nothing).
+    assert day_label(s.state, OPENING - dt.timedelta(days=1)) == "Before the first meeting day"
+    assert day_label(s.state, OPENING + dt.timedelta(days=4)) == ""  # Saturday 12 June: between days
 
 
 def test_log_lines_name_delegations_in_full():
@@ -117,4 +119,32 @@ def test_an_item_deferred_whole_and_still_open_is_no_longer_to_come():
     # 12:16:23 + items 37, 38 and 41 (65 min planned): 13:21:23; item 36's 58 min left do not count.
     assert sum(r.planned_minutes for r in day.rows if r.number in (37, 38, 41)) == 65
     assert figures.projected_end == s.now + dt.timedelta(minutes=65)
-    assert figures.open_item.minutes == 12.37 and figures.used_minutes == 16.38
+    assert figures.open_item.minutes == 12.38 and figures.used_minutes == 16.38
+
+
+def test_outside_the_meeting_dates_the_console_says_so_and_pretends_no_day():
+    # A rehearsal in 2026 on the 2021 meeting's data: it sat on a day that is no meeting day.
+    from console.sample import SAMPLE_PLAN, Script, hand_plan
+    from console.timing import time_figures
+    from vccsched.loading import load_meeting
+
+    rehearsal = dt.datetime(2026, 3, 10, 12, 0, tzinfo=OPENING.tzinfo)
+    s = Script(start=rehearsal)
+    s.do("SG", {"type": "publish_plan", "plan": hand_plan(s.floor.setup, SAMPLE_PLAN)})
+    s.do("VC", {"type": "open_item", "item": 36})
+    assert day_label(s.state, s.now) == "After the last meeting day"  # was "Day 3 of 3"
+    day = planned_day(s.state, s.now)
+    assert (day.label, day.heading) == ("After the last meeting day", "After the last meeting day · last: Wed 9 June")
+    assert day.slip_minutes is None
+    figures = time_figures(s.state, load_meeting().meeting, s.now)
+    assert (figures.today, figures.outside) == (None, "after the last meeting day")
+    before = OPENING - dt.timedelta(days=30)
+    fresh = mixed_floor()
+    assert day_label(fresh.state, before) == "Before the first meeting day"
+    assert planned_day(fresh.state, before).heading == "Before the first meeting day · first: Tue 8 June"
+    # Within the meeting: today, or the next meeting day between two.
+    assert planned_day(fresh.state, fresh.now).heading == "Today · Tue 8 June"
+    assert planned_day(fresh.state, OPENING - dt.timedelta(hours=2)).heading == "Today · Tue 8 June"
+    assert planned_day(fresh.state, OPENING + dt.timedelta(hours=20)).heading == "Today · Wed 9 June"
+    saturday = dt.datetime(2021, 6, 12, 10, 0, tzinfo=OPENING.tzinfo)  # the sample plan ends on 9 June
+    assert planned_day(fresh.state, saturday).heading == "Last planned day · Wed 9 June"

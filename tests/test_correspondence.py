@@ -163,8 +163,10 @@ def test_the_form_lists_the_conclusions_put_to_the_vote(round_dir):
     assert "reply by 30 June 2021" in ws["A2"].value
     [validation] = [v for v in ws.data_validations.dataValidation if v.type == "list"]
     assert validation.formula1 == '"approve,object,abstain"' and str(validation.sqref) == "F9:F10"
+    assert (ws["A6"].value, ws["C6"].value.date()) == ("Reply by:", dt.date(2021, 6, 30))
     text = round_dir["csv"].read_bytes().decode("utf-8-sig")
-    assert text.startswith("member_state,\r\nreply_date,\r\n\r\nnumber,agenda code,")
+    # The deadline line comes first (it was missing although --help says the form shows it).
+    assert text.startswith("reply_deadline,2021-06-30\r\nmember_state,\r\nreply_date,\r\n\r\nnumber,agenda code,")
     assert f"7,ADM 1,预算,Budget,{BUDGET_TEXT}," in text
 
 
@@ -188,6 +190,14 @@ def test_forms_from_the_bundled_floor_logs(tmp_path):
         # The day-1 log ends with item 12 still open: its conclusion may yet change.
         warned = "warning: item 12 is still open at the end of the record" in result.stderr
         assert warned == (item == 12)
+
+
+@pytest.mark.parametrize("name", ["b.txt", "form"])
+def test_the_form_refuses_an_unknown_format_as_bad_input(tmp_path, name):
+    result = run_cli("correspondence", "form", "--out", str(tmp_path / name))
+    assert result.returncode == 2, result.stderr  # bad input (README), as tally's --out r.txt
+    assert result.stderr.startswith(f"Form format: {tmp_path / name}: unknown form format")
+    assert "name the form FILE.xlsx (Excel) or FILE.csv" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_record_without_such_conclusions_has_nothing_to_put_to_the_vote(round_dir, tmp_path):
@@ -285,8 +295,39 @@ def test_an_unreadable_cell_is_reported_and_the_rest_counts(round_dir, tmp_path)
     [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "yes", 7: " Approve "}})
     result, by_item = count(round_dir, [reply])
     assert by_item[2].valid == 0 and by_item[7].approve == ["CHE"]
+    # "this reply is not counted" was wrong: only the answer is left out, the rest of the reply counts.
     assert (f"{reply}, sheet 'Correspondence', row 9, column F (Council Member's reply): expected approve, "
-            "object, abstain or blank, found 'yes'; this reply is not counted") in [str(p) for p in result.problems]
+            "object, abstain or blank, found 'yes'; this answer is not counted (the rest of the reply is)"
+            ) in [str(p) for p in result.problems]
+
+
+def test_an_unreadable_answer_in_a_csv_reply_is_named_by_section_and_counted_as_invalid(round_dir, tmp_path):
+    folder = tmp_path / "replies"
+    fill_csv(round_dir["csv"], folder / "che.csv", member="CHE", date="2021-06-20", answers={2: "yes", 7: "approve"})
+    replies_from(round_dir, folder, {"FRA": {2: "approve"}})
+    out = tmp_path / "result.md"
+    result = run_cli("correspondence", "tally", "--meeting", str(round_dir["meeting"]), str(folder),
+                     "--log", str(round_dir["log"]), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    csv_reply = folder / "che.csv"
+    # A CSV has no sheet: the place is its section, as for the grouping's CSV.
+    assert (f"problem: {csv_reply}, section 'Correspondence', row 6, column F (Council Member's reply): "
+            "expected approve, object, abstain or blank, found 'yes'; this answer is not counted "
+            "(the rest of the reply is)") in result.stderr
+    assert "sheet 'Correspondence'" not in result.stderr.split(str(folder / "fra.xlsx"))[0]
+    assert "item 2: not approved (1 approve, 0 object, 0 abstain, 1 invalid answer; 4 of 6 needed)" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    # Switzerland answered item 2, unreadably: an invalid answer, not "No reply"; its reply counts.
+    assert "| 2 | PL 1.02 | Operational plan \\| &lt;draft> | 1 | 0 | 0 | 1 | 4 | 4 of 6 | **not approved** |" in text
+    assert "- Invalid answer, not counted (1): Switzerland (CHE)." in text
+    assert "- No reply (4): Kenya (KEN), Japan (JPN), Côte d'Ivoire (CIV), Brazil (BRA)." in text
+    assert "che.csv | Switzerland (CHE) | 2021-06-20 | no | yes |" in text
+    assert ("che.csv (Switzerland (CHE), 2021-06-20): counted; its answer on item 2 ('yes') is not "
+            "approve, object or abstain and is not counted; the rest of the reply is.") in text
+    assert "| 7 | ADM 1 | Budget | 1 | 0 | 0 | 0 | 5 | 4 of 6 | **not approved** |" in text  # CHE's approval
+    data, put = proposals(round_dir)
+    tallied = tally(data, [read_reply(csv_reply)], proposals=put)
+    assert (tallied.proposals[0].invalid, tallied.proposals[1].approve) == (["CHE"], ["CHE"])
 
 
 def test_a_reply_to_another_text_is_not_counted(round_dir, tmp_path):
@@ -348,6 +389,9 @@ def test_tally_command_writes_markdown_and_json(round_dir, tmp_path):
         (["--out", "r.txt"], 2, "unknown result format '.txt'; name the result FILE.md (Markdown) or FILE.json"),
         (["--out", "r.md", "--deadline", "30.6.2021"], 2, "--deadline '30.6.2021': expected a date as YYYY-MM-DD"),
         (["--out", "r.md", "--majority", "two-thirds"], 2, "Invalid value for '--majority'"),
+        # Without pydantic's "Value error, " between the option and the message.
+        (["--out", "r.md", "--majority", "half"], 2,
+         "Invalid value for '--majority': 'half' is not one of 'of-voting-members', 'of-replies'."),
         (["--out", "form.xlsx/r.md"], 2, "is a file, not a folder; choose another path"),
     ],
 )

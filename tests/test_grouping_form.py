@@ -93,6 +93,7 @@ def test_a_note_about_a_title_stays_out_of_the_previous_vcc_column(c21):
 @pytest.mark.parametrize("name", ["form.docx", "form"])
 def test_form_refuses_an_unknown_format(tmp_path, meeting_dir, cli, name):
     result = cli("grouping", "form", "--meeting", str(meeting_dir), "--out", str(tmp_path / name))
-    assert result.returncode == 1
+    assert result.returncode == 2  # bad input (README); it was 1, against the README
+    assert result.stderr.startswith("Form format: ")
     assert "name the form FILE.xlsx (Excel) or FILE.csv" in result.stderr
     assert "Traceback" not in result.stderr

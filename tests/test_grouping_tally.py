@@ -113,7 +113,8 @@ def test_the_later_of_two_replies_counts_and_both_are_reported(cli, meeting_dir,
     assert (f"problem: {first}, sheet 'Annex 2', row 4, column C (Member State): Switzerland replied "
             f"more than once; this reply (dated 2021-03-05) is replaced by {second} (dated 2021-03-08) "
             "and not counted") in result.stderr
-    assert (f"problem: {second}, sheet 'Annex 2', row 1, column B (Member State): Switzerland replied "
+    # A CSV has no sheet: its places are named by section (the correspondence finding).
+    assert (f"problem: {second}, section 'Annex 2', row 1, column B (Member State): Switzerland replied "
             f"more than once; this reply (dated 2021-03-08) is the latest and replaces {first}"
             ) in result.stderr
     # Same date: the file name decides, so the result does not depend on the file system.
@@ -133,7 +134,7 @@ def test_observer_unknown_and_anonymous_replies_are_not_counted(cli, meeting_dir
     assert (f"problem: {aut}, sheet 'Annex 2', row 4, column C (Member State): Austria (AUT) is an "
             "observer Member State, not a Council Member: the reply is reported and not counted"
             ) in result.stderr
-    assert (f"problem: {atl}, sheet 'Annex 2', row 1, column B (Member State): unknown sender "
+    assert (f"problem: {atl}, section 'Annex 2', row 1, column B (Member State): unknown sender "
             "'Atlantis': no delegation of the roster has this name or ISO code; the reply is not counted"
             ) in result.stderr
     assert (f"problem: {anon}, sheet 'Annex 2', row 4, column C (Member State): no Member State given; "
@@ -246,7 +247,7 @@ def test_bad_values_are_reported_with_file_sheet_row_and_column(cli, meeting_dir
         "blank, found 3; the item is listed without a group",
         f"problem: {path}, sheet 'Additional items', row 4, column A (title of the proposed additional "
         "item): a proposed additional item without a title; write its title or clear the row",
-        f"problem: {csv_reply}, sheet 'Annex 2', row 7, column H (Council Member's choice): expected 1, 2 "
+        f"problem: {csv_reply}, section 'Annex 2', row 7, column H (Council Member's choice): expected 1, 2 "
         "or blank, found '1 or 2'; this choice is not counted",
     ]
     problems = [line for line in result.stderr.splitlines() if line.startswith("problem: ")]
@@ -288,6 +289,15 @@ def test_no_reply_files_is_an_error(cli, meeting_dir, tmp_path):
     result, _, _ = tally(cli, meeting_dir, tmp_path, str(tmp_path / "missing.xlsx"))
     assert result.returncode == 2 and "missing.xlsx: no such reply file or folder" in result.stderr
     assert not (tmp_path / "grouping.yaml").exists()
+
+
+@pytest.mark.parametrize(("option", "value", "choices"), [
+    ("--policy", "half", "'any-deferral', 'majority'"), ("--late", "never", "'accept', 'reject'")])
+def test_an_unknown_choice_is_named_without_pydantic_noise(cli, meeting_dir, replies, tmp_path, option, value, choices):
+    result, _, _ = tally(cli, meeting_dir, tmp_path, str(replies), option, value)
+    assert result.returncode == 2
+    assert f"Invalid value for '{option}': '{value}' is not one of {choices}." in result.stderr
+    assert "Value error" not in result.stderr
 
 
 def test_corrupt_xlsx_is_an_error_naming_the_file(cli, meeting_dir, replies, tmp_path):

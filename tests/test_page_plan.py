@@ -101,6 +101,9 @@ async def test_todays_plan_in_geneva_and_local_time_and_a_re_plan_marks_what_mov
             await expect(row(page, number).locator(".mark-closed")).to_have_text("Closed")
         await expect(page.locator("#plan-today .mark-moved")).to_have_count(0)
         await vc.command({"type": "defer_item", "requested_by": "IRN", "scope": "item"})
+        # Deferred whole but still open until the chair closes it: deferred at once.
+        await expect(row(page, 7).locator(".mark-deferred")).to_have_text("Deferred to C22")
+        await expect(row(page, 7).locator(".mark-open")).to_have_text("Open now")
         await vc.command({"type": "close_item"})
         await expect(row(page, 7).locator(".mark-deferred")).to_have_text("Deferred to C22")
         await vc.command({"type": "open_item", "item": 8})

@@ -130,3 +130,27 @@ def test_unknown_zone_and_format(cli):
     assert result.returncode == 2 and "'Mars/Olympus'" in result.stderr
     result = cli("plan", "--format", "pdf")
     assert result.returncode == 2 and "--format 'pdf': expected one of md, html, ics, csv, json" in result.stderr
+
+
+def test_ctrl_c_after_a_solve_is_still_pythons_to_handle():
+    """CP-SAT's own SIGINT handler left Ctrl+C at the system default once a solve was over:
+    the next Ctrl+C killed the process outright, skipping every cleanup (the demo left its
+    server's temporary folder behind). A KeyboardInterrupt must still reach Python."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = (
+        "import os, signal\n"
+        "from vccsched.loading import load_meeting\n"
+        "from vccsched.planner import plan_meeting\n"
+        "plan_meeting(load_meeting())\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(1000): pass\n"
+        "except KeyboardInterrupt:\n"
+        "    print('KeyboardInterrupt reached Python')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert (result.returncode, result.stdout.strip()) == (0, "KeyboardInterrupt reached Python"), result

@@ -137,6 +137,24 @@ def test_an_item_deferred_to_c22_and_still_open_is_not_re_planned(capsys, tmp_pa
     assert code == 1 and "item 5 (" in err and "item 4 (" not in err
 
 
+def test_without_now_a_floor_after_the_meeting_dates_asks_for_now(capsys, files, tmp_path):
+    """A rehearsal in 2026 on the 2021 meeting's data: the default --now is after every date."""
+    lines = [json.loads(line) for line in files["log"].read_text(encoding="utf-8").splitlines()]
+    rehearsal = tmp_path / "rehearsal.jsonl"
+    rehearsal.write_text(
+        "".join(json.dumps({**line, "at": line["at"].replace("2021-06-", "2026-06-")}) + "\n" for line in lines),
+        encoding="utf-8",
+    )
+    code, out, err = vccsched(capsys, "plan", "--replan", "--published", str(files["plan"]), "--log", str(rehearsal))
+    assert (code, out) == (2, ""), err
+    assert err.startswith(
+        f"Time of the re-plan: {rehearsal}: --now defaulted to the floor's last event, 2026-06-14T15:00:00+02:00, "
+        "which is after the meeting's last date, 2021-06-18; give the time of the re-plan with --now, "
+        "e.g. --now 2021-06-18T12:00:00+02:00"
+    ), err
+    assert "no meeting day is left" not in err and "defer" not in err
+
+
 def _broken_plan(files, tmp_path, change) -> Path:
     raw = json.loads(files["plan"].read_text(encoding="utf-8"))
     change(raw)

@@ -128,6 +128,21 @@ def test_a_plan_published_on_the_floor_is_compared_and_the_v2_event_is_no_troubl
     assert next(i for i in report.items if i.number == 36).planned_minutes == 70
 
 
+def test_an_item_deferred_and_still_open_when_the_record_ends_keeps_its_wording(c21, plan_file):
+    from vccsched.render import plan_from_json
+
+    lines = DAY1.read_text(encoding="utf-8").splitlines()
+    cut = next(k for k, line in enumerate(lines) if '"close_item-45"' in line)
+    result = replay(lines[:cut], FloorSetup.from_meeting(c21))
+    plan = plan_from_json(plan_file.read_text(encoding="utf-8"), str(plan_file))
+    report = build_report(c21, result.state, result.floor.events, plan=plan, plan_label="plan.json")
+    four = next(i for i in report.items if i.number == 4)
+    assert (four.outcome, four.open_at_end, four.used_minutes) == ("deferred", True, 3.0)
+    assert "deferred_item" in [a.reason for a in report.annex if a.number == 4]
+    text = render_report(report, "md")
+    assert "Deferred to C22 at the request of Iran (Islamic Republic of) (IRN) (the item was still open when the record ends)." in text
+
+
 # --------------------------------------------------------------------------- Word
 
 
@@ -173,13 +188,13 @@ def test_docx_is_the_same_bytes_for_the_same_record(c21, tmp_path):
 # --------------------------------------------------------------------------- the database
 
 
-def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
+def day1_database(c21, db: Path) -> Path:
+    """A server database holding the day-1 log's accepted commands."""
     from server.store import FloorStore
 
     from vccsched.cli.common import meeting_file_texts
     from vccsched.floor.replay import parse_line
 
-    db = tmp_path / "floor.db"
     store = FloorStore.create(db, c21.meeting.id, meeting_file_texts(c21.directory))
     floor = Floor(FloorSetup.from_meeting(c21))
     for number, text in enumerate(DAY1.read_text(encoding="utf-8").splitlines(), start=1):
@@ -188,6 +203,21 @@ def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
         if answer.refusal is None:
             store.append(line.actor, line.at, line.command, answer.events)
     store.close()
+    return db
+
+
+def other_meeting(c21, folder: Path) -> Path:
+    """The C21 data under another meeting id, C21/VCC-2."""
+    folder.mkdir()
+    for name in ("agenda.yaml", "roster.yaml"):
+        (folder / name).write_text((c21.directory / name).read_text(encoding="utf-8"), encoding="utf-8")
+    meeting_yaml = (c21.directory / "meeting.yaml").read_text(encoding="utf-8")
+    (folder / "meeting.yaml").write_text(meeting_yaml.replace('id: "C21/VCC-1"', 'id: "C21/VCC-2"'), encoding="utf-8")
+    return folder
+
+
+def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
+    db = day1_database(c21, tmp_path / "floor.db")
     out = tmp_path / "from-db.md"
     result = run_cli("report", "--db", str(db), "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -196,17 +226,47 @@ def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
     assert refused in from_log
     assert out.read_text(encoding="utf-8") == from_log.replace(refused, "")
     # The database of one meeting is not reported against another meeting's data.
-    other = tmp_path / "other"
-    other.mkdir()
-    for name in ("agenda.yaml", "roster.yaml"):
-        (other / name).write_text((c21.directory / name).read_text(encoding="utf-8"), encoding="utf-8")
-    meeting_yaml = (c21.directory / "meeting.yaml").read_text(encoding="utf-8")
-    (other / "meeting.yaml").write_text(meeting_yaml.replace('id: "C21/VCC-1"', 'id: "C21/VCC-2"'), encoding="utf-8")
+    other = other_meeting(c21, tmp_path / "other")
     result = run_cli("report", "--db", str(db), "--meeting", str(other), "--out", str(tmp_path / "x.md"))
     assert result.returncode == 2
     assert result.stderr.startswith(f"Another meeting: {db}: this floor database is for the meeting "
                                     f"'C21/VCC-1', but --meeting {other} holds 'C21/VCC-2'")
     assert not (tmp_path / "x.md").exists()
+
+
+def test_an_exported_log_names_its_meeting_and_is_refused_with_another_meetings_data(c21, tmp_path):
+    db = day1_database(c21, tmp_path / "floor.db")
+    log = tmp_path / "log.jsonl"
+    assert run_cli("floor", "export", "--db", str(db), "--out", str(log)).returncode == 0
+    first = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
+    assert first["meeting"] == "C21/VCC-1" and set(first) == {"meeting", "comment"}
+    result = run_cli("report", "--log", str(log), "--out", str(tmp_path / "ok.md"))
+    assert result.returncode == 0, result.stderr  # with its own meeting's data the header is no trouble
+    other = other_meeting(c21, tmp_path / "other")
+    # The report (and every --log reader: floor_source) and the replay refuse it.
+    for command in (["report", "--log", str(log), "--out", str(tmp_path / "x.md")], ["floor", "replay", str(log)]):
+        result = run_cli(*command, "--meeting", str(other))
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.startswith(
+            f"Another meeting: {log}: this floor log is the record of the meeting 'C21/VCC-1' (line 1), "
+            "not of 'C21/VCC-2'; replay it with that meeting's data (--meeting FOLDER)"), result.stderr
+    assert not (tmp_path / "x.md").exists()
+    # A header anywhere but first is a broken line.
+    lines = log.read_text(encoding="utf-8").splitlines()
+    moved = tmp_path / "moved.jsonl"
+    moved.write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n", encoding="utf-8")
+    result = run_cli("floor", "replay", str(moved))
+    assert result.returncode == 2 and "line 2: a header line" in result.stderr and "only be the first line" in result.stderr
+
+
+def test_a_floor_database_given_as_a_log_is_named(c21, tmp_path):
+    db = day1_database(c21, tmp_path / "floor.db")
+    for command in (["report", "--log", str(db), "--out", str(tmp_path / "x.md")], ["floor", "replay", str(db)]):
+        result = run_cli(*command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"A database, not a log: {db}: this is a floor database (SQLite), "
+                                        f"not a floor log: use --db {db}"), result.stderr
+        assert "UTF-8" not in result.stderr
 
 
 # --------------------------------------------------------------------------- bad input

@@ -157,7 +157,7 @@ class AgendaPanel(Vertical):
         summary = self.query_one("#agenda-summary", Static)
         if day is not None:
             self.table.show(day.rows, state.current_item, planned=True)
-            self.border_title = f"Today · {day.date:%a} {day.date.day} {day.date:%B} · plan rev. {day.revision}"
+            self.border_title = f"{day.heading} · plan rev. {day.revision}"
             slip = slip_text(day.slip_minutes)
             style = "$error" if (day.slip_minutes or 0) > 0 else "$success"
             slip_markup = f" · [b {style}]{slip}[/]" if slip else ""

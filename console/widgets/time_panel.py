@@ -85,6 +85,8 @@ class TimePanel(Static):
             return lines
         if f.today is None or (f.planned_end is None and f.open_item is None):
             what = "No session today" if f.today is None else "Nothing planned today"
+            if f.outside:
+                what = f.outside[:1].upper() + f.outside[1:]
             lines = [f"[b]{what}[/]" + (f" · next: {_day(f.next_day)}" if f.next_day else "")]
             if f.not_reached:
                 lines.append(_not_reached(f))

@@ -170,11 +170,12 @@ export function renderPlan(tracker, meeting, nowMs, view) {
 function statusMarks(state, number) {
   const marks = [];
   const status = state.tracker.status.get(number);
+  // An item deferred whole is done with even while it stays open until the chair closes it:
+  // it is marked deferred at once, never as still to come.
+  const target = state.tracker.deferred.get(number);
   if (number === state.current) marks.push(mark("mark-open", t("plan_open")));
-  else if (status === "closed") {
-    const target = state.tracker.deferred.get(number);
-    marks.push(target ? mark("mark-deferred", t("plan_deferred", { target })) : mark("mark-closed", t("plan_closed")));
-  }
+  if (target) marks.push(mark("mark-deferred", t("plan_deferred", { target })));
+  else if (status === "closed" && number !== state.current) marks.push(mark("mark-closed", t("plan_closed")));
   return marks;
 }
 
@@ -245,7 +246,9 @@ function renderTakenOff(state, date) {
       el("span", "was", t("plan_was", { when: formatTime(Date.parse(change.announced_start), zone, false) })), " ",
       el("span", "now", change.new_start
         ? t("plan_now_at", { when: dateTimeLabel(Date.parse(change.new_start), zone) })
-        : t("plan_dropped")));
+        : state.tracker.deferred.has(change.item)
+          ? t("plan_deferred", { target: state.tracker.deferred.get(change.item) })
+          : t("plan_dropped")));
     li.append(head, titleOf(meeting, change.item, "p", "plan-title"), marks);
     list.append(li);
   }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import os
 import sys
 import tempfile
@@ -25,6 +26,26 @@ MeetingOption = Annotated[
         show_default="data/c21-vcc1",
     ),
 ]
+
+
+def choice(values: type[enum.Enum]) -> dict:
+    """``typer.Option`` keywords for an option that takes one of ``values`` (a str Enum).
+
+    Typer checks enum options through pydantic, whose message for a wrong value starts
+    with "Value error, "; this parser gives click's own wording instead:
+    ``Invalid value for '--majority': 'half' is not one of 'of-voting-members', 'of-replies'.``
+    """
+    names = [str(member.value) for member in values]
+
+    def parse(value: object) -> enum.Enum:
+        if isinstance(value, values):
+            return value
+        for member in values:
+            if value == member.value:
+                return member
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, names))}.")
+
+    return {"parser": parse, "metavar": f"<{'|'.join(names)}>"}
 
 
 def load(meeting_dir: Path | None, *, quiet: bool = False) -> MeetingData:
@@ -196,6 +217,27 @@ def load_meeting_files(files: dict[str, str], label: str) -> MeetingData:
             raise DataError(f"{label} cannot be read: {exc.message}", details=exc.details) from None
 
 
+#: The first bytes of every SQLite database file (a floor database given as a log).
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def read_log_text(log: Path) -> str:
+    """The text of a floor log (``--log``, ``floor replay LOG``); a ``ProtocolError`` naming the
+    file otherwise, and for a floor database given instead, one that says to use ``--db``."""
+    from vccsched.errors import ProtocolError
+    from vccsched.loading import read_text
+
+    with contextlib.suppress(OSError):
+        with log.open("rb") as handle:
+            if handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+                raise ProtocolError(
+                    f"{log}: this is a floor database (SQLite), not a floor log: use --db {log} "
+                    f"(or write a log with 'vccsched floor export --db {log} --out log.jsonl')",
+                    title="A database, not a log",
+                )
+    return read_text(log, kind="floor log (JSON Lines)", error=ProtocolError, missing_title="Missing floor log")
+
+
 def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
     """The meeting and the replayed floor of ``--log FILE`` or ``--db FILE`` (exactly one).
 
@@ -206,10 +248,8 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
     Returns ``(MeetingData, ReplayResult)``; refusals in a log are kept in the
     result, as ``floor replay`` reports them.
     """
-    from vccsched.errors import ProtocolError
     from vccsched.floor.replay import replay
     from vccsched.floor.state import FloorSetup
-    from vccsched.loading import read_text
 
     if (log is None) == (db is None):
         raise DataError(
@@ -236,8 +276,5 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
         lines, source = record.lines, f"{db} (log)"
     else:
         data = load(meeting_dir, quiet=True)
-        text = read_text(
-            log, kind="floor log (JSON Lines)", error=ProtocolError, missing_title="Missing floor log"
-        )
-        lines, source = text.splitlines(), str(log)
+        lines, source = read_log_text(log).splitlines(), str(log)
     return data, replay(lines, FloorSetup.from_meeting(data), source=source)

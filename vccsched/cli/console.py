@@ -116,19 +116,30 @@ def console_command(
 def demo_command(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port of the demo server (0: any free).")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated delegations.")] = 2021,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", min=0, help="Seconds the links stay on the terminal before the console "
+                     "opens; Enter opens it at once."),
+    ] = 5.0,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """A live C21/VCC-1 to try: a server on a temporary database, simulated delegations
     asking for the floor and speaking, and the console opened as the chair.
 
-    It prints the delegates' page with one delegation's link, to join from a
-    browser beside it. Ctrl+C (or q) ends everything.
+    It prints the delegates' page and one delegation's join link (each URL on a
+    line of its own, also written to links.txt in the demo's temporary folder),
+    to open in a browser beside the console. Ctrl+C (or q) ends everything.
     """
     import asyncio
 
     from console.demo import run_demo
 
-    asyncio.run(run_demo(meeting, port=port, seed=seed))
+    try:
+        asyncio.run(run_demo(meeting, port=port, seed=seed, pause=wait))
+    except KeyboardInterrupt:
+        # Ctrl+C before the console took the terminal: everything is closed by now.
+        print("Demo stopped (Ctrl+C).", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -14,14 +14,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, meeting_inputs, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, choice, command_group, load, meeting_inputs, write_output
 from vccsched.cli.report import DbOption, LogOption, date_option, record_inputs, record_source
 from vccsched.correspondence.form import form_csv, form_xlsx, majority_text
 from vccsched.correspondence.proposals import proposals_from_state
 from vccsched.correspondence.render import render_result, result_format
 from vccsched.correspondence.replies import read_reply
 from vccsched.correspondence.tally import tally
-from vccsched.errors import CorrespondenceError
+from vccsched.errors import CorrespondenceError, DataError
 from vccsched.replyforms.sheets import collect_reply_files
 from vccsched.replyforms.senders import received_dates
 
@@ -59,7 +59,7 @@ def form_command(
     """Write the reply form for the conclusions marked 'by correspondence' on the floor."""
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise CorrespondenceError(
+        raise DataError(
             f"{out}: unknown form format '{out.suffix or 'no extension'}'; name the form "
             "FILE.xlsx (Excel) or FILE.csv",
             title="Form format",
@@ -82,7 +82,7 @@ def form_command(
         write_output(form_xlsx(data, proposals, closes), out)
     else:
         # The BOM lets Excel show the Chinese titles of a UTF-8 CSV.
-        write_output(form_csv(proposals).encode("utf-8-sig"), out)
+        write_output(form_csv(proposals, closes).encode("utf-8-sig"), out)
     numbers = ", ".join(str(p.number) for p in proposals)
     print(f"Wrote {out}: {len(proposals)} conclusion(s) (item {numbers}); majority needed "
           f"{majority_text(data)}.", file=sys.stderr)
@@ -97,7 +97,7 @@ def tally_command(
     ] = None,
     majority: Annotated[
         MajorityChoice,
-        typer.Option("--majority", help="of-voting-members: more than half of all Council Members with "
+        typer.Option("--majority", **choice(MajorityChoice), help="of-voting-members: more than half of all Council Members with "
                      "the right to vote approve; of-replies: more than half of the valid replies."),
     ] = MajorityChoice.of_voting_members,
     deadline: DeadlineOption = None,
@@ -150,8 +150,9 @@ def tally_command(
     for problem in result.problems:
         print(f"problem: {problem}", file=sys.stderr)
     for p in result.proposals:
+        invalid = f", {len(p.invalid)} invalid answer" if p.invalid else ""
         print(f"item {p.number}: {p.result} ({len(p.approve)} approve, {len(p.object)} object, "
-              f"{len(p.abstain)} abstain; {p.needed} of {p.base} needed)", file=sys.stderr)
+              f"{len(p.abstain)} abstain{invalid}; {p.needed} of {p.base} needed)", file=sys.stderr)
     print(f"Counted {len(result.counted)} of {len(result.replies)} replies ({majority.value}). "
           f"Wrote {out}.", file=sys.stderr)
 

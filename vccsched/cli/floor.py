@@ -13,12 +13,10 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, write_output
-from vccsched.errors import ProtocolError
-from vccsched.floor.replay import replay
+from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, read_log_text, write_output
+from vccsched.floor.replay import header_line, replay
 from vccsched.floor.state import FloorSetup
 from vccsched.floor.view import floor_summary
-from vccsched.loading import read_text
 
 floor_app = command_group("floor", "The floor: speaking rules of the consultation (replay a session log).")
 
@@ -46,10 +44,7 @@ def replay_command(
     """
     data = load(meeting, quiet=True)
     setup = FloorSetup.from_meeting(data)
-    text = read_text(
-        log, kind="floor log (JSON Lines)", error=ProtocolError, missing_title="Missing floor log"
-    )
-    result = replay(text.splitlines(), setup, until=until, source=str(log))
+    result = replay(read_log_text(log).splitlines(), setup, until=until, source=str(log))
     for number, actor, refusal in result.refusals:
         print(f"line {number}: refused ({refusal.code}): {actor}: {refusal.message}", file=sys.stderr)
     if until is not None and not result.until_reached:
@@ -76,7 +71,10 @@ def export_command(
 
     check_outputs({"--out": out}, {"--db": db})
     record = read_floor_log(db)
-    write_output("".join(line + "\n" for line in record.lines), out)
+    # The header names the meeting, so that a report or a re-plan refuses the log with
+    # another meeting's data (docs/protocol.md, "Floor logs").
+    header = header_line(record.meeting_id, f"vccsched floor export of {db.name}: the floor log of {record.meeting_id}")
+    write_output("".join(line + "\n" for line in [header, *record.lines]), out)
     print(f"{len(record.lines)} command(s) of {record.meeting_id} exported", file=sys.stderr)
 
 

@@ -14,8 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, meeting_inputs, write_output
-from vccsched.errors import GroupingError
+from vccsched.cli.common import MeetingOption, check_outputs, choice, command_group, load, meeting_inputs, write_output
+from vccsched.errors import DataError, GroupingError
 from vccsched.grouping.form import form_csv, form_xlsx
 from vccsched.grouping.replies import collect_reply_files, read_reply
 from vccsched.grouping.report import render_report, report_format
@@ -46,7 +46,7 @@ def form_command(
     """Write the Annex 2 reply form to send to the Council Members."""
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise GroupingError(
+        raise DataError(
             f"{out}: unknown form format '{out.suffix or 'no extension'}'; name the form "
             "FILE.xlsx (Excel) or FILE.csv",
             title="Form format",
@@ -71,10 +71,12 @@ def tally_command(
     ] = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
     policy: Annotated[
-        PolicyChoice, typer.Option("--policy", help="How replies decide an item's group (see README).")
+        PolicyChoice,
+        typer.Option("--policy", **choice(PolicyChoice), help="How replies decide an item's group (see README)."),
     ] = PolicyChoice.any_deferral,
     late: Annotated[
-        LateChoice, typer.Option("--late", help="Count replies dated after the deadline (accept) or not.")
+        LateChoice,
+        typer.Option("--late", **choice(LateChoice), help="Count replies dated after the deadline (accept) or not."),
     ] = LateChoice.accept,
     report: Annotated[
         Optional[Path], typer.Option("--report", help="Also write a report: FILE.md or FILE.html.")

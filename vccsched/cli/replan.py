@@ -43,6 +43,24 @@ def parse_now(text: str) -> dt.datetime:
     return moment
 
 
+def _check_default_now(moment: dt.datetime, data, source) -> None:
+    """--now defaults to the floor's last event; one after the meeting's last date (a rehearsal
+    held later on the meeting's data) would leave no day to plan: say so, not "no day is left"."""
+    from zoneinfo import ZoneInfo
+
+    meeting = data.meeting
+    last = max(meeting.dates)
+    local = moment.astimezone(ZoneInfo(meeting.timezone))
+    if local.date() > last:
+        start = meeting.session_bounds(last)[0]
+        raise DataError(
+            f"{source}: --now defaulted to the floor's last event, {local.isoformat(timespec='seconds')}, "
+            f"which is after the meeting's last date, {last.isoformat()}; give the time of the re-plan "
+            f"with --now, e.g. --now {start.isoformat(timespec='seconds')}",
+            title="Time of the re-plan",
+        )
+
+
 def replan_command(
     *,
     replan: bool,
@@ -105,6 +123,7 @@ def replan_command(
                 title="Missing option",
             )
         moment = state.floor_at
+        _check_default_now(moment, data, log or db)
     elif state.last_at is not None and moment < state.last_at:
         # A re-plan as of an earlier time: the floor as it stood then.
         events = [e for e in events if e.at <= moment]

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, meeting_inputs, write_output
+from vccsched.cli.common import MeetingOption, check_outputs, choice, command_group, load, meeting_inputs, write_output
 from vccsched.timezones import (
     CANDIDATE_STEP_MINUTES,
     EARLIEST_START,
@@ -326,7 +326,7 @@ def timezones_command(
     ] = None,
     fmt: Annotated[
         Format,
-        typer.Option("--format", help="md (tables and summary), csv (one row per delegation "
+        typer.Option("--format", **choice(Format), help="md (tables and summary), csv (one row per delegation "
                      "and date) or json."),
     ] = Format.md,
     out: Annotated[

@@ -28,6 +28,8 @@ from vccsched.replyforms.cells import (
 )
 
 DEADLINE_LABEL = "Reply by:"
+#: The CSV form's deadline line (first, so that it is not taken for a line to fill in).
+CSV_DEADLINE_KEY = "reply_deadline"
 
 _WIDTHS = {"number": 8, "code": 11, "title_zh": 34, "title_en": 40, "conclusion": 60, "reply": 18}
 
@@ -147,11 +149,12 @@ def form_xlsx(data: MeetingData, proposals: Sequence[Proposal], deadline: dt.dat
     return deterministic_zip(buffer.getvalue())
 
 
-def form_csv(proposals: Sequence[Proposal]) -> str:
-    """The CSV form: two key lines, then the table.
+def form_csv(proposals: Sequence[Proposal], deadline: dt.date | None = None) -> str:
+    """The CSV form: the deadline line (with a deadline), two key lines, then the table.
 
     Layout (documented in the README, "The decision by correspondence")::
 
+        reply_deadline,<YYYY-MM-DD>  (only with a deadline; the reader ignores it)
         member_state,<name or ISO code>
         reply_date,<YYYY-MM-DD>
         (blank line)
@@ -163,6 +166,8 @@ def form_csv(proposals: Sequence[Proposal]) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    if deadline is not None:
+        writer.writerow([CSV_DEADLINE_KEY, deadline.isoformat()])
     writer.writerow([CSV_MEMBER_KEY, ""])
     writer.writerow([CSV_DATE_KEY, ""])
     writer.writerow([])

@@ -5,7 +5,9 @@ files, passwords, formulas without values) are read as for every reply form
 (:mod:`vccsched.replyforms`); this module reads the table: per row the item
 number, the conclusion text as the form showed it, and the answer. A reply cell
 holding anything but approve, object, abstain or a blank is a problem on that
-cell, and the rest of the reply still counts.
+cell: that answer is not counted (the row is kept with ``invalid`` set, so that
+the tally can name the Member State's invalid answer), and the rest of the
+reply still counts.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ class Row(StrictModel):
 
     item: int = Field(description="Agenda item number as written in the row.")
     conclusion: str | None = Field(description="The conclusion text as the form shows it.")
-    answer: Answer | None = Field(description="approve, object, abstain, or None (blank).")
+    answer: Answer | None = Field(description="approve, object, abstain, or None (blank or invalid).")
+    invalid: str | None = Field(
+        default=None, description="The answer as written when it is none of the answers (not counted)."
+    )
     cell: CellRef = Field(description="The reply cell.")
     number_cell: CellRef
     conclusion_cell: CellRef | None
@@ -77,25 +82,26 @@ def _read_table(grid: Grid, reply: dict[str, Any], *, csv_keys: bool) -> None:
         reply_ref = grid.ref(row_number, cols["reply"], HEADERS["reply"])
         number_ref = grid.ref(row_number, cols["number"], HEADERS["number"])
         answer: Answer | None = None
+        invalid: str | None = None
         if not blank(raw_answer):
             answer = parse_answer(normalise(raw_answer)) if isinstance(raw_answer, str) else None
             if answer is None:
+                invalid = shown(raw_answer)
                 problems.append(Problem(file=grid.file, cell=reply_ref, message=(
-                    f"expected approve, object, abstain or blank, found {shown(raw_answer)}; "
-                    "this reply is not counted")))
-                continue
+                    f"expected approve, object, abstain or blank, found {invalid}; "
+                    "this answer is not counted (the rest of the reply is)")))
         elif (row_number, cols["reply"]) in grid.formulas:
             formula = grid.formulas[(row_number, cols["reply"])]
+            invalid = f"the formula {formula!r} without a computed value"
             problems.append(Problem(file=grid.file, cell=reply_ref, message=(
                 f"holds the formula {formula!r} without a computed value (the file was saved "
-                "without recalculation); type approve, object or abstain in the cell; this reply "
-                "is not counted")))
-            continue
+                "without recalculation); type approve, object or abstain in the cell; this answer "
+                "is not counted (the rest of the reply is)")))
         try:
             number = parse_number(raw_number)
         except ValueError:
             if answer is None:
-                continue  # a blank row under the table: nothing was answered
+                continue  # a blank row under the table, or an invalid answer already reported
             what = "nothing" if blank(raw_number) else shown(raw_number)
             problems.append(Problem(file=grid.file, cell=number_ref, message=(
                 f"expected an agenda item number, found {what}; the reply {answer!r} in this row "
@@ -107,6 +113,7 @@ def _read_table(grid: Grid, reply: dict[str, Any], *, csv_keys: bool) -> None:
             item=number,
             conclusion=None if blank(raw_conclusion) else str(raw_conclusion),
             answer=answer,
+            invalid=invalid,
             cell=reply_ref,
             number_cell=number_ref,
             conclusion_cell=(
@@ -141,7 +148,7 @@ def parse_csv_text(text: str, name: str) -> Reply:
             title="Unreadable reply",
         )
     reply = new_reply(name, "csv", rows=[])
-    _read_table(Grid(name, SHEET, records), reply, csv_keys=True)
+    _read_table(Grid(name, SHEET, records, csv=True), reply, csv_keys=True)
     return Reply(**reply)
 
 

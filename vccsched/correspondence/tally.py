@@ -70,7 +70,12 @@ class ProposalResult(StrictModel):
     approve: list[str] = Field(description="Roster ids of the Council Members who approve.")
     object: list[str] = Field(description="Roster ids of those who object.")
     abstain: list[str] = Field(description="Roster ids of those who abstain.")
-    no_reply: list[str] = Field(description="Council Members with the right to vote and no valid answer.")
+    invalid: list[str] = Field(
+        default_factory=list,
+        description="Council Members with the right to vote whose counted reply has an answer on this "
+        "conclusion that could not be read (reported as a problem; not counted).",
+    )
+    no_reply: list[str] = Field(description="Council Members with the right to vote and no answer on it at all.")
     valid: int = Field(description="Valid answers: approve + object + abstain.")
     base: int = Field(description="The number the majority is of: the voters, or the valid replies.")
     needed: int = Field(description="Approvals needed: base // 2 + 1.")
@@ -230,11 +235,28 @@ def tally(
         for row in _checked_rows(reply, by_number, source, problems):
             assert row.answer is not None
             answers[row.item][sender] = row.answer
+    # An answer that could not be read is not counted, but the rest of its reply is: the
+    # Member State did answer, so it is neither "no reply" nor a reply left out.
+    invalid: dict[int, set[str]] = defaultdict(set)
+    reply_notes: dict[str, list[str]] = defaultdict(list)
+    for sender, reply in counted.items():
+        for row in reply.rows:
+            if row.invalid is not None and row.item in by_number and sender not in answers[row.item]:
+                if sender not in invalid[row.item]:
+                    reply_notes[reply.file].append(
+                        f"its answer on item {row.item} ({row.invalid}) is not approve, object or abstain "
+                        "and is not counted; the rest of the reply is")
+                invalid[row.item].add(sender)
+    statuses = [
+        s.model_copy(update={"reasons": [*s.reasons, *reply_notes[s.file]]}) if reply_notes.get(s.file) else s
+        for s in screening.statuses
+    ]
 
     voter_ids = voters(data)
     results = []
     for p in proposals:
         given = answers.get(p.number, {})
+        unread = invalid.get(p.number, set())
         approve = sorted(s for s, a in given.items() if a == "approve")
         objects = sorted(s for s, a in given.items() if a == "object")
         abstain = sorted(s for s, a in given.items() if a == "abstain")
@@ -256,7 +278,8 @@ def tally(
         results.append(ProposalResult(
             number=p.number, code=p.code, title=p.title, conclusion=p.conclusion,
             item_open=p.item_open, approve=approve, object=objects, abstain=abstain,
-            no_reply=[v for v in voter_ids if v not in given],
+            invalid=[v for v in voter_ids if v in unread],
+            no_reply=[v for v in voter_ids if v not in given and v not in unread],
             valid=valid, base=base, needed=needed, result=outcome, notes=notes,
         ))
 
@@ -269,7 +292,7 @@ def tally(
         source=source,
         voters=len(voter_ids),
         proposals=results,
-        replies=screening.statuses,
+        replies=statuses,
         problems=sorted(problems, key=lambda p: problem_order(p, SHEET)),
         names={d.id: d.name for d in roster.delegations if d.id in named},
     )

@@ -3,7 +3,11 @@
 Each line is what an authenticated client sent and when: ``actor`` a roster
 delegation id, ``at`` an ISO 8601 time with its offset, ``command`` the command
 object exactly as on the wire; an optional ``comment`` string is ignored.
-Blank lines are skipped.
+Blank lines are skipped. The first line may instead be a *header*,
+``{"meeting": ID, "comment": ...}`` (``vccsched floor export`` writes one): a
+log whose header names another meeting than the one it is replayed against is
+refused before any command is applied, since its item numbers and delegations
+would mean something else there.
 
 Two kinds of trouble, treated differently on purpose:
 
@@ -43,6 +47,35 @@ class LogLine(StrictModel):
     comment: str | None = Field(default=None, description="Ignored; for people reading the log.")
 
 
+class LogHeader(StrictModel):
+    """The optional first line of a floor log: which meeting it is the record of."""
+
+    meeting: str = Field(min_length=1, description="The meeting id (meeting.yaml's id).")
+    comment: str | None = Field(default=None, description="Ignored; for people reading the log.")
+
+
+def header_line(meeting: str, comment: str | None = None) -> str:
+    """The header line naming ``meeting`` (no newline), for the start of a log."""
+    return json.dumps(LogHeader(meeting=meeting, comment=comment).model_dump(exclude_none=True), ensure_ascii=False)
+
+
+def _header(text: str, number: int, source: str) -> LogHeader | None:
+    """The header if ``text`` is one (an object with "meeting" and no "command"), else None."""
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(raw, dict) or "meeting" not in raw or "command" in raw:
+        return None
+    try:
+        return LogHeader.model_validate(raw)
+    except ValidationError as exc:
+        raise ProtocolError(
+            f"{source} line {number}: a header line names the meeting only: "
+            + "; ".join(validation_messages(exc, raw, whole="the line"))
+        ) from None
+
+
 @dataclass
 class ReplayResult:
     """What a replay produced; print ``refusals`` and show ``state``."""
@@ -53,6 +86,8 @@ class ReplayResult:
     refusals: list[tuple[int, str, Refusal]] = field(default_factory=list)
     lines: int = 0
     until_reached: bool = True
+    #: The meeting the log's header names; None for a log without a header.
+    meeting: str | None = None
 
 
 class _DuplicateKey(ValueError):
@@ -111,9 +146,27 @@ def replay(
     floor = Floor(setup)
     result = ReplayResult(floor=floor, state=floor.state, now=None)
     previous: dt.datetime | None = None
+    first = True
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
+        header = _header(text, number, source) if first or '"meeting"' in text else None
+        if header is not None:
+            if not first:
+                raise ProtocolError(
+                    f"{source} line {number}: a header line ({{\"meeting\": ...}}) may only be the first line"
+                )
+            if header.meeting != setup.meeting_id:
+                raise ProtocolError(
+                    f"{source}: this floor log is the record of the meeting {header.meeting!r} (line "
+                    f"{number}), not of {setup.meeting_id!r}; replay it with that meeting's data "
+                    "(--meeting FOLDER)",
+                    title="Another meeting",
+                )
+            result.meeting = header.meeting
+            first = False
+            continue
+        first = False
         line = parse_line(text, number, source)
         if previous is not None and line.at < previous:
             raise ProtocolError(

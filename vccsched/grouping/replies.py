@@ -236,9 +236,9 @@ def parse_csv_text(text: str, name: str) -> Reply:
     )
     annex_rows = [(i, r) for i, r in best if split is None or i < split]
     reply = new_reply(name, "csv", choices=[], additional=[])
-    _read_annex(_Grid(name, ANNEX_SHEET, annex_rows), reply, csv_keys=True)
+    _read_annex(_Grid(name, ANNEX_SHEET, annex_rows, csv=True), reply, csv_keys=True)
     if split is not None:
-        _read_additional(_Grid(name, ADDITIONAL_SHEET, [(i, r) for i, r in best if i >= split]), reply)
+        _read_additional(_Grid(name, ADDITIONAL_SHEET, [(i, r) for i, r in best if i >= split], csv=True), reply)
     return Reply(**reply)
 
 

@@ -178,6 +178,7 @@ def _core(inst: PlanningInstance, limit: float) -> list[str] | None:
         model.clear_assumptions()
         model.add_assumptions([rules.by_name[n].literal for n in names])
         solver = cp_model.CpSolver()
+        solver.parameters.catch_sigint_signal = False  # see solver.new_solver
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 2021
         solver.parameters.max_deterministic_time = budget
@@ -237,6 +238,7 @@ def smallest_moves(inst: PlanningInstance, limit: float, count: int) -> list[tup
     items = len(inst.items)
     while len(found) < count:
         solver = cp_model.CpSolver()
+        solver.parameters.catch_sigint_signal = False  # see solver.new_solver
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 2021
         solver.parameters.max_deterministic_time = limit

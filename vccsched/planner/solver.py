@@ -96,6 +96,10 @@ def plan_meeting(
 def new_solver(options: SolveOptions, limit: float | None = None, large: bool = False) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     params = solver.parameters
+    # CP-SAT's own Ctrl+C handler, once the solve is over, leaves SIGINT at the system
+    # default under Python's back: a later Ctrl+C then kills the process with no cleanup
+    # (the demo's server and temporary folder). Python's handler stops us after the solve.
+    params.catch_sigint_signal = False
     params.num_workers = options.workers
     params.random_seed = options.seed
     params.max_deterministic_time = options.stage_limit if limit is None else limit

@@ -138,10 +138,13 @@ class CellRef(StrictModel):
     row: int = Field(ge=1, description="1-based row (CSV: record number) as a spreadsheet shows it.")
     column: str = Field(description="Column letter, e.g. 'H' (CSV columns are lettered the same way).")
     header: str | None = Field(default=None, description="The column's header or the cell's label.")
+    place: Literal["sheet", "section"] = Field(
+        default="sheet", exclude=True, description="What ``sheet`` names: an XLSX sheet, or a CSV's section."
+    )
 
     def __str__(self) -> str:
         label = f" ({self.header})" if self.header else ""
-        return f"{self.file}, sheet '{self.sheet}', row {self.row}, column {self.column}{label}"
+        return f"{self.file}, {self.place} '{self.sheet}', row {self.row}, column {self.column}{label}"
 
 
 class Problem(StrictModel):

@@ -57,9 +57,13 @@ class Grid:
         rows: Sequence[tuple[int, Sequence[Any]]],
         covered: frozenset[tuple[int, int]] = frozenset(),
         formulas: dict[tuple[int, int], str] | None = None,
+        *,
+        csv: bool = False,
     ):
         self.file = file
         self.sheet = sheet
+        #: A CSV has no sheets: its places are named by section ("section 'Annex 2'").
+        self.place = "section" if csv else "sheet"
         self.rows = list(rows)
         #: (row, column) hidden inside a merged range: never where a value is written.
         self.covered = covered
@@ -69,7 +73,7 @@ class Grid:
     def ref(self, row: int, col: int, header: str | None = None) -> CellRef:
         return CellRef(
             file=self.file, sheet=self.sheet, row=row, column=column_letter(col),
-            header=short_header(header) if header else None,
+            header=short_header(header) if header else None, place=self.place,
         )
 
 
