@@ -15,14 +15,14 @@ from typing import Annotated, Optional
 import typer
 
 from vccsched.cli.common import MeetingOption, check_outputs, choice, command_group, load, meeting_inputs, write_output
+from vccsched.cli.replies import ReceivedOption, RepliesArgument, form_suffix, reply_files, write_form
 from vccsched.cli.report import DbOption, LogOption, date_option, record_inputs, record_source
 from vccsched.correspondence.form import form_csv, form_xlsx, majority_text
 from vccsched.correspondence.proposals import proposals_from_state
 from vccsched.correspondence.render import render_result, result_format
 from vccsched.correspondence.replies import read_reply
 from vccsched.correspondence.tally import tally
-from vccsched.errors import CorrespondenceError, DataError
-from vccsched.replyforms.sheets import collect_reply_files
+from vccsched.errors import CorrespondenceError
 from vccsched.replyforms.senders import received_dates
 
 correspondence_app = command_group(
@@ -57,13 +57,7 @@ def form_command(
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Write the reply form for the conclusions marked 'by correspondence' on the floor."""
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise DataError(
-            f"{out}: unknown form format '{out.suffix or 'no extension'}'; name the form "
-            "FILE.xlsx (Excel) or FILE.csv",
-            title="Form format",
-        )
+    suffix = form_suffix(out)
     closes = date_option(deadline, "--deadline")
     check_outputs({"--out": out}, record_inputs(log, db, meeting))
     data, result = record_source(log, db, meeting)
@@ -78,11 +72,7 @@ def form_command(
         if p.item_open:
             print(f"warning: item {p.number} is still open at the end of the record; its "
                   "conclusion may yet change", file=sys.stderr)
-    if suffix == ".xlsx":
-        write_output(form_xlsx(data, proposals, closes), out)
-    else:
-        # The BOM lets Excel show the Chinese titles of a UTF-8 CSV.
-        write_output(form_csv(proposals, closes).encode("utf-8-sig"), out)
+    write_form(out, suffix, lambda: form_xlsx(data, proposals, closes), lambda: form_csv(proposals, closes))
     numbers = ", ".join(str(p.number) for p in proposals)
     print(f"Wrote {out}: {len(proposals)} conclusion(s) (item {numbers}); majority needed "
           f"{majority_text(data)}.", file=sys.stderr)
@@ -91,24 +81,14 @@ def form_command(
 @correspondence_app.command("tally")
 def tally_command(
     out: Annotated[Path, typer.Option("--out", help="Where to write the result: FILE.md or FILE.json.")],
-    replies: Annotated[
-        Optional[list[Path]],
-        typer.Argument(metavar="REPLY", help="Filled forms (.xlsx, .csv) or folders holding them (all .xlsx/.csv inside)."),
-    ] = None,
+    replies: RepliesArgument = None,
     majority: Annotated[
         MajorityChoice,
         typer.Option("--majority", **choice(MajorityChoice), help="of-voting-members: more than half of all Council Members with "
                      "the right to vote approve; of-replies: more than half of the valid replies."),
     ] = MajorityChoice.of_voting_members,
     deadline: DeadlineOption = None,
-    received: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--received",
-            metavar="FILE=YYYY-MM-DD",
-            help="FILE=YYYY-MM-DD: the date a reply arrived; overrides or supplies the form's date.",
-        ),
-    ] = None,
+    received: ReceivedOption = None,
     log: Annotated[
         Optional[Path],
         typer.Option("--log", help="The floor's log: check the replies against the conclusions recorded.",
@@ -123,14 +103,7 @@ def tally_command(
     """Count the replies and write the result per conclusion; problems go to stderr."""
     fmt = result_format(out)
     closes = date_option(deadline, "--deadline")
-    files, notes = collect_reply_files(replies or [])
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    if not files:
-        raise CorrespondenceError(
-            "no reply files found; pass filled forms (.xlsx or .csv) or folders holding them",
-            title="Nothing to tally",
-        )
+    files = reply_files(replies, CorrespondenceError)
     inputs = {f"REPLY {name}": path for path, name in files}
     if log is not None or db is not None:
         inputs.update(record_inputs(log, db, meeting))

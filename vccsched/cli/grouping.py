@@ -15,9 +15,10 @@ from typing import Annotated, Optional
 import typer
 
 from vccsched.cli.common import MeetingOption, check_outputs, choice, command_group, load, meeting_inputs, write_output
-from vccsched.errors import DataError, GroupingError
+from vccsched.cli.replies import ReceivedOption, RepliesArgument, form_suffix, reply_files, write_form
+from vccsched.errors import GroupingError
 from vccsched.grouping.form import form_csv, form_xlsx
-from vccsched.grouping.replies import collect_reply_files, read_reply
+from vccsched.grouping.replies import read_reply
 from vccsched.grouping.report import render_report, report_format
 from vccsched.grouping.tally import grouping_yaml, tally
 from vccsched.replyforms.senders import received_dates
@@ -44,20 +45,10 @@ def form_command(
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Write the Annex 2 reply form to send to the Council Members."""
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise DataError(
-            f"{out}: unknown form format '{out.suffix or 'no extension'}'; name the form "
-            "FILE.xlsx (Excel) or FILE.csv",
-            title="Form format",
-        )
+    suffix = form_suffix(out)
     check_outputs({"--out": out}, meeting_inputs(meeting))
     data = load(meeting)
-    if suffix == ".xlsx":
-        write_output(form_xlsx(data), out)
-    else:
-        # The BOM lets Excel show the Chinese titles of a UTF-8 CSV.
-        write_output(form_csv(data).encode("utf-8-sig"), out)
+    write_form(out, suffix, lambda: form_xlsx(data), lambda: form_csv(data))
     print(f"Wrote {out} ({len(data.agenda.items)} items); reply deadline "
           f"{data.meeting.grouping_reply_deadline}.", file=sys.stderr)
 
@@ -65,10 +56,7 @@ def form_command(
 @grouping_app.command("tally")
 def tally_command(
     out: Annotated[Path, typer.Option("--out", help="Where to write grouping.yaml.")],
-    replies: Annotated[
-        Optional[list[Path]],
-        typer.Argument(metavar="REPLY", help="Filled forms (.xlsx, .csv) or folders holding them (all .xlsx/.csv inside)."),
-    ] = None,
+    replies: RepliesArgument = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
     policy: Annotated[
         PolicyChoice,
@@ -81,25 +69,11 @@ def tally_command(
     report: Annotated[
         Optional[Path], typer.Option("--report", help="Also write a report: FILE.md or FILE.html.")
     ] = None,
-    received: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--received",
-            metavar="FILE=YYYY-MM-DD",
-            help="FILE=YYYY-MM-DD: the date a reply arrived; overrides or supplies the form's date.",
-        ),
-    ] = None,
+    received: ReceivedOption = None,
 ) -> None:
     """Tally the filled forms into grouping.yaml (and a report); problems go to stderr."""
     fmt = report_format(report) if report is not None else None
-    files, notes = collect_reply_files(replies or [])
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    if not files:
-        raise GroupingError(
-            "no reply files found; pass filled forms (.xlsx or .csv) or folders holding them",
-            title="Nothing to tally",
-        )
+    files = reply_files(replies, GroupingError)
     check_outputs(
         {"--out": out, "--report": report},
         {**{f"REPLY {name}": path for path, name in files}, **meeting_inputs(meeting)},

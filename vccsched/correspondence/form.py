@@ -8,23 +8,24 @@ returns the same as CSV text. Both are the same bytes for the same input.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 
 from vccsched.correspondence.layout import ANSWERS, COLUMNS, SHEET
 from vccsched.correspondence.proposals import Proposal, voters
 from vccsched.loading import MeetingData
-from vccsched.ooxml import FIXED_TIME, deterministic_zip
 from vccsched.render.view import date_text
-from vccsched.replyforms.cells import (
-    CSV_DATE_KEY,
-    CSV_MEMBER_KEY,
-    DATE_LABEL,
-    MEETING_LABEL,
-    MEMBER_LABEL,
-    column_letter,
+from vccsched.replyforms.cells import DATE_LABEL, MEETING_LABEL, MEMBER_LABEL
+from vccsched.replyforms.writing import (
+    add_list_validation,
+    add_sender_validation,
+    form_csv_text,
+    form_styles,
+    new_workbook,
+    workbook_bytes,
+    write_heading,
+    write_labels,
+    write_table,
 )
 
 DEADLINE_LABEL = "Reply by:"
@@ -59,94 +60,23 @@ def instructions(data: MeetingData, deadline: dt.date | None) -> str:
 
 def form_xlsx(data: MeetingData, proposals: Sequence[Proposal], deadline: dt.date | None = None) -> bytes:
     """The XLSX form as bytes; write them to a ``.xlsx`` file."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    wb.properties.creator = "vccsched"
-    wb.properties.title = f"{data.meeting.id} decision by correspondence: reply form"
-    wb.properties.created = FIXED_TIME
-    ws = wb.active
-    ws.title = SHEET
-
-    bold = Font(bold=True)
-    wrap_top = Alignment(wrap_text=True, vertical="top")
-    to_fill = PatternFill("solid", fgColor="FFF2CC")
-    header_fill = PatternFill("solid", fgColor="D9E1F2")
-    thin = Side(style="thin", color="999999")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    last_col = column_letter(len(COLUMNS))
-
-    ws["A1"] = f"{data.meeting.id}: decision by correspondence on proposed conclusions"
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.merge_cells(f"A1:{last_col}1")
-    ws["A2"] = instructions(data, deadline)
-    ws["A2"].alignment = wrap_top
-    ws.merge_cells(f"A2:{last_col}2")
-    ws.row_dimensions[2].height = 60
-
+    wb, ws = new_workbook(f"{data.meeting.id} decision by correspondence: reply form", SHEET)
+    styles = form_styles()
+    write_heading(ws, styles, f"{data.meeting.id}: decision by correspondence on proposed conclusions",
+                  instructions(data, deadline), len(COLUMNS), 60)
     labels = [(3, MEETING_LABEL, data.meeting.id), (4, MEMBER_LABEL, None), (5, DATE_LABEL, None)]
     if deadline is not None:
         labels.append((6, DEADLINE_LABEL, deadline))
-    for row, label, value in labels:
-        ws.cell(row=row, column=1, value=label).font = bold
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-        cell = ws.cell(row=row, column=3, value=value)
-        if value is None:
-            cell.fill = to_fill
-            cell.border = box
-        if isinstance(value, dt.date):
-            cell.number_format = "yyyy-mm-dd"
-    member_cell, date_cell = "C4", "C5"
-    ws[date_cell].number_format = "yyyy-mm-dd"
+    write_labels(ws, styles, labels)
+    reply_cells = write_table(ws, styles, 8, COLUMNS, _WIDTHS, rows(proposals))
 
-    header_row = 8
-    for col, (key, header) in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=header_row, column=col, value=header)
-        cell.font = bold
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        cell.border = box
-        ws.column_dimensions[column_letter(col)].width = _WIDTHS[key]
-    table = rows(proposals)
-    for offset, values in enumerate(table, start=1):
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=header_row + offset, column=col, value=value if value != "" else None)
-            cell.alignment = wrap_top
-            cell.border = box
-        ws.cell(row=header_row + offset, column=len(COLUMNS)).fill = to_fill
-    ws.freeze_panes = f"A{header_row + 1}"
-    first, last = header_row + 1, header_row + max(len(table), 1)
-    reply_col = column_letter(len(COLUMNS))
-
-    reply = DataValidation(
-        type="list", formula1='"' + ",".join(ANSWERS) + '"', allow_blank=True,
-        showErrorMessage=True, errorStyle="stop", errorTitle="approve, object or abstain",
+    add_list_validation(
+        ws, reply_cells, ANSWERS, error_title="approve, object or abstain",
         error="Choose approve, object or abstain, or leave blank.",
-        showInputMessage=True, promptTitle="Your reply",
-        prompt="approve, object or abstain; blank = no reply on this conclusion.",
+        prompt_title="Your reply", prompt="approve, object or abstain; blank = no reply on this conclusion.",
     )
-    reply.add(f"{reply_col}{first}:{reply_col}{last}")
-    ws.add_data_validation(reply)
-    date = DataValidation(
-        type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
-        showErrorMessage=True, errorTitle="A date", error="Write the date of your reply, e.g. 2021-06-25.",
-        showInputMessage=True, promptTitle="Date of reply", prompt="YYYY-MM-DD, e.g. 2021-06-25",
-    )
-    date.add(date_cell)
-    ws.add_data_validation(date)
-    member = DataValidation(
-        type="textLength", operator="greaterThan", formula1="1", allow_blank=True,
-        showInputMessage=True, promptTitle="Member State",
-        prompt="Your Member State's name or ISO 3166 code, e.g. Switzerland or CHE.",
-    )
-    member.add(member_cell)
-    ws.add_data_validation(member)
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return deterministic_zip(buffer.getvalue())
+    add_sender_validation(ws, "2021-06-25")
+    return workbook_bytes(wb)
 
 
 def form_csv(proposals: Sequence[Proposal], deadline: dt.date | None = None) -> str:
@@ -164,14 +94,5 @@ def form_csv(proposals: Sequence[Proposal], deadline: dt.date | None = None) -> 
     Write the text with a UTF-8 BOM (``encoding="utf-8-sig"``) so that Excel shows
     the Chinese titles.
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    if deadline is not None:
-        writer.writerow([CSV_DEADLINE_KEY, deadline.isoformat()])
-    writer.writerow([CSV_MEMBER_KEY, ""])
-    writer.writerow([CSV_DATE_KEY, ""])
-    writer.writerow([])
-    writer.writerow([header for _, header in COLUMNS])
-    for row in rows(proposals):
-        writer.writerow(["; ".join(v.split("\n")) if isinstance(v, str) else v for v in row])
-    return out.getvalue()
+    before = [[CSV_DEADLINE_KEY, deadline.isoformat()]] if deadline is not None else []
+    return form_csv_text(COLUMNS, rows(proposals), before=before)

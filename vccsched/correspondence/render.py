@@ -12,15 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
-
 from vccsched.correspondence.tally import CorrespondenceResult
 from vccsched.errors import DataError
-from vccsched.render.markdown import md_escape
+from vccsched.render.templates import template_environment
+from vccsched.replyforms.senders import status_row
 
 ResultFormat = Literal["md", "json"]
-
-_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def result_format(path: Path) -> ResultFormat:
@@ -69,17 +66,7 @@ def result_context(result: CorrespondenceResult) -> dict[str, Any]:
         }
         for p in result.proposals
     ]
-    replies = [
-        {
-            "file": r.file,
-            "sender": f"{r.member_name} ({r.member_id})" if r.member_id else (r.member_name or "(none)"),
-            "date": "" if r.reply_date is None else f"{r.reply_date}{' (received)' if r.date_source == 'received' else ''}",
-            "late": "yes" if r.late else "no",
-            "counted": "yes" if r.counted else "no",
-            "reasons": r.reasons,
-        }
-        for r in result.replies
-    ]
+    replies = [status_row(r) for r in result.replies]
     return {
         "meeting": result.meeting,
         "rule_text": result.rule_text,
@@ -96,22 +83,9 @@ def result_context(result: CorrespondenceResult) -> dict[str, Any]:
     }
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["md"] = lambda value: md_escape(str(value))
-    return env
-
-
 def render_result(result: CorrespondenceResult, fmt: ResultFormat) -> str:
     """The result as Markdown or JSON text ending in one newline."""
     if fmt == "json":
         return result.model_dump_json(indent=2) + "\n"
-    template = _environment().get_template("correspondence-result.md.j2")
+    template = template_environment(False).get_template("correspondence-result.md.j2")
     return template.render(**result_context(result)).rstrip("\n") + "\n"

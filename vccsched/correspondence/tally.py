@@ -35,7 +35,7 @@ from vccsched.correspondence.replies import Reply, Row
 from vccsched.errors import CorrespondenceError
 from vccsched.loading import MeetingData
 from vccsched.models import Delegation, LocalizedText, StrictModel
-from vccsched.replyforms.cells import Problem, problem_order
+from vccsched.replyforms.cells import Problem, one_per_item, problem_order
 from vccsched.replyforms.senders import CATEGORY_NAMES, ReplyStatus, screen_replies
 
 MajorityRule = Literal["of-voting-members", "of-replies"]
@@ -166,18 +166,7 @@ def _checked_rows(
                 "Member State to confirm it on the text of the record")))
             continue
         by_item[row.item].append(row)
-    kept = []
-    for number, found in sorted(by_item.items()):
-        if len(found) > 1:
-            rows = ", ".join(str(r.cell.row) for r in found)
-            if len({r.answer for r in found}) > 1:
-                problems.append(Problem(file=reply.file, cell=found[-1].number_cell, message=(
-                    f"item {number} appears in rows {rows} with different replies; neither is counted")))
-                continue
-            problems.append(Problem(file=reply.file, cell=found[-1].number_cell, message=(
-                f"item {number} appears in rows {rows} with the same reply; counted once")))
-        kept.append(found[-1])
-    return kept
+    return one_per_item(reply.file, by_item, lambda r: r.answer, ("reply", "replies"), problems)
 
 
 def tally(

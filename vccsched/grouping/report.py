@@ -15,6 +15,7 @@ import jinja2
 
 from vccsched.errors import GroupingError
 from vccsched.grouping.tally import TallyResult
+from vccsched.replyforms.senders import status_row
 
 ReportFormat = Literal["md", "html"]
 
@@ -70,17 +71,7 @@ def report_context(result: TallyResult) -> dict[str, Any]:
         }
         for item in result.items
     ]
-    replies = [
-        {
-            "file": r.file,
-            "sender": f"{r.member_name} ({r.member_id})" if r.member_id else (r.member_name or "(none)"),
-            "date": "" if r.reply_date is None else f"{r.reply_date}{' (received)' if r.date_source == 'received' else ''}",
-            "late": "yes" if r.late else "no",
-            "counted": "yes" if r.counted else "no",
-            "reasons": r.reasons,
-        }
-        for r in result.replies
-    ]
+    replies = [status_row(r) for r in result.replies]
     return {
         "meeting": result.meeting_id,
         "policy": result.policy,

@@ -34,7 +34,7 @@ from vccsched.grouping.layout import ANNEX_SHEET, normalise
 from vccsched.grouping.replies import AdditionalItem, Choice, CellRef, Problem, Reply
 from vccsched.loading import MeetingData
 from vccsched.models import Category, Delegation, Group, StrictModel
-from vccsched.replyforms.cells import problem_order
+from vccsched.replyforms.cells import one_per_item, problem_order
 from vccsched.replyforms.senders import (  # noqa: F401 (find_sender, ReplyStatus: part of this module's API)
     LATE_POLICIES,
     LatePolicy,
@@ -270,19 +270,7 @@ def _checked_choices(reply: Reply, numbers: set[int], problems: list[Problem]) -
                 f"item {choice.item} is not on the agenda; the choice {choice.group} is not counted")))
             continue
         by_item[choice.item].append(choice)
-    kept = []
-    for number, found in sorted(by_item.items()):
-        if len(found) > 1:
-            rows = ", ".join(str(c.cell.row) for c in found)
-            groups = {c.group for c in found}
-            if len(groups) > 1:
-                problems.append(Problem(file=reply.file, cell=found[-1].number_cell, message=(
-                    f"item {number} appears in rows {rows} with different choices; neither is counted")))
-                continue
-            problems.append(Problem(file=reply.file, cell=found[-1].number_cell, message=(
-                f"item {number} appears in rows {rows} with the same choice; counted once")))
-        kept.append(found[-1])
-    return kept
+    return one_per_item(reply.file, by_item, lambda c: c.group, ("choice", "choices"), problems)
 
 
 def grouping_header(result: TallyResult) -> str:

@@ -17,7 +17,7 @@ from functools import cached_property
 from vccsched.errors import DataError
 from vccsched.grouping_file import Grouping, final_groups
 from vccsched.loading import MeetingData
-from vccsched.models import Meeting
+from vccsched.models import Meeting, Pin
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,30 @@ class PinRule:
     first: bool = False
     on_date: dt.date | None = None
     not_before_date: dt.date | None = None
+
+
+def pin_rule(index: int, pin: Pin, dates: list[dt.date], *, keep_on: bool = True) -> PinRule:
+    """Pin ``index`` of ``meeting.pins`` with its dates as indexes into ``dates``.
+
+    ``keep_on=False`` drops the pin's day (a re-plan after that day has passed)
+    and keeps the rest of the pin.
+    """
+    on = None
+    if pin.on is not None and keep_on:
+        on = dates.index(pin.on) if pin.on in dates else -1
+    not_before = None
+    if pin.not_before is not None:
+        later = [i for i, day in enumerate(dates) if day >= pin.not_before]
+        not_before = later[0] if later else -1
+    return PinRule(
+        index=index,
+        item=pin.item,
+        on=on,
+        not_before=not_before,
+        first=pin.first,
+        on_date=pin.on if on is not None else None,
+        not_before_date=pin.not_before,
+    )
 
 
 @dataclass(frozen=True)
@@ -200,24 +224,7 @@ def _pins(meeting: Meeting, numbers: set[int]) -> tuple[list[PinRule], list[str]
                 f"pins[{index}] (item {pin.item}) is ignored: the item is not in Group 1"
             )
             continue
-        on = None
-        if pin.on is not None:
-            on = dates.index(pin.on) if pin.on in dates else -1
-        not_before = None
-        if pin.not_before is not None:
-            later = [i for i, day in enumerate(dates) if day >= pin.not_before]
-            not_before = later[0] if later else -1
-        pins.append(
-            PinRule(
-                index=index,
-                item=pin.item,
-                on=on,
-                not_before=not_before,
-                first=pin.first,
-                on_date=pin.on,
-                not_before_date=pin.not_before,
-            )
-        )
+        pins.append(pin_rule(index, pin, dates))
     return pins, notes
 
 

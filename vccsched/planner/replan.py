@@ -49,7 +49,7 @@ from vccsched.floor.published import PlanChange, plan_changes
 from vccsched.loading import MeetingData
 from vccsched.models import StrictModel
 from vccsched.plan import Plan
-from vccsched.planner.instance import PinRule, PlanItem, PlanningInstance
+from vccsched.planner.instance import PinRule, PlanItem, PlanningInstance, pin_rule
 from vccsched.planner.solver import SolveOptions, SolveReport, plan_instance
 from vccsched.progress import ItemProgress, Progress
 
@@ -131,10 +131,7 @@ def remaining_instance(
     meeting = data.meeting
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("plan_remaining() needs a zone-aware time for 'now'")
-    buffer = _buffer(published, data, buffer)
-    zone = ZoneInfo(meeting.timezone)
-    today = now.astimezone(zone).date()
-    resume = resume_point(data, now, buffer)
+    buffer, today, resume = _at(published, data, now, buffer)
     dates = [today] if resume is not None else []
     dates += [d for d in meeting.dates if d > today]
     index = {d: k for k, d in enumerate(dates)}
@@ -209,35 +206,26 @@ def _buffer(published: Plan, data: MeetingData, buffer: int | None) -> int:
     return data.meeting.buffer_minutes
 
 
+def _at(published: Plan, data: MeetingData, now: dt.datetime, buffer: int | None) -> tuple[int, dt.date, dt.datetime | None]:
+    """The buffer in force, today in the meeting's zone and :func:`resume_point`: the
+    planner and the validator of a re-plan must agree on all three."""
+    buffer = _buffer(published, data, buffer)
+    today = now.astimezone(ZoneInfo(data.meeting.timezone)).date()
+    return buffer, today, resume_point(data, now, buffer)
+
+
 def _remaining_pins(data: MeetingData, dates: list[dt.date], numbers: set[int], notes: list[str]) -> list[PinRule]:
     """The meeting's pins on unfinished items, with dates as indexes into ``dates``."""
     pins = []
     for k, pin in enumerate(data.meeting.pins):
         if pin.item not in numbers:
             continue
-        on = None
-        if pin.on is not None:
-            if dates and pin.on < dates[0]:
-                notes.append(f"pins[{k}] (item {pin.item} on {pin.on}) no longer holds: that day has passed")
-                if not pin.first and pin.not_before is None:
-                    continue
-            else:
-                on = dates.index(pin.on) if pin.on in dates else -1
-        not_before = None
-        if pin.not_before is not None:
-            later = [i for i, day in enumerate(dates) if day >= pin.not_before]
-            not_before = later[0] if later else -1
-        pins.append(
-            PinRule(
-                index=k,
-                item=pin.item,
-                on=on,
-                not_before=not_before,
-                first=pin.first,
-                on_date=pin.on if on is not None else None,
-                not_before_date=pin.not_before,
-            )
-        )
+        passed = pin.on is not None and bool(dates) and pin.on < dates[0]
+        if passed:
+            notes.append(f"pins[{k}] (item {pin.item} on {pin.on}) no longer holds: that day has passed")
+            if not pin.first and pin.not_before is None:
+                continue
+        pins.append(pin_rule(k, pin, dates, keep_on=not passed))
     return pins
 
 
@@ -307,10 +295,7 @@ def validate_remaining(
     ``allow_earlier``); at most ``max_days`` days with those already held.
     """
     meeting = data.meeting
-    buffer = _buffer(published, data, buffer)
-    zone = ZoneInfo(meeting.timezone)
-    today = now.astimezone(zone).date()
-    resume = resume_point(data, now, buffer)
+    buffer, today, resume = _at(published, data, now, buffer)
     problems: list[str] = []
     if (new.meeting, new.timezone) != (published.meeting, published.timezone):
         problems.append(f"the re-plan is for {new.meeting} ({new.timezone}), the plan for {published.meeting} ({published.timezone})")

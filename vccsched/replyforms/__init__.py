@@ -14,7 +14,10 @@ files the same way and screen the senders the same way:
     renamed or password-protected files, folders of replies;
 ``senders``
     the roster check, dates given with ``--received``, late replies, two
-    replies from one Member State, and who counts (:func:`screen_replies`).
+    replies from one Member State, and who counts (:func:`screen_replies`);
+``writing``
+    the forms themselves: the heading, the Member State and date cells, the
+    boxed table, their validation, the deterministic bytes and the CSV twin.
 
 Each round keeps only its own table: :mod:`vccsched.grouping.replies` (Annex 2
 choices, additional items) and :mod:`vccsched.correspondence.replies`

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field
 
@@ -181,3 +182,32 @@ def problem_order(problem: Problem, first_sheet: str) -> tuple:
     if cell is None:
         return (problem.file, 0, 0, 0, 0, "")
     return (problem.file, 1, 0 if cell.sheet == first_sheet else 1, cell.row, len(cell.column), cell.column)
+
+
+Entry = TypeVar("Entry")
+
+
+def one_per_item(
+    file: str, by_item: Mapping[int, list[Entry]], value: Callable[[Entry], object],
+    word: tuple[str, str], problems: list[Problem],
+) -> list[Entry]:
+    """One entry per item, in item order: an item written in several rows counts once if they
+    agree and not at all if they differ (each case a problem on the last row).
+
+    ``by_item`` holds the rows of one reply by item number (each with ``cell`` and
+    ``number_cell``); ``value`` is what they must agree on; ``word`` names it in
+    the messages, singular and plural, e.g. ``("reply", "replies")``.
+    """
+    kept = []
+    for number, found in sorted(by_item.items()):
+        if len(found) > 1:
+            rows = ", ".join(str(e.cell.row) for e in found)  # type: ignore[attr-defined]
+            last = found[-1].number_cell  # type: ignore[attr-defined]
+            if len({value(e) for e in found}) > 1:
+                problems.append(Problem(file=file, cell=last, message=(
+                    f"item {number} appears in rows {rows} with different {word[1]}; neither is counted")))
+                continue
+            problems.append(Problem(file=file, cell=last, message=(
+                f"item {number} appears in rows {rows} with the same {word[0]}; counted once")))
+        kept.append(found[-1])
+    return kept

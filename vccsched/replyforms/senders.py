@@ -53,6 +53,18 @@ class ReplyStatus(StrictModel):
     reasons: list[str] = Field(default_factory=list, description="Why it is not counted, or notes.")
 
 
+def status_row(r: ReplyStatus) -> dict[str, object]:
+    """The reply as a row of a tally's report: sender, date (marked if received), late, counted."""
+    return {
+        "file": r.file,
+        "sender": f"{r.member_name} ({r.member_id})" if r.member_id else (r.member_name or "(none)"),
+        "date": "" if r.reply_date is None else f"{r.reply_date}{' (received)' if r.date_source == 'received' else ''}",
+        "late": "yes" if r.late else "no",
+        "counted": "yes" if r.counted else "no",
+        "reasons": r.reasons,
+    }
+
+
 # --------------------------------------------------------------------------- senders
 
 

@@ -9,14 +9,11 @@ appears anywhere: the same record gives the same bytes.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
-
 from vccsched.errors import DataError
-from vccsched.render.markdown import md_escape
+from vccsched.render.templates import template_environment
 from vccsched.render.view import date_text
 from vccsched.render.zones import zone_label
 from vccsched.report.model import CATEGORY_LABELS, AnnexItem, ItemReport, MeetingReport
@@ -320,20 +317,6 @@ def report_context(report: MeetingReport) -> dict[str, Any]:
 # --------------------------------------------------------------------------- formats
 
 
-@cache
-def _environment(fmt: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("vccsched", "templates"),
-        autoescape=fmt == "html",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["md"] = lambda value: md_escape(str(value))
-    return env
-
-
 def render_report(report: MeetingReport, fmt: ReportFormat) -> str | bytes:
     """The report as Markdown or HTML text, or as the bytes of a .docx file."""
     if fmt not in REPORT_FORMATS:
@@ -344,5 +327,5 @@ def render_report(report: MeetingReport, fmt: ReportFormat) -> str | bytes:
         from vccsched.report.docx import render_docx
 
         return render_docx(context)
-    template = _environment(fmt).get_template(f"report.{fmt}.j2")
+    template = template_environment(fmt == "html").get_template(f"report.{fmt}.j2")
     return template.render(**context).rstrip("\n") + "\n"
