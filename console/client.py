@@ -89,8 +89,11 @@ def meeting_files_url(ws_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, f"{prefix}/meeting-files.json", "", ""))
 
 
-def read_meeting(url: str, timeout: float = 10.0) -> MeetingData:
+def read_meeting(url: str, token: str | None = None, timeout: float = 10.0) -> MeetingData:
     """GET the server's ``/meeting-files.json`` and load the meeting the floor runs with.
+
+    The server gives the files to the chair's and the secretariat's tokens only,
+    sent in the ``Authorization`` header (never in the URL).
 
     Blocking (run it in a thread). Raises :class:`MeetingFilesError` when the
     server cannot be reached or sends something else, and
@@ -98,10 +101,16 @@ def read_meeting(url: str, timeout: float = 10.0) -> MeetingData:
     """
     from vccsched.cli.common import load_meeting_files
 
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            raise MeetingFilesError(
+                f"{url}: the server gives the meeting files to the chair's and the secretariat's "
+                "tokens only; re-planning needs one of them"
+            ) from None
         raise MeetingFilesError(f"{url}: the server answered {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -161,7 +170,7 @@ class FloorClient:
     async def fetch_meeting(self) -> MeetingData:
         """The meeting the floor runs with (window, buffer, minutes), from the server over
         HTTP, in a thread; see :func:`read_meeting` for the errors."""
-        return await asyncio.to_thread(read_meeting, meeting_files_url(self.url))
+        return await asyncio.to_thread(read_meeting, meeting_files_url(self.url), self.session.token)
 
     # --- commands -----------------------------------------------------------------------------
 

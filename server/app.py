@@ -8,7 +8,10 @@ It does the I/O the pure core leaves out, and nothing else:
   :class:`vccsched.floor.Floor`, which decides;
 * stores an accepted command and its events durably (:mod:`server.store`)
   *before* broadcasting the events and sending ``accepted``;
-* serves the delegates' page, ``/meeting.json`` and ``/healthz`` over HTTP.
+* serves the delegates' page, ``/meeting.json`` and ``/healthz`` over HTTP;
+* keeps every participant within its share (:mod:`server.door` for
+  connections, :mod:`server.ratelimit` for messages), so that nothing one
+  token or address sends costs the others their floor or the server its memory.
 
 Use :func:`serve` (an async context manager) in tests and tools, and
 ``vccsched server run`` from the command line.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import http
@@ -38,9 +42,18 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from server.door import (
+    AcceptErrorLog,
+    Capacity,
+    Door,
+    DoorConfig,
+    guarded_connection,
+    plan_capacity,
+    raise_open_file_limit,
+)
 from server.lock import ServerLock
-from server.ratelimit import TokenBucket
-from server.store import FloorStore, authenticate, hash_token
+from server.ratelimit import Rate, RateLimiter
+from server.store import FloorStore, StoreError, authenticate, hash_token
 from vccsched.floor.engine import Floor
 from vccsched.floor.protocol import (
     PROTOCOL_VERSION,
@@ -50,14 +63,18 @@ from vccsched.floor.protocol import (
     MessageError,
     RefusalMessage,
     SnapshotMessage,
+    StatusMessage,
     Sync,
     Welcome,
     answer_messages,
     check_hello,
+    command_envelope,
+    decode_client_frame,
     error_reply,
     parse_client_message,
     resume_messages,
     serialize,
+    validate_client_message,
     welcome,
     with_view,
 )
@@ -91,19 +108,38 @@ _ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 @dataclass(frozen=True)
 class Limits:
-    """What one connection and the whole server may use; defaults suit a Council meeting."""
+    """What one connection, one delegation, one address and the whole server may use.
+
+    The defaults suit a Council meeting; ``docs/protocol.md`` (the server's
+    limits) and the README ("Does it hold?") say the same numbers.
+    """
 
     hello_timeout: float = 10.0
     max_frame: int = 64 * 1024
+    #: Frames read ahead of the handler per connection (each at most ``max_frame``).
+    max_queue: int = 4
     per_delegation: int = 5
-    max_connections: int = 5000
-    #: Token bucket per connection: a burst of ``rate_burst``, then ``rate_per_second``.
+    #: One token bucket per delegation, across all its connections and reconnects.
     rate_burst: int = 20
-    rate_per_second: float = 5.0
-    #: Messages refused in a row for the rate before the connection is closed (1008).
+    rate_per_second: float = 10.0
+    #: The chair and the secretariat moderate: a share no real moderation reaches.
+    moderator_burst: int = 200
+    moderator_per_second: float = 50.0
+    #: Messages refused in a row for the rate before the delegation's connections are closed.
     flood_close_after: int = 50
+    #: The public view (``--public``): connections in all and from one address.
+    public_max: int = 1000
+    public_per_address: int = 20
+    #: What each public address may send (only ``sync`` makes sense there).
+    public_burst: int = 10
+    public_per_second: float = 2.0
+    #: Connections that have not yet said hello (from the TCP accept on): in all and per address.
+    pending_max: int = 256
+    pending_per_address: int = 32
     #: A client whose unsent data exceeds this misses broadcasts and catches up by seq gap + sync.
     slow_client_buffer: int = 1024 * 1024
+    #: Open files the process keeps for itself (the database, its WAL, the lock, logs).
+    reserved_files: int = 64
 
 
 @dataclass(frozen=True)
@@ -124,6 +160,8 @@ class ServerConfig:
     clock: Callable[[], dt.datetime] | None = None
     #: How often the token table is checked for revocations by ``server tokens``.
     token_poll_seconds: float = 0.5
+    #: How often a server whose commits fail tries to write again, to recover by itself.
+    storage_probe_seconds: float = 5.0
 
 
 @dataclass(eq=False)
@@ -133,11 +171,38 @@ class Client:
     ws: ServerConnection
     actor: str | None  # None: the read-only public view
     token_hash: str | None
-    bucket: TokenBucket
+    #: Whose share its messages come from: the delegation, or the public caller's address.
+    rate_key: str
+    moderator: bool = False
+    #: Being closed by the server (flood, revoked token): what it still sends is dropped unread.
+    closing: bool = False
+
+
+@dataclass
+class StorageHealth:
+    """Whether commits succeed; what ``/healthz`` and the ``status`` message say."""
+
+    failing: bool = False
+    since: dt.datetime | None = None
+    reason: str = ""
+    last_failure: dt.datetime | None = None
+    failures: int = 0
+
+    def document(self) -> dict:
+        if not self.failing:
+            return {"storage": "ok"}
+        return {
+            "storage": "failing",
+            "reason": self.reason,
+            "since": self.since.isoformat() if self.since else None,
+            "last_failure": self.last_failure.isoformat() if self.last_failure else None,
+            "failed_commits": self.failures,
+        }
 
 
 def rebuild_floor(setup: FloorSetup, store: FloorStore) -> Floor:
-    """The floor as the database has it: on start, and after a commit that failed.
+    """The floor as the database has it, on start; with the stored commands, so that
+    command ids keep their meaning across a restart.
 
     The garbage collector is paused meanwhile: the objects a long meeting's events
     make would otherwise be scanned again and again (a sixth of the time at 50,000
@@ -146,7 +211,7 @@ def rebuild_floor(setup: FloorSetup, store: FloorStore) -> Floor:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return Floor(setup, events=store.events())
+        return Floor(setup, events=store.events(), commands=store.accepted_commands())
     finally:
         if enabled:
             gc.enable()
@@ -189,6 +254,19 @@ def meeting_document(data: MeetingData) -> dict:
     }
 
 
+def _bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header (never one in a URL)."""
+    value = request.headers.get("Authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _from_loopback(connection: ServerConnection) -> bool:
+    peer = connection.remote_address
+    host = peer[0] if peer else ""
+    return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1")
+
+
 def _origin_allowed(request: Request, extra: tuple[str, ...]) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
@@ -203,7 +281,7 @@ class FloorServer:
 
     def __init__(self, config: ServerConfig, data: MeetingData, store: FloorStore) -> None:
         self.config = config
-        self.limits = config.limits
+        self.limits = limits = config.limits
         self.data = data
         self.store = store
         self.setup = FloorSetup.from_meeting(data)
@@ -211,12 +289,27 @@ class FloorServer:
         zone = data.meeting.zone
         self.clock = config.clock or (lambda: dt.datetime.now(zone))
         self.clients: set[Client] = set()
+        #: delegation -> its open connections (the per-delegation cap, the flood close).
+        self.by_actor: dict[str, set[Client]] = {}
+        self.public_count = 0
+        self.public_by_address: dict[str, int] = {}
+        self.door = Door(
+            DoorConfig(
+                pending_max=limits.pending_max,
+                pending_per_address=limits.pending_per_address,
+            )
+        )
+        self.rates = RateLimiter(Rate(limits.rate_burst, limits.rate_per_second))
+        self.moderator_rates = RateLimiter(Rate(limits.moderator_burst, limits.moderator_per_second))
+        self.public_rates = RateLimiter(Rate(limits.public_burst, limits.public_per_second))
+        self.storage = StorageHealth()
         self.token_hashes = store.token_hashes()
         self._data_version = store.data_version()
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
         self.port = 0
+        self.capacity: Capacity | None = None
 
     # --- HTTP ----------------------------------------------------------------------------
 
@@ -234,15 +327,46 @@ class FloorServer:
         )
         return Response(status, http.HTTPStatus(status).phrase, headers, body)
 
+    def _text(self, status: int, text: str) -> Response:
+        return self._response(status, text.encode(), "text/plain; charset=utf-8")
+
     def _not_found(self) -> Response:
-        return self._response(404, b"Not found\n", "text/plain; charset=utf-8")
+        return self._text(404, "Not found\n")
 
     def _file(self, name: str) -> Response:
         path = STATIC_DIR / name
         if not _ASSET_NAME.match(name) or not path.is_file():
             return self._not_found()
+        if name.startswith("public.") and not self.config.public:
+            return self._not_found()  # the webcast view exists only with --public
         content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
         return self._response(200, path.read_bytes(), content_type)
+
+    def _moderator_of(self, request: Request) -> str | None:
+        """The chair or secretariat delegation whose token the request carries in its header."""
+        token = _bearer(request)
+        actor = authenticate(token, self.token_hashes) if token else None
+        participant = self.setup.participant(actor) if actor else None
+        return actor if participant is not None and participant.category in ("chair", "secretariat") else None
+
+    def _health(self, connection: ServerConnection, request: Request) -> Response:
+        """Whether the floor can store commands (503 while it cannot); attendance only for
+        the chair, the secretariat, or a monitor on this machine."""
+        body = {
+            "status": "ok" if not self.storage.failing else "storage_failing",
+            "meeting": self.setup.meeting_id,
+            "protocol": PROTOCOL_VERSION,
+            "seq": self.floor.seq,
+            **self.storage.document(),
+        }
+        if _from_loopback(connection) or self._moderator_of(request) is not None:
+            body["connections"] = len(self.clients)
+            body["delegations_connected"] = len(self.by_actor)
+            body["public"] = self.public_count
+            body["not_greeted"] = len(self.door)  # HTTP requests in progress too
+        return self._response(
+            503 if self.storage.failing else 200, json.dumps(body).encode(), "application/json"
+        )
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Route a request: WebSocket paths go on to the handshake, the rest is answered here."""
@@ -252,25 +376,22 @@ class FloorServer:
                 return self._not_found()
             if not _origin_allowed(request, self.config.origins):
                 logger.info("refused a WebSocket from origin %s", request.headers.get("Origin"))
-                return self._response(
-                    403, b"This origin may not open the floor's WebSocket.\n", "text/plain; charset=utf-8"
-                )
+                return self._text(403, "This origin may not open the floor's WebSocket.\n")
             return None
         if path == "/healthz":
-            body = json.dumps(
-                {
-                    "status": "ok",
-                    "meeting": self.setup.meeting_id,
-                    "protocol": PROTOCOL_VERSION,
-                    "seq": self.floor.seq,
-                    "connections": len(self.clients),
-                }
-            ).encode()
-            return self._response(200, body, "application/json")
+            return self._health(connection, request)
         if path == "/meeting.json":
             return self._response(200, self._meeting_json, "application/json")
         if path == "/meeting-files.json":
-            # The meeting's three files as the floor runs with them: a console re-plans from these.
+            # The meeting's three files as the floor runs with them, for a console that
+            # re-plans: the roster's voting rights and notes are not for everyone.
+            if self._moderator_of(request) is None:
+                status = 403 if _bearer(request) else 401
+                return self._text(
+                    status,
+                    "The meeting files are given to the chair's and the secretariat's consoles only: "
+                    "send their token as 'Authorization: Bearer <token>'.\n",
+                )
             return self._response(200, self._meeting_files_json, "application/json")
         if path in ("/", "/index.html"):
             return self._file("index.html")
@@ -288,6 +409,11 @@ class FloorServer:
         """Queue a message on one connection without awaiting (keeps every client's order)."""
         broadcast([ws], serialize(message))
 
+    async def _refuse_at_door(self, ws: ServerConnection, close_code: int, code: str, message: str) -> None:
+        """Say why (an ``error`` the page can translate), then close."""
+        self._push(ws, ErrorMessage(code=code, message=message))
+        await ws.close(close_code, code)
+
     def _now(self) -> dt.datetime:
         now = self.clock()
         last = self.floor.state.last_at
@@ -300,18 +426,38 @@ class FloorServer:
             client = await self._greet(ws, public)
         except ConnectionClosed:
             return
+        finally:
+            self.door.leave(ws)  # greeted or gone: no longer waiting for its hello
         if client is None:
             return
         try:
+            # Read until the connection is closed, even one the server is closing: frames
+            # left unread would stop websockets from reading the client's close frame.
             async for frame in ws:
-                if not self._take(client, frame):
-                    # Awaited here: returning first would let websockets close with 1000.
-                    await ws.close(CLOSE_POLICY, "too many messages; reconnect later")
-                    break
+                if not client.closing:
+                    self._take(client, frame)
         except ConnectionClosed:
             pass
         finally:
-            self.clients.discard(client)
+            self._forget(client)
+
+    def _forget(self, client: Client) -> None:
+        if client not in self.clients:
+            return
+        self.clients.discard(client)
+        if client.actor is not None:
+            mine = self.by_actor.get(client.actor)
+            if mine is not None:
+                mine.discard(client)
+                if not mine:
+                    del self.by_actor[client.actor]
+        else:
+            self.public_count -= 1
+            left = self.public_by_address.get(client.rate_key, 1) - 1
+            if left > 0:
+                self.public_by_address[client.rate_key] = left
+            else:
+                self.public_by_address.pop(client.rate_key, None)
 
     async def _greet(self, ws: ServerConnection, public: bool) -> Client | None:
         """Wait for ``hello``, authenticate, welcome and catch up; None if the connection was refused."""
@@ -335,48 +481,85 @@ class FloorServer:
             self._push(ws, reply)
             await ws.close(CLOSE_POLICY, reply.code if isinstance(reply, ErrorMessage) else "hello_required")
             return None
-        actor: str | None = None
-        token_hash: str | None = None
-        if not public:
-            actor = authenticate(hello.token, self.token_hashes) if hello.token else None
-            if actor is None:
-                self._push(
-                    ws,
-                    ErrorMessage(
-                        code="not_authenticated",
-                        message="this token does not open the floor (unknown, rotated or revoked); "
-                        "ask the secretariat for your delegation's link",
-                    ),
-                )
-                await ws.close(CLOSE_POLICY, "not_authenticated")
-                return None
-            token_hash = hash_token(hello.token)
-            if sum(1 for c in self.clients if c.actor == actor) >= limits.per_delegation:
-                await ws.close(
-                    CLOSE_POLICY,
-                    f"{actor} already has {limits.per_delegation} connections; close one first",
-                )
-                return None
-        if len(self.clients) >= limits.max_connections:
-            await ws.close(CLOSE_TRY_LATER, "the server is full; try again in a moment")
+        if public:
+            client = await self._admit_public(ws)
+        else:
+            client = await self._admit(ws, hello.token)
+        if client is None:
             return None
-        client = Client(
-            ws=ws,
-            actor=actor,
-            token_hash=token_hash,
-            bucket=TokenBucket(capacity=limits.rate_burst, rate=limits.rate_per_second),
-        )
         # Welcome, catch-up and registration happen without awaiting in between, so
         # no broadcast can slip between the catch-up and the first live event.
         now = self.clock()
-        if actor is None:
+        if client.actor is None:
             greeting = Welcome(delegation="public", category="public", seq=self.floor.seq, server_time=now)
         else:
-            greeting = welcome(self.floor, actor, now)
+            greeting = welcome(self.floor, client.actor, now)
         self._push(ws, greeting)
         self._catch_up(ws, hello.last_seq)
+        if self.storage.failing:
+            self._push(ws, self._status_message())
         self.clients.add(client)
+        if client.actor is not None:
+            self.by_actor.setdefault(client.actor, set()).add(client)
+        else:
+            self.public_count += 1
+            self.public_by_address[client.rate_key] = self.public_by_address.get(client.rate_key, 0) + 1
         return client
+
+    async def _admit(self, ws: ServerConnection, token: str | None) -> Client | None:
+        """A delegation's connection: its token, its cap, its share of the rate."""
+        limits = self.limits
+        actor = authenticate(token, self.token_hashes) if token else None
+        if actor is None:
+            await self._refuse_at_door(
+                ws,
+                CLOSE_POLICY,
+                "not_authenticated",
+                "this token does not open the floor (unknown, rotated or revoked); "
+                "ask the secretariat for your delegation's link",
+            )
+            return None
+        if len(self.by_actor.get(actor, ())) >= limits.per_delegation:
+            await self._refuse_at_door(
+                ws,
+                CLOSE_POLICY,
+                "too_many_connections",
+                f"{actor} already has {limits.per_delegation} connections; close the page on another "
+                "tab or device, then connect again",
+            )
+            return None
+        participant = self.setup.participant(actor)
+        moderator = participant is not None and participant.category in ("chair", "secretariat")
+        rates = self.moderator_rates if moderator else self.rates
+        # A hello is a message too: a delegation reconnecting in a loop spends its share.
+        if not rates.allow(actor, time.monotonic()):
+            await self._refuse_at_door(
+                ws,
+                CLOSE_TRY_LATER,
+                "rate_limited_closed",
+                f"{actor} sent too many messages ({rates.rate.describe()}); wait a few seconds, then connect again",
+            )
+            return None
+        return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator)
+
+    async def _admit_public(self, ws: ServerConnection) -> Client | None:
+        """A webcast viewer: its own budget, so viewers never take a delegation's place."""
+        limits = self.limits
+        address = _address_of(ws)
+        if self.public_count >= limits.public_max or self.public_by_address.get(address, 0) >= limits.public_per_address:
+            await self._refuse_at_door(
+                ws,
+                CLOSE_TRY_LATER,
+                "server_full",
+                "the public view has as many viewers as it can hold; try again in a few minutes",
+            )
+            return None
+        if not self.public_rates.allow(address, time.monotonic()):
+            await self._refuse_at_door(
+                ws, CLOSE_TRY_LATER, "rate_limited_closed", "too many connections from this address; wait a moment"
+            )
+            return None
+        return Client(ws=ws, actor=None, token_hash=None, rate_key=address)
 
     def _catch_up(self, ws: ServerConnection, last_seq: int | None) -> None:
         """Send what a client that applied the events up to ``last_seq`` missed.
@@ -393,39 +576,72 @@ class FloorServer:
             else:
                 self._push(ws, message)
 
-    def _take(self, client: Client, frame: str | bytes) -> bool:
-        """Handle one frame after the hello; False to stop reading (connection closing)."""
+    def _limiter(self, client: Client) -> RateLimiter:
+        if client.actor is None:
+            return self.public_rates
+        return self.moderator_rates if client.moderator else self.rates
+
+    def _take(self, client: Client, frame: str | bytes) -> None:
+        """Handle one frame after the hello."""
         ws = client.ws
-        if not client.bucket.allow(time.monotonic()):
-            if client.bucket.refused_in_a_row >= self.limits.flood_close_after:
-                return False  # the caller closes with 1008
-            command_id = _command_id_of(frame)
+        limiter = self._limiter(client)
+        bucket = limiter.bucket(client.rate_key)
+        if not bucket.allow(time.monotonic()):
+            if bucket.refused_in_a_row >= self.limits.flood_close_after:
+                self._close_flooder(client, limiter)
+                return
             self._push(
                 ws,
                 RefusalMessage(
-                    command_id=command_id,
+                    command_id=_command_id_of(frame),
                     code="rate_limited",
-                    message=f"too many messages: at most {self.limits.rate_per_second:g} a second "
-                    f"after a burst of {self.limits.rate_burst}; wait a moment and send it again "
-                    "(with the same id)",
+                    message=f"too many messages: {limiter.rate.describe()}"
+                    f"{' for your delegation, on all its connections' if client.actor else ''}; "
+                    "wait a moment and send it again (with the same id)",
                 ),
             )
-            return True
+            return
         if isinstance(frame, bytes):
             self._push(ws, ErrorMessage(code="invalid_message", message="binary frames are not read; send JSON text"))
-            return True
+            return
         try:
-            message = parse_client_message(frame)
+            raw = decode_client_frame(frame)
+            envelope = command_envelope(raw)
+            if envelope is not None and client.actor is not None and set(raw) == {"type", "command"}:
+                # Who may send it is decided before the command is read: a delegate's
+                # large publish_plan is refused without being validated or kept.
+                refusal = self.floor.precheck(client.actor, envelope[0])
+                if refusal is not None:
+                    self._push(ws, RefusalMessage(command_id=envelope[1], code=refusal.code, message=refusal.message))
+                    return
+            message = validate_client_message(raw)
         except MessageError as exc:
             self._push(ws, error_reply(exc))
-            return True
+            return
         if isinstance(message, Hello):
             self._push(ws, ErrorMessage(code="invalid_message", message="hello was already received on this connection"))
         elif isinstance(message, Sync):
-            self._catch_up(ws, message.last_seq)
+            if ws.transport.get_write_buffer_size() <= self.limits.slow_client_buffer:
+                self._catch_up(ws, message.last_seq)
+            # else: it has not taken what it was sent; it syncs again at the next gap
         elif isinstance(message, CommandMessage):
             self._command(client, message)
-        return True
+
+    def _close_flooder(self, client: Client, limiter: RateLimiter) -> None:
+        """A sender that kept sending while refused: close its delegation's connections
+        (or this public connection), saying why; the others never notice."""
+        victims = list(self.by_actor.get(client.actor, ())) if client.actor else [client]
+        logger.warning("closing %d connection(s) of %s: flooding", len(victims), client.actor or client.rate_key)
+        error = ErrorMessage(
+            code="rate_limited_closed",
+            message=f"too many messages while refused ({limiter.rate.describe()}); the connections of "
+            f"{client.actor or 'this address'} are closed: fix the sender, then connect again",
+        )
+        for victim in victims:
+            self._forget(victim)
+            victim.closing = True
+            self._push(victim.ws, error)
+            asyncio.ensure_future(victim.ws.close(CLOSE_POLICY, "rate_limited_closed"))
 
     def _command(self, client: Client, message: CommandMessage) -> None:
         command = message.command
@@ -441,19 +657,22 @@ class FloorServer:
             try:
                 self.store.append(client.actor, now, command.model_dump(mode="json"), answer.events)
             except Exception as exc:  # noqa: BLE001 (sqlite3.Error, or e.g. text SQLite cannot encode)
-                # Not on disk, so it did not happen: forget it and tell the sender.
-                logger.error("storing command %s failed: %s", command.id, exc)
-                self.floor = rebuild_floor(self.setup, self.store)
+                # Not on disk, so it did not happen: take it back, tell the sender, and
+                # never broadcast it.
+                self.floor.undo_last()
+                self._storage_failed(exc)
                 self._push(
                     client.ws,
                     RefusalMessage(
                         command_id=command.id,
                         code="storage_failed",
-                        message="the server could not store this command, so it was not carried out; "
-                        "send it again",
+                        message="the server could not store this command, so it was not carried out "
+                        f"({self.storage.reason}); send it again",
                     ),
                 )
                 return
+            if self.storage.failing:
+                self._storage_recovered()
         reply, events = answer_messages(answer)
         sender = client.ws
         if not events:
@@ -472,6 +691,45 @@ class FloorServer:
         for text in texts:
             broadcast(others, text)
 
+    # --- storage faults ----------------------------------------------------------------------
+
+    def _status_message(self) -> StatusMessage:
+        health = self.storage
+        return StatusMessage(
+            storage="failing" if health.failing else "ok",
+            since=health.since or self.clock(),
+            message=f"the server cannot store commands: {health.reason}" if health.failing else "",
+        )
+
+    def _storage_failed(self, exc: BaseException) -> None:
+        health = self.storage
+        now = self.clock()
+        reason = _storage_reason(exc)
+        health.last_failure, health.failures, health.reason = now, health.failures + 1, reason
+        logger.error("storing a command failed: %s", reason)
+        if not health.failing:
+            health.failing, health.since = True, now
+            broadcast([c.ws for c in self.clients], serialize(self._status_message()))
+
+    def _storage_recovered(self) -> None:
+        health = self.storage
+        logger.warning("storing commands works again after %d failed commit(s)", health.failures)
+        self.storage = StorageHealth(since=self.clock())
+        broadcast([c.ws for c in self.clients], serialize(self._status_message()))
+
+    async def watch_storage(self) -> None:
+        """While commits fail, try a small write now and then, so that the server says it
+        is well again (``/healthz``, the consoles, the pages) as soon as there is room."""
+        while True:
+            await asyncio.sleep(self.config.storage_probe_seconds)
+            if self.storage.failing:
+                try:
+                    self.store.probe_write()
+                except Exception as exc:  # noqa: BLE001
+                    self.storage.reason = _storage_reason(exc)
+                else:
+                    self._storage_recovered()
+
     # --- tokens revoked or rotated while running ---------------------------------------------
 
     async def watch_tokens(self) -> None:
@@ -479,6 +737,10 @@ class FloorServer:
             await asyncio.sleep(self.config.token_poll_seconds)
             with contextlib.suppress(sqlite3.Error):
                 self.refresh_tokens()
+            # Anonymous callers' buckets are dropped once full again, so addresses tried
+            # once cost no memory that stays; the delegations' buckets are kept, so that
+            # reconnecting never refills them.
+            self.public_rates.forget_idle(time.monotonic())
 
     def refresh_tokens(self) -> None:
         """Reload live token hashes after another process changed them; close what they no longer open."""
@@ -490,8 +752,26 @@ class FloorServer:
         live = set(self.token_hashes.values())
         for client in list(self.clients):
             if client.token_hash is not None and client.token_hash not in live:
-                self.clients.discard(client)
+                self._forget(client)
+                client.closing = True
+                self._push(
+                    client.ws,
+                    ErrorMessage(
+                        code="token_revoked",
+                        message="the secretariat revoked or replaced this link; use the new link it sent you",
+                    ),
+                )
                 asyncio.ensure_future(client.ws.close(CLOSE_POLICY, "token revoked"))
+
+
+def _address_of(ws: ServerConnection) -> str:
+    peer = ws.remote_address
+    return str(peer[0]) if peer else "?"
+
+
+def _storage_reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def _command_id_of(frame: str | bytes) -> str | None:
@@ -520,8 +800,6 @@ class RunningServer:
 def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
     if config.tls_cert is None and config.tls_key is None:
         return None
-    from server.store import StoreError
-
     if config.tls_cert is None or config.tls_key is None:
         raise StoreError("give both --tls-cert and --tls-key, or neither", title="TLS")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -541,33 +819,88 @@ def open_store(config: ServerConfig, data: MeetingData) -> FloorStore:
     return FloorStore.open_or_create(config.db_path, data.meeting.id, meeting_file_texts(config.meeting_dir))
 
 
+def open_server_store(config: ServerConfig, data: MeetingData) -> FloorStore:
+    """:func:`open_store`, then what a server needs besides: a sound file it can write to."""
+    store = open_store(config, data)
+    try:
+        store.check_sound()
+        store.check_writable()
+    except BaseException:
+        store.discard()
+        raise
+    return store
+
+
+def _plan_capacity(config: ServerConfig, data: MeetingData) -> tuple[Limits, Capacity]:
+    """The limits this process can keep with the open files the system allows it."""
+    limits = config.limits
+    delegations = len(data.roster.delegations) * limits.per_delegation
+    public = limits.public_max if config.public else 0
+    wanted = limits.reserved_files + delegations + public + limits.pending_max
+    capacity = plan_capacity(
+        delegations=delegations,
+        public=public,
+        pending=limits.pending_max,
+        reserved_files=limits.reserved_files,
+        open_files=raise_open_file_limit(wanted),
+    )
+    if capacity.shrunk:
+        limits = dataclasses.replace(
+            limits, public_max=capacity.public if config.public else limits.public_max, pending_max=capacity.pending
+        )
+    return limits, capacity
+
+
+def _remove_new_database(db_path: Path) -> None:
+    """Undo a database this run created, when the server could not start after all."""
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        with contextlib.suppress(OSError):
+            Path(f"{db_path}{suffix}").unlink()
+
+
 @contextlib.asynccontextmanager
 async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
     """Run the floor server until the block ends; then close connections (1001) and the database."""
     data = load_meeting(config.meeting_dir)
     ssl_context = _ssl_context(config)
+    limits, capacity = _plan_capacity(config, data)
+    config = dataclasses.replace(config, limits=limits)
+    created = not Path(config.db_path).exists()
     lock = ServerLock(config.db_path)
     lock.acquire()
+    store = None
     try:
-        store = open_store(config, data)
-    except BaseException:
-        lock.release()
-        raise
-    watcher = None
-    try:
+        store = open_server_store(config, data)
         shell = FloorServer(config, data, store)
+    except BaseException:
+        if store is not None:
+            store.discard()
+        lock.release()
+        if created:
+            _remove_new_database(config.db_path)
+        raise
+    tasks: list[asyncio.Task] = []
+    loop = asyncio.get_running_loop()
+    previous_handler = loop.get_exception_handler()
+    listening = False
+    try:
+        shell.capacity = capacity
+        loop.set_exception_handler(AcceptErrorLog())
         async with ws_serve(
             shell.handler,
             config.host,
             config.port,
             process_request=shell.process_request,
-            max_size=config.limits.max_frame,
+            create_connection=guarded_connection(shell.door),
+            max_size=limits.max_frame,
+            max_queue=limits.max_queue,
             compression=None,  # per-connection zlib state costs ~100 KiB; frames are small
             ssl=ssl_context,
             server_header=None,
             ping_interval=20,
             ping_timeout=20,
         ) as ws_server:
+            listening = True
             port = next(iter(ws_server.sockets)).getsockname()[1]
             shell.port = port
             host = config.host if ":" not in config.host else f"[{config.host}]"
@@ -579,12 +912,15 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
                 ws_url=f"{'wss' if ssl_context else 'ws'}://{host}:{port}/ws",
             )
             lock.describe(f"pid {os.getpid()}, {running.http_url}/")
-            watcher = asyncio.create_task(shell.watch_tokens())
+            tasks = [asyncio.create_task(shell.watch_tokens()), asyncio.create_task(shell.watch_storage())]
             yield running
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        for task in tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+                await task
+        loop.set_exception_handler(previous_handler)
         store.close()
         lock.release()
+        if created and not listening:
+            _remove_new_database(config.db_path)  # e.g. the port was in use: leave nothing behind

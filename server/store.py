@@ -22,6 +22,7 @@ import difflib
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -102,7 +103,18 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+#: What to do with a damaged database file, said with every such error.
+_DAMAGED_ADVICE = (
+    "the file is damaged; stop the server, keep this file for the record, and start from the last "
+    "good copy (a backup, or a log written by 'vccsched floor export' replayed into a new database)"
+)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        # The log and the token hashes are for this server alone: 0600 from the start.
+        # SQLite gives its -wal and -shm files the database file's permissions.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
     # FULL: every commit is fsynced, so an acknowledged command is on disk.
@@ -171,6 +183,8 @@ class FloorStore:
             connection = _connect(path)
             row = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc):
+                raise StoreError(f"{path}: {_DAMAGED_ADVICE} ({exc})", title="Damaged floor database") from None
             raise StoreError(f"{path}: not a vccsched floor database ({exc})") from None
         if row is None or row[0] != STORE_FORMAT:
             found = row[0] if row else "none"
@@ -186,8 +200,47 @@ class FloorStore:
         if not path.exists():
             return cls.create(path, meeting_id, files)
         store = cls.open(path)
-        store.check_meeting(meeting_id, files)
+        try:
+            store.check_meeting(meeting_id, files)
+        except BaseException:
+            store.discard()
+            raise
         return store
+
+    def check_sound(self) -> None:
+        """Refuse (:class:`StoreError`) a file whose pages are damaged, before the floor is read from it."""
+        try:
+            result = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            result = str(exc)
+        if result != "ok":
+            raise StoreError(f"{self.path}: {_DAMAGED_ADVICE} (SQLite: {result})", title="Damaged floor database")
+
+    def check_writable(self) -> None:
+        """Refuse (:class:`StoreError`) a database the server could not write to: a server that
+        cannot store commands must say so at start, not with the first command."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE meta SET value = value WHERE key = 'format'")
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path}: the server cannot write to this database ({exc}); check the permissions "
+                "of the file and its folder, and the free space on the disk",
+                title="Database not writable",
+            ) from None
+        finally:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+
+    def probe_write(self) -> None:
+        """A small committed write, to learn whether the disk takes writes again; raises as
+        :meth:`append` would."""
+        self._write([("INSERT OR REPLACE INTO meta VALUES ('last_write_probe', ?)", (_utc_now(),))])
+
+    def discard(self) -> None:
+        """Close without touching the file (one that was refused, or is damaged)."""
+        self._db.close()
 
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close."""
@@ -272,8 +325,29 @@ class FloorStore:
 
     def events(self) -> list[BaseEvent]:
         """Every stored event in ``seq`` order (to rebuild the floor)."""
-        rows = self._db.execute("SELECT event FROM events ORDER BY seq").fetchall()
-        return [event_adapter.validate_json(text) for (text,) in rows]
+        try:
+            rows = self._db.execute("SELECT seq, event FROM events ORDER BY seq").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: {_DAMAGED_ADVICE} ({exc})", title="Damaged floor database") from None
+        events = []
+        for seq, text in rows:
+            try:
+                events.append(event_adapter.validate_json(text))
+            except ValueError:
+                raise StoreError(
+                    f"{self.path}: event {seq} is not an event this vccsched reads; {_DAMAGED_ADVICE}",
+                    title="Damaged floor database",
+                ) from None
+        return events
+
+    def accepted_commands(self) -> list[tuple[str, dict]]:
+        """``(actor, command)`` of every stored command, so that a rebuilt floor knows what
+        each used command id meant."""
+        try:
+            rows = self._db.execute("SELECT n, actor, command FROM commands ORDER BY n").fetchall()
+            return [(actor, json.loads(command)) for _, actor, command in rows]
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise StoreError(f"{self.path}: {_DAMAGED_ADVICE} ({exc})", title="Damaged floor database") from None
 
     def log_lines(self) -> Iterator[str]:
         """The accepted commands as ``floor replay`` JSON Lines (no newline at the end of each)."""

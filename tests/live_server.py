@@ -20,7 +20,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -175,6 +178,20 @@ async def ws_client(
         yield client
 
 
+def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:
+    """GET ``url``: status, headers, body (an HTTP error status is returned, not raised)."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+async def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    return await asyncio.wait_for(asyncio.to_thread(http_get, url, headers), 10)
+
+
 # --- a server in its own process (crash tests, browser tests) ------------------------------
 
 
@@ -209,17 +226,30 @@ def start_server_process(db_path: Path, *args: str, port: int = 0, timeout: floa
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + timeout
     assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited {process.returncode}: {process.stderr.read() if process.stderr else ''}")
-            continue
+    # Read its lines in a thread: a server that hangs before printing must fail the test
+    # at the deadline, not block it for ever on readline().
+    lines: list[str] = []
+    said = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if re.search(r"https?://[^/\s]+/", line):
+                said.set()
+                return
+        said.set()  # the output ended: the server exited
+
+    threading.Thread(target=read, daemon=True).start()
+    said.wait(timeout)
+    for line in lines:
         found = re.search(r"(https?://[^/\s]+)/", line)
         if found:
             url = found.group(1)
             return ServerProcess(process=process, http_url=url, port=int(url.rsplit(":", 1)[1]))
-    process.kill()
-    raise RuntimeError("the server did not say where it listens in time")
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+        raise RuntimeError(f"the server did not say where it listens within {timeout:g} s: {''.join(lines)!r}")
+    stderr = process.stderr.read() if process.stderr else ""
+    raise RuntimeError(f"server exited {process.returncode}: {stderr}")

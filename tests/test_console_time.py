@@ -197,8 +197,12 @@ async def test_the_meeting_files_come_from_beside_the_websocket_or_a_clear_error
     assert meeting_files_url("ws://127.0.0.1:8765/ws") == "http://127.0.0.1:8765/meeting-files.json"
     assert meeting_files_url("wss://vcc.example.org/vcc/ws") == "https://vcc.example.org/vcc/meeting-files.json"
     async with live_server(tmp_path) as srv:
-        data = await asyncio.to_thread(read_meeting, meeting_files_url(srv.ws_url))
+        data = await asyncio.to_thread(read_meeting, meeting_files_url(srv.ws_url), srv.tokens["VC"])
         assert (data.meeting.id, data.meeting.buffer_minutes) == ("C21/VCC-1", 20)
+        # The roster's voting rights and notes are not for delegates, nor for anyone without a token.
+        for token in (srv.tokens["CHN"], None):
+            with pytest.raises(MeetingFilesError, match="chair's and the secretariat's tokens only"):
+                await asyncio.to_thread(read_meeting, meeting_files_url(srv.ws_url), token)
         port = srv.port
     with pytest.raises(MeetingFilesError, match="cannot reach the server"):
         read_meeting(f"http://127.0.0.1:{port}/meeting-files.json", timeout=2)

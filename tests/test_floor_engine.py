@@ -90,14 +90,56 @@ def test_the_same_command_id_gives_the_same_answer_and_one_effect():
     assert floor.seq == 1 and len(floor.events) == 1
 
 
-def test_a_refused_command_repeated_gets_the_same_refusal_even_if_it_would_now_pass():
+def test_a_refused_command_is_not_remembered_so_sent_again_it_is_decided_again():
     floor = Floor(small_setup())
     ask = parse_command({"type": "request_floor", "id": "r1"})
     first = floor.handle("CHN", ask, T0)
     assert first.refusal.code == "item_not_open"
+    assert floor._answers == {}  # a flood of refusals costs no memory
     floor.handle("VC", parse_command({"type": "open_item", "id": "o", "item": 3}), T0)
     again = floor.handle("CHN", ask, T0)
-    assert again == first and floor.state.items[3].queue == []
+    assert again.accepted and again.fresh
+    assert [r.delegation for r in floor.state.items[3].queue] == ["CHN"]
+
+
+def test_a_delegates_privileged_command_is_refused_by_its_type_alone():
+    floor = Floor(small_setup())
+    assert floor.precheck("CHN", "publish_plan").code == "not_chair_or_secretariat"
+    assert floor.precheck("CHN", "open_item").code == "not_chair"
+    assert floor.precheck("XXX", "request_floor").code == "unknown_delegation"
+    assert floor.precheck("SG", "publish_plan") is None
+    assert floor.precheck("VC", "open_item") is None
+    assert floor.precheck("CHN", "request_floor") is None
+    # the same refusal as deciding the whole command
+    full = floor.handle("CHN", parse_command({"type": "open_item", "id": "o", "item": 3}), T0)
+    assert full.refusal == floor.precheck("CHN", "open_item")
+
+
+def test_undo_last_takes_back_the_last_command_whole():
+    floor = Floor(small_setup())
+    floor.handle("VC", parse_command({"type": "open_item", "id": "o", "item": 3}), T0)
+    before_state, before_events = floor.state, list(floor.events)
+    ask = parse_command({"type": "request_floor", "id": "r1"})
+    assert floor.handle("CHN", ask, T0).accepted
+    floor.undo_last()
+    assert floor.state is before_state and floor.events == before_events
+    again = floor.handle("CHN", ask, T0)  # its id is free again: not a repeat
+    assert again.fresh and again.seqs == [2]
+    floor.undo_last()
+    with pytest.raises(RuntimeError):
+        floor.undo_last()  # only the last one, once
+
+
+def test_a_rebuilt_floor_with_its_commands_still_refuses_a_reused_id():
+    floor = Floor(small_setup())
+    open3 = {"type": "open_item", "id": "x", "item": 3}
+    floor.handle("VC", parse_command(open3), T0)
+    rebuilt = Floor(floor.setup, floor.events, commands=[("VC", open3)])
+    other = rebuilt.handle("VC", parse_command({"type": "close_item", "id": "x"}), T0)
+    assert other.refusal.code == "command_id_reused"
+    assert rebuilt.state.current_item == 3
+    same = rebuilt.handle("VC", parse_command(open3), T0)
+    assert same.accepted and not same.fresh and same.seqs == [1]
 
 
 def test_reusing_a_command_id_for_a_different_command_is_refused():

@@ -371,7 +371,7 @@ async def test_ten_thousand_bad_frames_leave_the_server_up_and_the_floor_exact(t
     assert len(frames) >= 10_000
     assert all(len(f.data if isinstance(f.data, bytes) else f.data.encode()) <= MAX_BYTES for f in frames)
 
-    limits = Limits(rate_burst=1_000_000, rate_per_second=1_000_000.0)
+    limits = Limits(rate_burst=1_000_000, rate_per_second=1_000_000.0, moderator_burst=1_000_000, moderator_per_second=1_000_000.0)
     async with live_server(tmp_path, limits=limits) as srv:
         outcome = Outcome()
         await asyncio.gather(*(fuzz_one(srv, d, plan[d], outcome) for d in DELEGATIONS))

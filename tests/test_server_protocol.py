@@ -10,11 +10,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
-from live_server import ROOT, issue_tokens, live_server, start_server_process, ws_client
+from live_server import ROOT, get, issue_tokens, live_server, start_server_process, ws_client
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -35,18 +34,6 @@ def vccsched(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stderr}")
     return result
-
-
-def http_get(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
-
-
-async def get(url: str) -> tuple[int, dict[str, str], bytes]:
-    return await asyncio.to_thread(http_get, url)
 
 
 # --- hello, welcome, snapshot --------------------------------------------------------------
@@ -284,7 +271,11 @@ async def test_healthz_and_meeting_json(tmp_path):
             status, headers, body = await get(srv.http_url + "/healthz")
             assert status == 200 and headers["Content-Type"] == "application/json"
             health = json.loads(body)
-            assert health == {"status": "ok", "meeting": "C21/VCC-1", "protocol": PROTOCOL_VERSION, "seq": 1, "connections": 1}
+            assert health == {
+                "status": "ok", "meeting": "C21/VCC-1", "protocol": PROTOCOL_VERSION, "seq": 1, "storage": "ok",
+                # from loopback, as a monitor on this machine: attendance too
+                "connections": 1, "delegations_connected": 1, "public": 0, "not_greeted": 1,
+            }
         status, _, body = await get(srv.http_url + "/meeting.json")
         meeting = json.loads(body)
         assert meeting["protocol"] == PROTOCOL_VERSION
@@ -292,7 +283,8 @@ async def test_healthz_and_meeting_json(tmp_path):
         item3 = next(i for i in meeting["items"] if i["number"] == 3)
         assert item3["code"] == "PL 1.03" and item3["title"]["zh"].startswith("国际电联")
         assert {"id": "PSE", "name": "State of Palestine", "category": "palestine_observer", "timezone": "Asia/Hebron"} in meeting["participants"]
-        status, _, body = await get(srv.http_url + "/meeting-files.json")
+        status, _, body = await get(srv.http_url + "/meeting-files.json", headers={"Authorization": f"Bearer {srv.tokens['SG']}"})
+        assert status == 200
         files = json.loads(body)
         assert files == {name: (DEFAULT_MEETING_DIR / name).read_text(encoding="utf-8") for name in files}
         assert load_meeting_files(files, "served").agenda == load_meeting().agenda

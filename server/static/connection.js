@@ -6,7 +6,7 @@
 // commands that got no answer with the same id. It never changes the floor
 // itself: callers render the `view` that each snapshot and event carries.
 
-export const FALLBACK_PROTOCOL = "vccsched.floor/2";
+export const FALLBACK_PROTOCOL = "vccsched.floor/3";
 
 const BACKOFF_SECONDS = [0.5, 1, 2, 4, 8, 15, 30];
 const WATCHDOG_SECONDS = 25;   // how often to check the server over HTTP while live

@@ -40,8 +40,9 @@ from vccsched.models import StrictModel
 from vccsched.validation import validation_messages
 
 #: The protocol version; a client's ``hello`` must name exactly this.
-#: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``).
-PROTOCOL_VERSION = "vccsched.floor/2"
+#: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``);
+#: version 3 the server's ``status`` message (whether it can store commands).
+PROTOCOL_VERSION = "vccsched.floor/3"
 
 #: Codes of ``error`` messages (problems with a message rather than a refusal of a command).
 ERROR_CODES: dict[str, str] = {
@@ -50,6 +51,10 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_protocol": "The hello names a protocol version this server does not speak.",
     "hello_required": "The first message of a connection must be a hello (sent by the server shell).",
     "not_authenticated": "The server could not tell which delegation this connection speaks for (sent by the server shell).",
+    "too_many_connections": "The delegation already has as many connections as it may; the server closes this one (server shell).",
+    "server_full": "The server holds as many connections of this kind as it can; the server closes this one (server shell).",
+    "rate_limited_closed": "The delegation kept sending while refused for its rate; its connections are closed (server shell).",
+    "token_revoked": "The token of this connection was revoked or rotated; the server closes it (server shell).",
 }
 
 
@@ -171,8 +176,20 @@ class ErrorMessage(StrictModel):
     message: str
 
 
+class StatusMessage(StrictModel):
+    """To every connection: whether the server can store commands (and so carry them out)."""
+
+    type: Literal["status"] = "status"
+    storage: Literal["ok", "failing"] = Field(
+        description="'failing' while the server cannot write its database: every command is "
+        "refused storage_failed until it can again."
+    )
+    since: AwareDatetime = Field(description="When the storage became ok or started failing.")
+    message: str = Field(default="", description="What failed, for people (empty when ok).")
+
+
 ServerMessage = Annotated[
-    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage],
+    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage, StatusMessage],
     Field(discriminator="type"),
 ]
 server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
@@ -199,13 +216,12 @@ def _encodable(raw: Any) -> bool:
     return True
 
 
-def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
-    """Decode and validate one client text frame.
+def decode_client_frame(text: str | bytes) -> dict:
+    """The JSON object of one client text frame, not yet validated.
 
-    Raises :class:`MessageError` with code ``bad_json``, ``invalid_message`` or,
-    for a well-formed ``command`` envelope whose command is wrong,
-    ``invalid_command`` (with ``command_id`` when the client gave one) so that
-    the reply can be a refusal the client can match to its command.
+    Raises :class:`MessageError` ``bad_json``. Then either
+    :func:`validate_client_message`, or first :func:`command_envelope` to
+    decide from the command's type alone whether to read it at all.
     """
     try:
         raw = json.loads(text)
@@ -225,6 +241,23 @@ def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
         raise MessageError(
             "bad_json", "the JSON escapes an unpaired UTF-16 surrogate (\\ud800-\\udfff); send valid Unicode"
         )
+    return raw
+
+
+def command_envelope(raw: dict) -> tuple[str, str] | None:
+    """``(command type, command id)`` of a decoded ``command`` message, when both are
+    well-formed strings; None for anything else (validate it to learn what is wrong)."""
+    command = raw.get("command")
+    if raw.get("type") != "command" or not isinstance(command, dict):
+        return None
+    kind, command_id = command.get("type"), command.get("id")
+    if not isinstance(kind, str) or not isinstance(command_id, str) or not 1 <= len(command_id) <= 100:
+        return None
+    return kind, command_id
+
+
+def validate_client_message(raw: dict) -> Hello | CommandMessage | Sync:
+    """Validate a frame decoded by :func:`decode_client_frame` (see :func:`parse_client_message`)."""
     try:
         return client_message_adapter.validate_python(raw)
     except ValidationError as exc:
@@ -242,6 +275,17 @@ def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
                 command_id=command_id if isinstance(command_id, str) else None,
             ) from None
         raise MessageError("invalid_message", f"not a valid client message: {problems}") from None
+
+
+def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:
+    """Decode and validate one client text frame.
+
+    Raises :class:`MessageError` with code ``bad_json``, ``invalid_message`` or,
+    for a well-formed ``command`` envelope whose command is wrong,
+    ``invalid_command`` (with ``command_id`` when the client gave one) so that
+    the reply can be a refusal the client can match to its command.
+    """
+    return validate_client_message(decode_client_frame(text))
 
 
 def parse_server_message(text: str | bytes) -> Any:

@@ -90,15 +90,48 @@ def refuse(code: str, message: str) -> Refusal:
 # --- general rules -------------------------------------------------------------------
 
 
+def _not_on_roster(actor: str) -> Refusal:
+    return refuse("unknown_delegation", f"{actor!r} is not a delegation on the roster.")
+
+
+def _not_chair(command_type: str) -> Refusal:
+    return refuse("not_chair", f"only the chair may {command_type.replace('_', ' ')}.")
+
+
+def _not_chair_or_secretariat(p: Participant) -> Refusal:
+    return refuse(
+        "not_chair_or_secretariat",
+        f"only the chair or the secretariat may publish a plan; {p.id} is a "
+        f"{p.category.replace('_', ' ')}.",
+    )
+
+
+def privilege_refusal(state: FloorState, actor: str, command_type: str) -> Refusal | None:
+    """Whether ``actor`` may send commands of ``command_type`` at all, from its category alone.
+
+    The same refusals :func:`decide` gives (its first checks), without the
+    command itself: a server asks this before reading a large command, so
+    that a delegate's ``publish_plan`` costs it nothing to refuse.
+    """
+    p = state.setup.participant(actor)
+    if p is None:
+        return _not_on_roster(actor)
+    if command_type in CHAIR_COMMANDS and p.category != "chair":
+        return _not_chair(command_type)
+    if command_type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):
+        return _not_chair_or_secretariat(p)
+    return None
+
+
 def actor_on_roster(ctx: Context) -> Refusal | None:
     if ctx.participant is None:
-        return refuse("unknown_delegation", f"{ctx.actor!r} is not a delegation on the roster.")
+        return _not_on_roster(ctx.actor)
     return None
 
 
 def chair_only(ctx: Context) -> Refusal | None:
     if ctx.command.type in CHAIR_COMMANDS and not ctx.is_chair:  # type: ignore[attr-defined]
-        return refuse("not_chair", f"only the chair may {ctx.command.type.replace('_', ' ')}.")  # type: ignore[attr-defined]
+        return _not_chair(ctx.command.type)  # type: ignore[attr-defined]
     return None
 
 
@@ -113,11 +146,7 @@ def chair_or_secretariat(ctx: Context) -> Refusal | None:
     p = ctx.participant
     assert p is not None
     if ctx.command.type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):  # type: ignore[attr-defined]
-        return refuse(
-            "not_chair_or_secretariat",
-            f"only the chair or the secretariat may publish a plan; {p.id} is a "
-            f"{p.category.replace('_', ' ')}.",
-        )
+        return _not_chair_or_secretariat(p)
     return None
 
 

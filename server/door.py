@@ -1,0 +1,176 @@
+"""Connections at the door: those that have not said hello yet, and the open-file budget.
+
+A connection holds a file descriptor from the moment the kernel accepts it,
+long before its ``hello`` says who it is. Without a cap, anyone who can reach
+the port can hold every descriptor the process has (and then nobody, not even
+the chair, gets in). So:
+
+* :class:`Door` counts connections from their TCP accept until they are
+  greeted (or gone): at most ``pending_max`` in all, the oldest closed first
+  when a new one arrives, and at most ``pending_per_address`` from one address.
+  An honest client says hello within milliseconds; only idlers grow old here.
+* :func:`plan_capacity` raises the process's open-file limit toward what the
+  system allows and divides it: every roster delegation's connections are
+  reserved first, then the public view's budget and the door's.
+* :class:`AcceptErrorLog` says "accept() failed" once per interval, not once
+  per attempt, should the limit still be reached.
+
+Nothing here awaits; the server calls it from the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+
+logger = logging.getLogger("vccsched.server")
+
+
+@dataclass(frozen=True)
+class DoorConfig:
+    pending_max: int
+    pending_per_address: int
+
+
+class Door:
+    """Connections accepted but not yet greeted, oldest first."""
+
+    def __init__(self, config: DoorConfig) -> None:
+        self.config = config
+        self._pending: OrderedDict[object, str] = OrderedDict()
+        self._per_address: dict[str, int] = {}
+
+    def arrive(self, connection: object, address: str) -> tuple[bool, list[object]]:
+        """A connection was accepted from ``address``.
+
+        Returns whether to keep it, and the older connections to close to make room
+        (close them: they have waited longest without a hello).
+        """
+        config = self.config
+        if self._per_address.get(address, 0) >= config.pending_per_address:
+            return False, []
+        evicted = []
+        while len(self._pending) >= config.pending_max and self._pending:
+            oldest, _ = next(iter(self._pending.items()))
+            self.leave(oldest)
+            evicted.append(oldest)
+        self._pending[connection] = address
+        self._per_address[address] = self._per_address.get(address, 0) + 1
+        return True, evicted
+
+    def leave(self, connection: object) -> None:
+        """Greeted, refused or closed: no longer waiting at the door. Idempotent."""
+        address = self._pending.pop(connection, None)
+        if address is None:
+            return
+        left = self._per_address[address] - 1
+        if left:
+            self._per_address[address] = left
+        else:
+            del self._per_address[address]
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def addresses(self) -> int:
+        return len(self._per_address)
+
+
+def guarded_connection(door: Door) -> type[ServerConnection]:
+    """A websockets connection class that checks in at ``door`` when the kernel accepts it."""
+
+    class GuardedConnection(ServerConnection):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            peer = transport.get_extra_info("peername")
+            keep, evicted = door.arrive(self, str(peer[0]) if peer else "?")
+            for old in evicted:
+                old.transport.abort()  # type: ignore[attr-defined]
+            if not keep:
+                transport.abort()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            door.leave(self)
+            super().connection_lost(exc)
+
+    return GuardedConnection
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many connections of each kind the server holds, and the open-file limit behind it."""
+
+    delegations: int  # roster delegations x connections per delegation: always reserved
+    public: int
+    pending: int
+    open_files: int
+    shrunk: bool  # the limit was too low for the configured budgets
+
+    def describe(self) -> str:
+        text = (
+            f"holds {self.delegations + self.public:,} connections: {self.delegations:,} for the "
+            f"delegations (reserved), {self.public:,} for the public view; {self.pending:,} more "
+            f"may wait for their hello; open-file limit {self.open_files:,}"
+        )
+        return text + (" (too low for the configured budgets, which were reduced)" if self.shrunk else "")
+
+
+def raise_open_file_limit(wanted: int) -> int:
+    """Raise this process's soft limit on open files toward ``wanted`` (at most the hard
+    limit); return the soft limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def plan_capacity(
+    *, delegations: int, public: int, pending: int, reserved_files: int, open_files: int
+) -> Capacity:
+    """Divide ``open_files`` descriptors: the delegations' connections first (never reduced),
+    then the public view's budget, then the door's, shrinking the last two if need be."""
+    room = open_files - reserved_files - delegations
+    shrunk = False
+    if room < public + pending:
+        shrunk = True
+        pending = max(0, min(pending, room // 4))
+        public = max(0, min(public, room - pending))
+    return Capacity(delegations=delegations, public=public, pending=max(pending, 1), open_files=open_files, shrunk=shrunk)
+
+
+class AcceptErrorLog:
+    """An event-loop exception handler that reports failed ``accept()`` calls once per
+    ``interval`` seconds with a count, and passes everything else on."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.count = 0
+        self.last: float | None = None
+
+    def __call__(self, loop: Any, context: dict) -> None:
+        if "accept" not in str(context.get("message", "")):
+            loop.default_exception_handler(context)
+            return
+        self.count += 1
+        now = self.clock()
+        if self.last is None or now - self.last >= self.interval:
+            logger.error(
+                "cannot accept connections: %s (%d time(s) since the last report); the open-file "
+                "limit is reached",
+                context.get("exception") or context.get("message"),
+                self.count,
+            )
+            self.last, self.count = now, 0
