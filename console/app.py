@@ -25,7 +25,7 @@ from console.actions import actions_for
 from console.client import Connection
 from console.model import describe, meeting_zone
 from console.screen import ChairScreen, DelegateScreen, FloorScreen
-from console.session import Answered, EventApplied, ServerError, StateReplaced, Update, Welcomed
+from console.session import Answered, EventApplied, ServerError, StateReplaced, StorageStatus, Update, Welcomed
 from console.source import FloorSource
 from console.widgets.status import OfflineBanner
 
@@ -130,6 +130,18 @@ class ConsoleApp(App):
             screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(update.message or '')}")
             title = f"Refused: {update.command_type.replace('_', ' ')}"
             self.notify(update.message or "", title=title, severity="error", timeout=8, markup=False)
+        elif isinstance(update, StorageStatus):
+            # The chair must know at once: nothing is carried out while the server cannot store it.
+            self.clear_notifications()
+            if update.failing:
+                screen.log_line(f"[b $error]the server cannot store commands[/]: {escape(update.message)}")
+                self.notify(
+                    f"{update.message}. Nothing is carried out until it can again; tell the secretariat.",
+                    title="The server cannot store commands", severity="error", timeout=600, markup=False,
+                )
+            else:
+                screen.log_line("the server stores commands again")
+                self.notify("Commands are carried out again.", title="The server stores commands again", timeout=10)
         elif isinstance(update, ServerError):
             screen.log_line(f"[b $error]server error[/] ({escape(update.code)}): {escape(update.message)}")
             self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10, markup=False)

@@ -88,10 +88,18 @@ class ServerError:
         return self.code in FATAL_ERRORS
 
 
-Update = Welcomed | StateReplaced | EventApplied | Answered | ServerError
+@dataclass(frozen=True)
+class StorageStatus:
+    """The server's ``status``: whether it can store commands (while it cannot, none is carried out)."""
+
+    failing: bool
+    message: str
+
+
+Update = Welcomed | StateReplaced | EventApplied | Answered | ServerError | StorageStatus
 
 #: Errors after which reconnecting with the same credentials is pointless.
-FATAL_ERRORS = frozenset({"not_authenticated", "unsupported_protocol", "hello_required"})
+FATAL_ERRORS = frozenset({"not_authenticated", "unsupported_protocol", "hello_required", "token_revoked"})
 
 
 class SessionError(Exception):
@@ -301,6 +309,9 @@ class ClientSession:
             # A refusal we cannot match (no readable id) still deserves to be seen.
             updates = [ServerError(code=str(raw.get("code")), message=str(raw.get("message")))]
         return updates, []
+
+    def _on_status(self, raw: dict, local_now: dt.datetime) -> tuple[list[Update], list[str]]:
+        return [StorageStatus(failing=raw.get("storage") == "failing", message=str(raw.get("message") or ""))], []
 
     def _on_error(self, raw: dict, local_now: dt.datetime) -> tuple[list[Update], list[str]]:
         return [ServerError(code=str(raw.get("code")), message=str(raw.get("message")))], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import signal
 import sys
 
@@ -11,6 +12,27 @@ from server.app import ServerConfig, serve, settle_memory
 from server.store import StoreError
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def say(text: str, *, error: bool = False) -> None:
+    """Print a line for the operator; a closed stdout or stderr (``server run | tee log``,
+    then Ctrl+C) must never stop the server or its clean shutdown."""
+    stream = sys.stderr if error else sys.stdout
+    try:
+        print(text, file=stream, flush=True)
+    except (BrokenPipeError, OSError, ValueError):
+        _silence(stream)
+
+
+def _silence(stream) -> None:
+    # Point the descriptor at /dev/null, so that neither later prints nor the
+    # interpreter's flush at exit raise again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 async def run_forever(config: ServerConfig) -> None:
@@ -40,26 +62,32 @@ async def run_forever(config: ServerConfig) -> None:
     ]
     if config.public:
         lines.append(f"  public view      {running.http_url}/public")
+    if shell.capacity is not None:
+        lines.append(f"  capacity         {shell.capacity.describe()}")
     lines.append("Stop with Ctrl+C.")
-    print("\n".join(lines), flush=True)
+    say("\n".join(lines))
     if not shell.token_hashes:
-        print(
+        say(
             "warning: no tokens issued yet, so nobody can join: run 'vccsched server tokens "
             f"--db {config.db_path} --out tokens.csv'",
-            file=sys.stderr,
-            flush=True,
+            error=True,
         )
     if config.host not in _LOOPBACK and config.tls_cert is None:
-        print(
+        say(
             "warning: listening beyond this machine without TLS: tokens would travel in clear. "
             "Use --tls-cert/--tls-key, or a reverse proxy with TLS (README).",
-            file=sys.stderr,
-            flush=True,
+            error=True,
+        )
+    if shell.capacity is not None and shell.capacity.shrunk:
+        say(
+            "warning: the open-file limit is too low for the configured budgets; raise it "
+            "(ulimit -n, or LimitNOFILE= in a systemd unit) to hold more public viewers",
+            error=True,
         )
     try:
         await stop.wait()
     finally:
         count = len(shell.clients)
-        print(f"Stopping: closing {count} connection(s).", flush=True)
+        say(f"Stopping: closing {count} connection(s).")
         await context.__aexit__(None, None, None)
-        print("Stopped; the database is closed.", flush=True)
+        say("Stopped; the database is closed.")

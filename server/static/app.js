@@ -89,7 +89,10 @@ function join(token) {
     path: "/ws",
     token,
     protocol: page.meeting.protocol || FALLBACK_PROTOCOL,
-    on: { status: onStatus, welcome: onWelcome, snapshot: onSnapshot, view: onView, reply: onReply, fatal: onFatal },
+    on: {
+      status: onStatus, welcome: onWelcome, snapshot: onSnapshot, view: onView, reply: onReply, fatal: onFatal,
+      storage: onStorage,
+    },
   });
   page.conn.start();
   render();
@@ -111,6 +114,10 @@ function onFatal(code, message) {
 
 function onStatus() {
   render();
+}
+
+function onStorage(failing) {
+  show($("storage"), failing);
 }
 
 function onWelcome(message) {

@@ -214,6 +214,10 @@ export class FloorConnection {
         if (this.on.reply) this.on.reply(m, command);
         return;
       }
+      case "status":
+        // Whether the server can store commands (docs/protocol.md, "status").
+        if (this.on.storage) this.on.storage(m.storage === "failing", m.message || "");
+        return;
       case "error":
         if (m.code === "not_authenticated" || m.code === "unsupported_protocol") {
           this._setState("fatal", { code: m.code, message: m.message });

@@ -48,6 +48,9 @@ function banners() {
         h("span", { id: "offline-since" })),
       h("button", { id: "reconnect", type: "button", "data-i18n": "reconnect_now" })),
     h("div", { id: "fatal", class: "banner banner-fatal", role: "alert", hidden: true }),
+    // The server's own word that it cannot store commands: nothing asked for is carried out.
+    h("div", { id: "storage", class: "banner banner-fatal", role: "alert", hidden: true },
+      h("p", {}, h("strong", { "data-i18n": "storage_failing" }))),
   ];
 }
 

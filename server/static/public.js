@@ -55,7 +55,10 @@ async function main() {
     path: "/ws/public",
     token: null,
     protocol: page.meeting.protocol || FALLBACK_PROTOCOL,
-    on: { status: render, snapshot: (state) => page.plan.fromSnapshot(state), view: onView, fatal: onFatal },
+    on: {
+      status: render, snapshot: (state) => page.plan.fromSnapshot(state), view: onView, fatal: onFatal,
+      storage: (failing) => show(document.getElementById("storage"), failing),
+    },
   });
   page.conn.start();
   render();

@@ -136,6 +136,12 @@ def run_command(
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="TLS certificate chain (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM).")] = None,
     public: Annotated[bool, typer.Option("--public", help="Also serve the read-only /public view for the webcast.")] = False,
+    public_max: Annotated[
+        int, typer.Option("--public-max", min=0, help="Public view: connections in all (the delegations' own places are always kept).")
+    ] = 1000,
+    public_per_address: Annotated[
+        int, typer.Option("--public-per-address", min=1, help="Public view: connections from one address (raise it behind a proxy).")
+    ] = 20,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Run the live floor until Ctrl+C or SIGTERM: the WebSocket at /ws, the delegates' page at /.
@@ -145,7 +151,7 @@ def run_command(
     """
     import asyncio
 
-    from server.app import ServerConfig
+    from server.app import Limits, ServerConfig
     from server.run import run_forever
 
     data = load(meeting, quiet=True)
@@ -158,6 +164,7 @@ def run_command(
         tls_cert=tls_cert,
         tls_key=tls_key,
         public=public,
+        limits=Limits(public_max=public_max, public_per_address=public_per_address),
     )
     asyncio.run(run_forever(config))
 
