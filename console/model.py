@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from vccsched.bidi import without_bidi_controls
 from vccsched.floor.state import FloorState, ItemState
 
 #: Seconds left at which the countdown turns to a warning (and the bell rings).
@@ -55,7 +56,8 @@ def minutes_text(seconds: float) -> str:
 
 def name_of(state: FloorState, delegation: str) -> str:
     participant = state.setup.participant(delegation)
-    return participant.name if participant is not None and participant.name else delegation
+    # Rosters are checked for bidirectional controls; a state from elsewhere may not be.
+    return without_bidi_controls(participant.name) if participant is not None and participant.name else delegation
 
 
 def tier_of(state: FloorState, delegation: str) -> str:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vccsched.bidi import bidi_controls_in
+
 
 def _refuse_repeats(keys: Iterable[Hashable], message: str) -> None:
     """Raise ``ValueError(message.format(key))`` for the first key seen twice."""
@@ -306,6 +308,17 @@ class Delegation(StrictModel):
     sector: Literal["ITU-R", "ITU-T", "ITU-D"] | None = Field(
         default=None, description="Sector of a Sector Member."
     )
+
+    @field_validator("name")
+    @classmethod
+    def _no_bidi_controls(cls, value: str) -> str:
+        found = bidi_controls_in(value)
+        if found:
+            raise ValueError(
+                f"the name contains {', '.join(found)}, which would display it (and what follows "
+                "it) reversed or reordered; write the name without bidirectional control characters"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

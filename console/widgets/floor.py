@@ -9,6 +9,7 @@ from textual.widgets import Digits, Static
 
 from console.widgets import show_text
 from console.model import KIND_LABELS, Countdown, clock_text, name_of
+from vccsched.bidi import without_bidi_controls
 from vccsched.floor.state import FloorState
 
 
@@ -125,13 +126,13 @@ class ConclusionPanel(Static):
             return
         lines = []
         if outcome.conclusion:
-            lines.append(escape(outcome.conclusion))
+            lines.append(escape(without_bidi_controls(outcome.conclusion)))
         if outcome.kind == "deferred":
             what = "Conclusion deferred" if outcome.scope == "conclusion" else "Item deferred"
             who = name_of(state, outcome.requested_by or "")
             lines.append(f"[b $warning]{what} to {escape(outcome.target or '')}[/] at the request of {escape(who)}")
             if outcome.note:
-                lines.append(f"[i]{escape(outcome.note)}[/]")
+                lines.append(f"[i]{escape(without_bidi_controls(outcome.note))}[/]")
         if outcome.by_correspondence:
             lines.append(
                 f"[b]By correspondence[/] (Rule 3.2): needs {outcome.majority_needed} Council Members "

@@ -306,13 +306,18 @@ function outcomeLines(meeting, outcome) {
   return lines;
 }
 
+// Embeddings, overrides and isolates (U+202A-202E, U+2066-2069) typed into a conclusion
+// would reverse or reorder it: taken out before display (names are checked in the roster).
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
 /** An outcome (conclusion, deferral, note) as definition-like paragraphs, text only. */
 export function renderOutcome(container, meeting, outcome) {
   container.replaceChildren();
   for (const [label, text] of outcomeLines(meeting, outcome)) {
     const p = el("p", "outcome-line");
     if (label) p.append(el("span", "outcome-label", label));
-    const body = el("span", "outcome-text", text);
+    const typed = label === t("outcome_concluded") || label === t("outcome_note");
+    const body = el("span", "outcome-text", typed ? String(text).replace(BIDI_CONTROLS, "") : text);
     body.dir = "auto";
     p.append(body);
     container.append(p);
