@@ -124,6 +124,9 @@ class ServerConfig:
     clock: Callable[[], dt.datetime] | None = None
     #: How often the token table is checked for revocations by ``server tokens``.
     token_poll_seconds: float = 0.5
+    #: The register of Member States' contributions (``--contributions``); default: the
+    #: meeting folder's contributions.csv, if any. Shown per item; the rules ignore it.
+    contributions: Path | None = None
 
 
 @dataclass(eq=False)
@@ -206,7 +209,10 @@ class FloorServer:
         self.limits = config.limits
         self.data = data
         self.store = store
-        self.setup = FloorSetup.from_meeting(data)
+        from vccsched.contributions.floor import load_floor_contributions
+
+        contributions, _ = load_floor_contributions(data, config.contributions, config.meeting_dir)
+        self.setup = FloorSetup.from_meeting(data, contributions)
         self.floor = rebuild_floor(self.setup, store)
         zone = data.meeting.zone
         self.clock = config.clock or (lambda: dt.datetime.now(zone))

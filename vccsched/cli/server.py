@@ -136,6 +136,11 @@ def run_command(
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="TLS certificate chain (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM).")] = None,
     public: Annotated[bool, typer.Option("--public", help="Also serve the read-only /public view for the webcast.")] = False,
+    contributions: Annotated[
+        Path | None,
+        typer.Option("--contributions", help="The register of Member States' contributions (CSV or XLSX), shown per "
+                     "item; default: the meeting folder's contributions.csv, if any."),
+    ] = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Run the live floor until Ctrl+C or SIGTERM: the WebSocket at /ws, the delegates' page at /.
@@ -149,6 +154,7 @@ def run_command(
     from server.run import run_forever
 
     data = load(meeting, quiet=True)
+    _say_contributions(data, contributions, Path(meeting or data.directory))
     config = ServerConfig(
         meeting_dir=Path(meeting or data.directory),
         db_path=db,
@@ -158,8 +164,21 @@ def run_command(
         tls_cert=tls_cert,
         tls_key=tls_key,
         public=public,
+        contributions=contributions,
     )
     asyncio.run(run_forever(config))
+
+
+def _say_contributions(data, path: Path | None, meeting_dir: Path) -> None:
+    """Read the register before the server starts (a bad one stops it, exit 2) and say what it holds."""
+    from vccsched.contributions.floor import load_floor_contributions
+
+    found, notes = load_floor_contributions(data, path, meeting_dir)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if found:
+        count = len({c.symbol for entries in found.values() for c in entries})
+        print(f"Contributions: {count} on {len(found)} item(s).", file=sys.stderr)
 
 
 @server_app.command("publish-plan")

@@ -114,12 +114,15 @@ def received_date(received: dt.datetime | dt.date | None, zone) -> dt.date | Non
     return received
 
 
-def _arrival_key(line: ContributionLine, row: RegisterRow, zone) -> tuple:
+def arrival_key(row: RegisterRow, zone) -> tuple:
+    """Order of arrival: by day in the meeting's zone, a bare date before the times of that
+    day, then by time, then by row; rows without a date last."""
     received = row.received
+    day = received_date(received, zone) or dt.date.max
     if isinstance(received, dt.datetime):
         local = received.astimezone(zone) if received.tzinfo is not None else received
-        return (line.received or dt.date.max, 1, local.time().isoformat(), line.row)
-    return (line.received or dt.date.max, 0, "", line.row)
+        return (day, 1, local.time().isoformat(), row.row)
+    return (day, 0, "", row.row)
 
 
 def sender_problem(text: str | None, sender: Delegation | None) -> str | None:
@@ -252,7 +255,7 @@ def check_register(
     items = [
         ItemContributions(
             number=item.number, code=item.code, title=item.title.en,
-            lines=sorted(per_item[item.number], key=lambda l: _arrival_key(l, by_row[l.row], zone)),
+            lines=sorted(per_item[item.number], key=lambda line: arrival_key(by_row[line.row], zone)),
         )
         for item in agenda.items
         if per_item.get(item.number)
