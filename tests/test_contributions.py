@@ -267,3 +267,30 @@ def test_the_example_register_flags_each_kind_once_or_more(cli):
     for words in ("late", "over length", "not in Group 1", "not a Member State", "symbol given twice",
                   "file missing", "file unreadable"):
         assert f"**{words}**" in done.stdout
+
+
+# --- the report to C22 -------------------------------------------------------------------
+
+
+def test_the_report_lists_per_item_the_contributions_and_who_presented_them(cli, tmp_path):
+    register = tmp_path / "register.csv"
+    register.write_text(HEADER + "C21/75,China,3,2021-05-20,,\nC21/81,Brazil,3,2021-05-24,,\n"
+                        "C21/83,Iran,4,2021-05-21,,\n", encoding="utf-8")
+    log = Path(__file__).parent / "floor_logs" / "c21-vcc1-day1.jsonl"
+    out = tmp_path / "report.md"
+    done = cli("report", "--log", str(log), "--contributions", str(register), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    # China spoke on item 3, Brazil did not; Iran spoke on item 4.
+    assert "Contributions considered: C21/75 (China), C21/81 (Brazil); presented by China." in text
+    assert "Contributions considered: C21/83 (Iran (Islamic Republic of)); presented by Iran (Islamic Republic of)." in text
+    assert text.count("Contributions considered") == 2
+    html_out = tmp_path / "report.html"
+    assert cli("report", "--log", str(log), "--contributions", str(register), "--out", str(html_out)).returncode == 0
+    assert "presented by China" in html_out.read_text(encoding="utf-8")
+    docx_out = tmp_path / "report.docx"
+    assert cli("report", "--log", str(log), "--contributions", str(register), "--out", str(docx_out)).returncode == 0
+    import docx
+
+    paragraphs = [p.text for p in docx.Document(str(docx_out)).paragraphs]
+    assert "Contributions considered: C21/75 (China), C21/81 (Brazil); presented by China." in paragraphs
