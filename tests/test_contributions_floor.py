@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from live_server import live_server, ws_client
 from test_console_app import console, queue, text, until
@@ -78,6 +78,9 @@ actions = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(actions)
+@example([("request_floor", "GBR", "speech"), ("request_floor", "CHN", "speech"), ("request_floor", "KEN", "speech"),
+          ("request_floor", "SM-T1", "point_of_order"), ("next_speaker", "VC", ""), ("request_floor", "SM-R1", "speech"),
+          ("request_floor", "USA", "speech"), ("next_speaker", "VC", ""), ("request_floor", "KEN", "right_of_reply")])
 def test_the_queue_order_is_unchanged_by_contributions(c21, steps):
     plain_setup = FloorSetup.from_meeting(c21)
     with_contributions = FloorSetup.from_meeting(c21, CONTRIBUTIONS)
