@@ -21,7 +21,8 @@ from pydantic import Field
 from vccsched.errors import DataError
 from vccsched.models import StrictModel
 from vccsched.replyforms.cells import CellRef, blank, parse_date, shown
-from vccsched.replyforms.sheets import Grid, Workbook, cell, csv_records, find_header, read_csv_text
+from vccsched.loading import read_text
+from vccsched.replyforms.sheets import Grid, Workbook, cell, csv_records, find_header
 
 SHEET = "Contributions"
 TITLE = "Unreadable register"
@@ -182,11 +183,11 @@ def read_register(path: Path, name: str | None = None) -> Register:
     if not path.exists():
         raise DataError(f"{name}: file not found", title="Missing register")
     if suffix == ".csv":
+        text = read_text(path, kind="register (.csv or .xlsx)", missing_title="Missing register")
         try:
-            text = read_csv_text(path, name)
             records = csv_records(text, name, SHEET, COLUMNS, REQUIRED)
         except DataError as exc:
-            raise DataError(exc.message, title=TITLE) from None
+            raise DataError(exc.message.replace(" or send the XLSX form", ""), title=TITLE) from None
         grid = Grid(name, SHEET, records or [], csv=True)
         return Register(file=name, format="csv", rows=_rows(grid))
     if suffix == ".xlsx":
