@@ -294,3 +294,15 @@ def test_the_report_lists_per_item_the_contributions_and_who_presented_them(cli,
 
     paragraphs = [p.text for p in docx.Document(str(docx_out)).paragraphs]
     assert "Contributions considered: C21/75 (China), C21/81 (Brazil); presented by China." in paragraphs
+
+
+def test_bad_options_are_named_with_exit_2(cli, tmp_path):
+    register = tmp_path / "register.csv"
+    register.write_text(REGISTER, encoding="utf-8")
+    done = cli("contributions", "check", str(register), "--files", str(tmp_path / "nowhere"))
+    assert done.returncode == 2 and "--files" in done.stderr and "no such folder" in done.stderr
+    done = cli("contributions", "check", str(register), "--out", str(tmp_path / "report.txt"))
+    assert done.returncode == 2 and "FILE.md, FILE.html or FILE.csv" in done.stderr
+    done = cli("contributions", "check", str(register), "--out", str(register))
+    assert done.returncode == 2 and "would destroy" in done.stderr
+    assert register.read_text(encoding="utf-8") == REGISTER
