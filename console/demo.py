@@ -229,7 +229,12 @@ async def run_demo(
         server_logger = logging.getLogger("vccsched.server")
         server_logger.addHandler(handler)
         server_logger.propagate = False
-        config = ServerConfig(meeting_dir=meeting_dir, db_path=db_path, port=port, clock=demo_clock())
+        # The bundled meeting's example register, so that the demo shows contributors.
+        example = meeting_dir / "contributions" / "register.csv"
+        config = ServerConfig(
+            meeting_dir=meeting_dir, db_path=db_path, port=port, clock=demo_clock(),
+            contributions=example if example.is_file() else None,
+        )
         store = open_store(config, data)
         try:
             tokens = store.issue_tokens([d.id for d in data.roster.delegations], replace=True)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from vccsched.bidi import without_bidi_controls
 from vccsched.floor.state import FloorState, ItemState
+from vccsched.floor.view import item_contributions
 
 #: Seconds left at which the countdown turns to a warning (and the bell rings).
 WARNING_SECONDS = 30
@@ -162,6 +163,8 @@ class QueueRow:
     asked_at: dt.datetime
     item_seconds: float
     meeting_seconds: float
+    #: The symbols of the delegation's contributions on the item ("C21/75"); "" if none.
+    contribution: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -177,6 +180,7 @@ def queue_rows(state: FloorState, times: SpeakingTimes | None = None) -> list[Qu
     if item is None:
         return []
     times = times or speaking_times(state)
+    contributed = contributors(state, item.number)
     return [
         QueueRow(
             place=place,
@@ -187,9 +191,32 @@ def queue_rows(state: FloorState, times: SpeakingTimes | None = None) -> list[Qu
             asked_at=r.at,
             item_seconds=times.on_item(item.number, r.delegation),
             meeting_seconds=times.overall(r.delegation),
+            contribution=contributed.get(r.delegation, ""),
         )
         for place, r in enumerate(item.queue, start=1)
     ]
+
+
+def contributors(state: FloorState, number: int) -> dict[str, str]:
+    """Delegation id -> the symbols of its contributions on item ``number`` ("C21/75, C21/90")."""
+    symbols: dict[str, list[str]] = defaultdict(list)
+    info = state.setup.item(number)
+    for c in info.contributions if info is not None else ():
+        symbols[c.delegation].append(c.symbol)
+    return {d: ", ".join(s) for d, s in symbols.items()}
+
+
+def contributions_text(state: FloorState, number: int) -> str:
+    """"C21/75 China, C21/81 Brazil — presented: China" for the item panel; "" without any.
+
+    A contributor has presented once it has made a speech on the item (the floor
+    says who has spoken; nothing is recorded for it)."""
+    views = item_contributions(state, number)
+    if not views:
+        return ""
+    listed = ", ".join(f"{v.symbol} {v.name}" for v in views)
+    presented = list(dict.fromkeys(v.name for v in views if v.presented))
+    return f"{listed} — presented: {', '.join(presented) if presented else 'none yet'}"
 
 
 # --- the agenda ------------------------------------------------------------------------------

@@ -162,6 +162,9 @@ class ServerConfig:
     token_poll_seconds: float = 0.5
     #: How often a server whose commits fail tries to write again, to recover by itself.
     storage_probe_seconds: float = 5.0
+    #: The register of Member States' contributions (``--contributions``); default: the
+    #: meeting folder's contributions.csv, if any. Shown per item; the rules ignore it.
+    contributions: Path | None = None
 
 
 @dataclass(eq=False)
@@ -284,7 +287,10 @@ class FloorServer:
         self.limits = limits = config.limits
         self.data = data
         self.store = store
-        self.setup = FloorSetup.from_meeting(data)
+        from vccsched.contributions.floor import load_floor_contributions
+
+        contributions, _ = load_floor_contributions(data, config.contributions, config.meeting_dir)
+        self.setup = FloorSetup.from_meeting(data, contributions)
         self.floor = rebuild_floor(self.setup, store)
         zone = data.meeting.zone
         self.clock = config.clock or (lambda: dt.datetime.now(zone))

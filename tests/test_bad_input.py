@@ -58,8 +58,8 @@ def meeting_copy(tmp_path: Path, **replace: tuple[str, str]) -> Path:
     [
         # A date that YAML recognises as one but that does not exist.
         ("  - 2021-06-09\n", "  - 2021-13-40\n", ["field 'dates[1]'", "'2021-13-40'", "valid date"]),
-        ("contribution_deadline: 2021-05-25", "contribution_deadline: 2021-02-30",
-         ["field 'contribution_deadline'", "'2021-02-30'"]),
+        ("  max_pages: 2\n", "  max_pages: 2\n  deadline: 2021-02-30\n",
+         ["field 'contributions.deadline'", "'2021-02-30'"]),
         # An offset on a window time: the meeting's timezone is what applies.
         ('start: "12:00"', 'start: "12:00+02:00"', ["field 'window.start'", "without a UTC offset"]),
         # A number where a quoted time is expected (would be 720 seconds after midnight UTC).

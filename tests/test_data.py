@@ -278,7 +278,8 @@ def test_meeting_settings_follow_annex_1(c21: MeetingData):
     assert all(d.weekday() < 5 for d in m.dates)
     assert m.max_days == 9 and m.window.minutes == 180
     assert (m.window.start.isoformat(), m.window.end.isoformat()) == ("12:00:00", "15:00:00")
-    assert m.contribution_deadline.isoformat() == "2021-05-25"
+    assert m.contributions_due.isoformat() == "2021-05-25"  # 14 days before 8 June
+    assert (m.contributions.deadline_days_before, m.contributions.max_pages) == (14, 2)
     assert m.grouping_reply_deadline.isoformat() == "2021-03-12"
     assert m.registration_opens.isoformat() == "2021-04-08"
     assert m.buffer_minutes == 20 and m.deferral_target == "C22"

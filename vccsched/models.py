@@ -232,6 +232,21 @@ class FloorSettings(StrictModel):
         return tiers
 
 
+class ContributionSettings(StrictModel):
+    """Member States' written contributions (Annex 1): when they are due and how long."""
+
+    deadline_days_before: int = Field(
+        default=14,
+        ge=0,
+        le=366,
+        description="Due this many days before the first meeting date (14: 25 May 2021 for 8 June).",
+    )
+    max_pages: int = Field(default=2, ge=1, le=1000, description="At most this many pages (two).")
+    deadline: dt.date | None = Field(
+        default=None, description="An explicit due date (YYYY-MM-DD) instead of the computed one."
+    )
+
+
 class Meeting(StrictModel):
     """``meeting.yaml``: when and how the consultation meets."""
 
@@ -241,7 +256,15 @@ class Meeting(StrictModel):
     window: Window
     dates: list[dt.date] = Field(min_length=1, description="Candidate meeting days.")
     max_days: int = Field(ge=1, description="At most this many meeting days.")
-    contribution_deadline: dt.date = Field(description="Member States' contributions due by.")
+    contribution_deadline: dt.date | None = Field(
+        default=None,
+        description="Older spelling of contributions.deadline (an explicit due date); both may "
+        "be given only if they agree.",
+    )
+    contributions: ContributionSettings = Field(
+        default_factory=ContributionSettings,
+        description="Member States' contributions: days before the meeting they are due, page limit.",
+    )
     grouping_reply_deadline: dt.date = Field(description="Council Members' grouping replies due by.")
     registration_opens: dt.date | None = Field(
         default=None, description="Online registration of participants opens on this day."
@@ -275,6 +298,25 @@ class Meeting(StrictModel):
                 "(20 is usual)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _one_contribution_deadline(self) -> Meeting:
+        explicit = self.contributions.deadline
+        if explicit is not None and self.contribution_deadline not in (None, explicit):
+            raise ValueError(
+                f"contribution_deadline {self.contribution_deadline} and contributions.deadline "
+                f"{explicit} differ; keep one (contributions.deadline)"
+            )
+        return self
+
+    @property
+    def contributions_due(self) -> dt.date:
+        """The last day contributions are on time, in the meeting's zone: the explicit
+        deadline, else the first meeting date less ``deadline_days_before``."""
+        explicit = self.contributions.deadline or self.contribution_deadline
+        if explicit is not None:
+            return explicit
+        return self.dates[0] - dt.timedelta(days=self.contributions.deadline_days_before)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,7 +8,7 @@ from textual.markup import escape
 from textual.widgets import Digits, Static
 
 from console.widgets import show_text
-from console.model import KIND_LABELS, Countdown, clock_text, name_of
+from console.model import KIND_LABELS, Countdown, clock_text, contributions_text, name_of
 from vccsched.bidi import without_bidi_controls
 from vccsched.floor.state import FloorState
 
@@ -41,6 +41,9 @@ class ItemHeader(Static):
             f"Speaking time [b]{clock_text(item.speaking_time_seconds)}[/] · {listed} · "
             f"{waiting} waiting"
         )
+        contributions = contributions_text(state, item.number)
+        if contributions:
+            text += f"\n[b]Contributions:[/] {escape(contributions)}"
         if me is not None:
             places = [
                 f"[b]{place}{_ordinal(place)}[/] in line ({KIND_LABELS.get(r.kind, r.kind)})"

@@ -142,9 +142,11 @@ class WaitingList(ScrollView, can_focus=True):
 
     def _cells(self, row: QueueRow) -> dict[str, str]:
         mine = "  ◀ you" if row.delegation == self.me else ""
+        # A contributor is marked with its document: the chair invites it to present.
+        contributed = f"  ✎ {row.contribution}" if row.contribution else ""
         return {
             "place": str(row.place),
-            "name": row.name + mine,
+            "name": row.name + contributed + mine,
             "tier": row.tier,
             "kind": _KIND_LABELS.get(row.kind, row.kind),
             "waited": minutes_text(row.waited(self._now)) if self._now else "",

@@ -10,6 +10,7 @@ import {
 } from "./floorview.js";
 import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
+import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
 
 const TOKEN_KEY = "vccsched.token";
@@ -182,6 +183,7 @@ function render() {
   if (page.category) $("whoami-tier").textContent = tierLabel(page.category);
 
   renderItem(view, meeting, page.last);
+  renderContributions(view, meeting);
   renderSpeaker(view, meeting, page.me);
   const queue = renderQueue(view, meeting, page.me);
   renderYouSpeak(view, live);

@@ -8,6 +8,7 @@ import {
 } from "./floorview.js";
 import { chooseLanguage, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
+import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
 
 const page = { meeting: new Meeting(), conn: null, view: null, last: null, plan: new PlanTracker() };
@@ -16,6 +17,7 @@ function render() {
   renderConnection(page.conn, page.meeting, page.view !== null);
   renderMeeting(page.meeting, t("public_title"));
   renderItem(page.view, page.meeting, page.last);
+  renderContributions(page.view, page.meeting);
   renderSpeaker(page.view, page.meeting, null);
   renderQueue(page.view, page.meeting, null);
   tick();

@@ -70,6 +70,12 @@ def report_command(
         typer.Option("--plan", help="The time-management plan (plan.json) to compare the time used "
                      "with; default: the plan published on the floor, if any.", show_default=False),
     ] = None,
+    contributions: Annotated[
+        Optional[Path],
+        typer.Option("--contributions", help="The register of Member States' contributions (CSV or XLSX): "
+                     "each item lists those considered and who presented them; default with --log: the "
+                     "meeting folder's contributions.csv, if any.", show_default=False),
+    ] = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Write the report of proposed conclusions from the floor's record.
@@ -81,8 +87,14 @@ def report_command(
     plan. Then an annex of what C22 must take up and speaking-time statistics.
     """
     fmt = report_format(out)
-    check_outputs({"--out": out}, {**record_inputs(log, db, meeting), "--plan": plan})
+    check_outputs({"--out": out}, {**record_inputs(log, db, meeting), "--plan": plan, "--contributions": contributions})
     data, result = record_source(log, db, meeting)
+    from vccsched.contributions.floor import load_floor_contributions
+
+    folder = (meeting or data.directory) if log is not None else None
+    given, notes = load_floor_contributions(data, contributions, folder)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     planned = None
     if plan is not None:
         planned = plan_from_json(read_text(plan, kind="JSON plan", missing_title="Missing plan"), source=str(plan))
@@ -98,6 +110,7 @@ def report_command(
         data, result.state, result.floor.events, plan=planned,
         plan_label=f"the plan {plan.name}" if plan is not None else None,
         refusals=len(result.refusals),
+        contributions=given or None,
     )
     write_output(render_report(report, fmt), out)
     print(

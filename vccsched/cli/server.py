@@ -142,6 +142,11 @@ def run_command(
     public_per_address: Annotated[
         int, typer.Option("--public-per-address", min=1, help="Public view: connections from one address (raise it behind a proxy).")
     ] = 20,
+    contributions: Annotated[
+        Path | None,
+        typer.Option("--contributions", help="The register of Member States' contributions (CSV or XLSX), shown per "
+                     "item; default: the meeting folder's contributions.csv, if any."),
+    ] = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Run the live floor until Ctrl+C or SIGTERM: the WebSocket at /ws, the delegates' page at /.
@@ -155,6 +160,7 @@ def run_command(
     from server.run import run_forever
 
     data = load(meeting, quiet=True)
+    _say_contributions(data, contributions, Path(meeting or data.directory))
     config = ServerConfig(
         meeting_dir=Path(meeting or data.directory),
         db_path=db,
@@ -165,8 +171,21 @@ def run_command(
         tls_key=tls_key,
         public=public,
         limits=Limits(public_max=public_max, public_per_address=public_per_address),
+        contributions=contributions,
     )
     asyncio.run(run_forever(config))
+
+
+def _say_contributions(data, path: Path | None, meeting_dir: Path) -> None:
+    """Read the register before the server starts (a bad one stops it, exit 2) and say what it holds."""
+    from vccsched.contributions.floor import load_floor_contributions
+
+    found, notes = load_floor_contributions(data, path, meeting_dir)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if found:
+        count = len({c.symbol for entries in found.values() for c in entries})
+        print(f"Contributions: {count} on {len(found)} item(s).", file=sys.stderr)
 
 
 @server_app.command("publish-plan")

@@ -10,7 +10,7 @@ snapshot a late-joining client receives (``model_dump(mode="json")``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,17 @@ class Participant(StrictModel):
     voting_rights: bool | None = None
 
 
+class Contribution(StrictModel):
+    """A Member State's written contribution on an item, from the secretariat's register.
+
+    Only shown: who may speak, and in what order, never depends on it (Annex 1:
+    Member States without a contribution may still speak).
+    """
+
+    symbol: str = Field(description="Document symbol, e.g. 'C21/75'.")
+    delegation: str = Field(description="Roster id of the Member State that sent it.")
+
+
 class ItemInfo(StrictModel):
     """An agenda item as the floor needs it."""
 
@@ -62,6 +73,9 @@ class ItemInfo(StrictModel):
     code: str
     title: str = ""
     en_bloc: bool = False
+    contributions: list[Contribution] = Field(
+        default_factory=list, description="Member States' contributions on the item, in order of arrival."
+    )
 
 
 class FloorSetup(StrictModel):
@@ -101,9 +115,14 @@ class FloorSetup(StrictModel):
         self._items = {i.number: i for i in self.items}
 
     @classmethod
-    def from_meeting(cls, data) -> FloorSetup:
-        """Build from :class:`vccsched.loading.MeetingData` (``load_meeting(dir)``)."""
+    def from_meeting(cls, data, contributions: Mapping[int, Sequence[Contribution]] | None = None) -> FloorSetup:
+        """Build from :class:`vccsched.loading.MeetingData` (``load_meeting(dir)``).
+
+        ``contributions``: per item number, the contributions to show
+        (:func:`vccsched.contributions.floor.floor_contributions`).
+        """
         meeting, agenda, roster = data.meeting, data.agenda, data.roster
+        contributions = contributions or {}
         return cls(
             meeting_id=meeting.id,
             deferral_target=meeting.deferral_target,
@@ -114,7 +133,10 @@ class FloorSetup(StrictModel):
                 for d in roster.delegations
             ],
             items=[
-                ItemInfo(number=i.number, code=i.code, title=i.title.en, en_bloc=i.en_bloc)
+                ItemInfo(
+                    number=i.number, code=i.code, title=i.title.en, en_bloc=i.en_bloc,
+                    contributions=list(contributions.get(i.number, ())),
+                )
                 for i in agenda.items
             ],
             timezone=meeting.timezone,

@@ -80,6 +80,32 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
 # --- the compact view sent with every event, for clients that do not fold -----------------
 
 
+class ContributionView(StrictModel):
+    """A Member State's contribution on the open item, and whether it has presented it."""
+
+    symbol: str
+    delegation: str
+    name: str = Field(description="The Member State's roster name.")
+    presented: bool = Field(description="The Member State has made a speech on the item.")
+
+
+def item_contributions(state: FloorState, number: int) -> list[ContributionView]:
+    """The contributions on item ``number`` in order of arrival; a contributor has
+    presented once it has spoken on the item (derived from the floor, never recorded)."""
+    info = state.setup.item(number)
+    if info is None or not info.contributions:
+        return []
+    spoken = set(state.items[number].spoken)
+    views = []
+    for c in info.contributions:
+        participant = state.setup.participant(c.delegation)
+        views.append(ContributionView(
+            symbol=c.symbol, delegation=c.delegation, name=participant.name if participant else c.delegation,
+            presented=c.delegation in spoken,
+        ))
+    return views
+
+
 class OpenItemView(StrictModel):
     """The open item as a delegate sees it."""
 
@@ -90,6 +116,10 @@ class OpenItemView(StrictModel):
     list_closed: bool
     speaking_time_seconds: int
     outcome: Outcome | None = None
+    contributions: list[ContributionView] = Field(
+        default_factory=list,
+        description="Member States' contributions on the item with their symbols (protocol 2, optional).",
+    )
 
 
 class FloorView(StrictModel):
@@ -124,6 +154,7 @@ def floor_view(state: FloorState) -> FloorView:
             list_closed=item.list_closed,
             speaking_time_seconds=item.speaking_time_seconds,
             outcome=item.outcome,
+            contributions=item_contributions(state, item.number),
         )
     return FloorView(
         seq=state.seq,

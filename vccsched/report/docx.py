@@ -198,6 +198,8 @@ def render_docx(c: dict[str, Any]) -> bytes:
             doc.add_paragraph("Note: " + item["note"])
         if item["time_line"]:
             doc.add_paragraph("Time: " + item["time_line"])
+        if item["contributions"]:
+            doc.add_paragraph("Contributions considered: " + item["contributions"] + ".")
         if item["speeches"]:
             _table(
                 doc,

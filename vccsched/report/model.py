@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
 from vccsched.floor.commands import RequestKind
-from vccsched.floor.state import FloorState
+from vccsched.floor.state import Contribution, FloorState
 from vccsched.loading import MeetingData
 from vccsched.models import Category, LocalizedText, StrictModel
 from vccsched.plan import Plan
@@ -59,6 +59,15 @@ class SpeechLine(StrictModel):
     in_progress: bool = Field(default=False, description="Still speaking when the record ends.")
 
 
+class ContributionReport(StrictModel):
+    """A Member State's written contribution considered on an item, and whether it was presented."""
+
+    symbol: str
+    delegation: str
+    name: str
+    presented: bool = Field(description="The Member State made a speech on the item.")
+
+
 class ItemReport(StrictModel):
     """One agenda item as the VCC handled it."""
 
@@ -85,6 +94,9 @@ class ItemReport(StrictModel):
     used_minutes: float | None = Field(description="Minutes the item was open while the meeting sat; null if never taken up.")
     taken_at: AwareDatetime | None = None
     closed_at: AwareDatetime | None = None
+    contributions: list[ContributionReport] = Field(
+        default_factory=list, description="Member States' contributions on the item, in order of arrival."
+    )
 
 
 class AnnexItem(StrictModel):
@@ -178,6 +190,7 @@ def build_report(
     plan: Plan | None = None,
     plan_label: str | None = None,
     refusals: int = 0,
+    contributions: Mapping[int, Sequence[Contribution]] | None = None,
 ) -> MeetingReport:
     """The report at the end of the record.
 
@@ -186,6 +199,8 @@ def build_report(
     events of types this version does not know are ignored. ``plan`` (from
     ``--plan``) is compared with the time used; without it, the plan published
     on the floor, if any. ``plan_label`` says in the report where ``plan`` came from.
+    ``contributions`` (per item, from the register) default to those the floor's
+    setup carries; a contributor presented its contribution if it spoke on the item.
     """
     events = list(events)
     agenda, roster = data.agenda, data.roster
@@ -266,6 +281,7 @@ def build_report(
             used_minutes=progress_item.minutes if progress_item and taken else None,
             taken_at=floor_item.taken_at,
             closed_at=floor_item.closed_at,
+            contributions=_contributions(state, item.number, contributions, names),
         )
         items.append(report_item)
         if kind == "deferred":
@@ -327,6 +343,19 @@ def build_report(
         planned_minutes=progress.planned_minutes if progress is not None and label is not None else None,
         used_minutes=progress.used_minutes if progress is not None else 0.0,
     )
+
+
+def _contributions(
+    state: FloorState, number: int, given: Mapping[int, Sequence[Contribution]] | None, names: Mapping[str, str]
+) -> list[ContributionReport]:
+    info = state.setup.item(number)
+    listed = given.get(number, ()) if given is not None else (info.contributions if info is not None else ())
+    spoken = set(state.items[number].spoken)
+    return [
+        ContributionReport(symbol=c.symbol, delegation=c.delegation, name=names.get(c.delegation, c.delegation),
+                           presented=c.delegation in spoken)
+        for c in listed
+    ]
 
 
 def _tier_rows(data: MeetingData, delegations: Sequence[DelegationTime]) -> list[TierTime]:

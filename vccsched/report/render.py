@@ -180,6 +180,13 @@ def _item_context(item: ItemReport, report: MeetingReport, zone) -> dict[str, An
             "duration": duration_text(s.seconds),
             "remarks": "; ".join(remarks),
         })
+    contributions = ""
+    if item.contributions:
+        presented = list(dict.fromkeys(c.name for c in item.contributions if c.presented))
+        contributions = (
+            ", ".join(f"{c.symbol} ({c.name})" for c in item.contributions)
+            + "; presented by " + (", ".join(presented) if presented else "none")
+        )
     outcome = outcome_text(item, report)
     if item.open_at_end and item.outcome not in ("open",):
         outcome += " (the item was still open when the record ends)"
@@ -194,6 +201,7 @@ def _item_context(item: ItemReport, report: MeetingReport, zone) -> dict[str, An
         "conclusion": item.conclusion or "",
         "note": item.note or "",
         "time_line": time_line,
+        "contributions": contributions,
         "used": minutes_text(item.used_minutes),
         "planned": f"{item.planned_minutes} min" if item.planned_minutes is not None else "",
         "speeches": speeches,
