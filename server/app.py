@@ -63,6 +63,7 @@ from vccsched.floor.protocol import (
 )
 from vccsched.floor.state import FloorSetup
 from vccsched.loading import MeetingData, load_meeting
+from vccsched.names import delegation_names
 
 logger = logging.getLogger("vccsched.server")
 
@@ -183,7 +184,7 @@ def meeting_document(data: MeetingData) -> dict:
             for i in data.agenda.items
         ],
         "participants": [
-            {"id": d.id, "name": d.name, "category": d.category, "timezone": d.timezone}
+            {"id": d.id, "name": d.name, "names": delegation_names(d), "category": d.category, "timezone": d.timezone}
             for d in data.roster.delegations
         ],
     }
