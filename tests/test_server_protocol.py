@@ -291,7 +291,16 @@ async def test_healthz_and_meeting_json(tmp_path):
         assert meeting["meeting"]["timezone"] == "Europe/Zurich"
         item3 = next(i for i in meeting["items"] if i["number"] == 3)
         assert item3["code"] == "PL 1.03" and item3["title"]["zh"].startswith("国际电联")
-        assert {"id": "PSE", "name": "State of Palestine", "category": "palestine_observer", "timezone": "Asia/Hebron"} in meeting["participants"]
+        participants = {p["id"]: p for p in meeting["participants"]}
+        assert participants["PSE"] == {
+            "id": "PSE", "name": "State of Palestine", "category": "palestine_observer", "timezone": "Asia/Hebron",
+            "names": {"ar": "دولة فلسطين", "zh": "巴勒斯坦国", "fr": "État de Palestine",
+                      "ru": "Государство Палестина", "es": "Estado de Palestina"},
+        }  # the UN's name, not CLDR's "Palestinian Territories"
+        # Member States in the page's languages from CLDR; English and Sector Members from the roster.
+        assert participants["CHN"]["names"] == {"ar": "الصين", "zh": "中国", "fr": "Chine", "ru": "Китай", "es": "China"}
+        assert participants["CHN"]["name"] == "China"
+        assert participants["SM-R1"]["names"] == {} and participants["VC"]["names"] == {}
         status, _, body = await get(srv.http_url + "/meeting-files.json")
         files = json.loads(body)
         assert files == {name: (DEFAULT_MEETING_DIR / name).read_text(encoding="utf-8") for name in files}
