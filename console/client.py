@@ -96,7 +96,7 @@ def read_meeting(url: str, timeout: float = 10.0) -> MeetingData:
     server cannot be reached or sends something else, and
     :class:`~vccsched.errors.DataError` when the files do not load.
     """
-    from vccsched.cli.common import load_meeting_files
+    from vccsched.meeting_files import load_meeting_files
 
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:

@@ -537,7 +537,7 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
 
 def open_store(config: ServerConfig, data: MeetingData) -> FloorStore:
     """The meeting's database, created on first use, checked against the meeting data."""
-    from vccsched.cli.common import meeting_file_texts
+    from vccsched.meeting_files import meeting_file_texts
 
     return FloorStore.open_or_create(config.db_path, data.meeting.id, meeting_file_texts(config.meeting_dir))
 
