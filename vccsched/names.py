@@ -44,6 +44,10 @@ UN_NAMES: dict[str, dict[str, str]] = {
 }
 
 
+#: CLDR territories that are not a country.
+NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "AA"})
+
+
 def territory(alpha3: str) -> str | None:
     """The CLDR territory (ISO 3166 alpha-2) of an alpha-3 code, or None for any other id."""
     if len(alpha3) != 3 or not alpha3.isalpha():
@@ -51,7 +55,10 @@ def territory(alpha3: str) -> str | None:
     aliases = get_global("territory_aliases").get(alpha3.upper())
     if not aliases or len(aliases) != 1 or len(aliases[0]) != 2:
         return None  # not a country code (or one CLDR splits, like the former Soviet Union)
-    return aliases[0]
+    code = aliases[0]
+    if code in NOT_COUNTRIES or code[0] in "QX":
+        return None  # "Unknown Region", the EU, the UN, private-use codes
+    return code
 
 
 @cache
