@@ -132,3 +132,33 @@ async def test_the_page_in_chinese_arabic_russian_and_french(browser, tmp_path):
         await ar.screenshot(path=str(SCREENSHOTS / "vccsched-page-ar-names.png"), full_page=True)
         await zh.screenshot(path=str(SCREENSHOTS / "vccsched-page-zh-names.png"), full_page=True)
     watch.check()
+
+
+@browser_test
+async def test_todays_plan_in_arabic_and_chinese_counts_its_minutes_in_each_language(browser, tmp_path, c21):  # noqa: F811
+    """The published plan's minutes by the page's plural rules (Arabic 5 دقائق, 30 دقيقة) and its heading."""
+    import datetime as dt
+    import json
+    from zoneinfo import ZoneInfo
+
+    from test_page import clock_from
+
+    from vccsched.planner import plan_meeting
+    from vccsched.render.json_plan import plan_to_json
+
+    plan = json.loads(plan_to_json(plan_meeting(c21)))
+    first_day = clock_from(dt.datetime(2021, 6, 8, 11, 50, tzinfo=ZoneInfo("Europe/Zurich")))
+    async with live_server(tmp_path, clock=first_day) as srv:
+        ar = await delegate(browser, srv, "EGY", Watch(), locale="ar-EG", width=390, height=900)
+        zh = await delegate(browser, srv, "CHN", Watch(), locale="zh-CN", width=390, height=900)
+        async with ws_client(srv, "SG") as sg:
+            reply, _ = await sg.command({"type": "publish_plan", "id": "sg-plan-1", "plan": plan})
+            assert reply["type"] == "accepted", reply
+        minutes = {i["number"]: i["minutes"] for i in plan["days"][0]["items"]}
+        five = next(n for n, m in minutes.items() if m == 5)
+        thirty = next(n for n, m in minutes.items() if m == 30)
+        await expect(ar.locator("#plan-heading")).to_have_text("خطة اليوم")
+        await expect(ar.locator(f"#plan-today li[data-item='{five}'] .plan-min")).to_have_text("5 دقائق")
+        await expect(ar.locator(f"#plan-today li[data-item='{thirty}'] .plan-min")).to_have_text("30 دقيقة")
+        await expect(zh.locator(f"#plan-today li[data-item='{five}'] .plan-min")).to_have_text("5 分钟")
+        await ar.screenshot(path=str(SCREENSHOTS / "vccsched-page-ar-plan.png"), full_page=True)
