@@ -19,21 +19,15 @@ import argparse
 import datetime as dt
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from replan_helpers import floor_for, run_day  # noqa: E402
-
-from vccsched.errors import PlanningError  # noqa: E402
-from vccsched.floor.published import canonical  # noqa: E402
-from vccsched.loading import load_meeting  # noqa: E402
-from vccsched.planner import SolveReport, plan_meeting  # noqa: E402
-from vccsched.planner.replan import plan_remaining  # noqa: E402
-from vccsched.progress import measure_progress, published_history  # noqa: E402
+from vccsched.errors import PlanningError
+from vccsched.floor.published import canonical
+from vccsched.floor.simulation import floor_for, run_day
+from vccsched.loading import load_meeting
+from vccsched.planner import SolveReport, plan_meeting
+from vccsched.planner.replan import plan_remaining
+from vccsched.progress import measure_progress, published_history
 
 #: Minutes an item runs over (negative: under), drawn for each item.
 OVERRUNS = (-10, -5, 0, 0, 0, 5, 10, 15, 30, 45)

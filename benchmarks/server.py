@@ -54,7 +54,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "tests"))  # live_server.issue_tokens
 
 CLIENT_PROCESSES = 2
 COMMITS: list[float] = []  # in the floor server process: the time of each commit
@@ -545,10 +544,10 @@ def bench_rebuild(events_wanted: int, folder: Path) -> dict:
     """Write a database of ``events_wanted`` events (without fsync, to be quick), then time a restart's work."""
     from server.app import rebuild_floor
     from server.store import FloorStore
-    from vccsched.cli.common import meeting_file_texts
     from vccsched.floor.engine import Floor
     from vccsched.floor.state import FloorSetup
     from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+    from vccsched.meeting_files import meeting_file_texts
 
     data = load_meeting(DEFAULT_MEETING_DIR)
     setup = FloorSetup.from_meeting(data)
@@ -714,7 +713,7 @@ async def main(args) -> None:
         folder = Path(tmp)
         print(f"rebuild: writing {args.rebuild_events} events ...", file=sys.stderr, flush=True)
         rebuild = bench_rebuild(args.rebuild_events, folder)
-        from live_server import issue_tokens
+        from server.tokens import issue_tokens
 
         clients = ClientProcesses(CLIENT_PROCESSES)
         floors, bares = [], []

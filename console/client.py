@@ -99,7 +99,7 @@ def read_meeting(url: str, token: str | None = None, timeout: float = 10.0) -> M
     server cannot be reached or sends something else, and
     :class:`~vccsched.errors.DataError` when the files do not load.
     """
-    from vccsched.cli.common import load_meeting_files
+    from vccsched.meeting_files import load_meeting_files
 
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:

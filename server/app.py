@@ -80,6 +80,7 @@ from vccsched.floor.protocol import (
 )
 from vccsched.floor.state import FloorSetup
 from vccsched.loading import MeetingData, load_meeting
+from vccsched.names import delegation_names
 
 logger = logging.getLogger("vccsched.server")
 
@@ -251,7 +252,7 @@ def meeting_document(data: MeetingData) -> dict:
             for i in data.agenda.items
         ],
         "participants": [
-            {"id": d.id, "name": d.name, "category": d.category, "timezone": d.timezone}
+            {"id": d.id, "name": d.name, "names": delegation_names(d), "category": d.category, "timezone": d.timezone}
             for d in data.roster.delegations
         ],
     }
@@ -820,7 +821,7 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
 
 def open_store(config: ServerConfig, data: MeetingData) -> FloorStore:
     """The meeting's database, created on first use, checked against the meeting data."""
-    from vccsched.cli.common import meeting_file_texts
+    from vccsched.meeting_files import meeting_file_texts
 
     return FloorStore.open_or_create(config.db_path, data.meeting.id, meeting_file_texts(config.meeting_dir))
 

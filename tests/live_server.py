@@ -30,21 +30,12 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.app import Limits, RunningServer, ServerConfig, open_store, serve
+from server.app import Limits, RunningServer, ServerConfig, serve
+from server.tokens import issue_tokens
 from vccsched.floor.protocol import PROTOCOL_VERSION
-from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+from vccsched.loading import DEFAULT_MEETING_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def issue_tokens(db_path: Path, meeting_dir: Path = DEFAULT_MEETING_DIR) -> dict[str, str]:
-    """Create the database (if needed) and issue a token to every roster delegation."""
-    data = load_meeting(meeting_dir)
-    store = open_store(ServerConfig(meeting_dir=meeting_dir, db_path=db_path), data)
-    try:
-        return store.issue_tokens([d.id for d in data.roster.delegations], replace=True)
-    finally:
-        store.close()
 
 
 @dataclasses.dataclass

@@ -150,7 +150,7 @@ async def test_council_member_is_placed_ahead_of_an_observer_and_the_countdown_r
             rows = page.locator("#queue li")
             await expect(rows).to_have_count(2)
             await expect(rows.nth(0)).to_contain_text("China")
-            await expect(rows.nth(0).locator(".tier")).to_have_text("Council Member")
+            await expect(rows.nth(0).locator(".tier")).to_have_text("Member State of the Council")
             await expect(rows.nth(1)).to_contain_text("United Kingdom")
             await expect(rows.nth(1).locator(".tier")).to_have_text("Observer")
         await expect(member.locator("#my-place")).to_have_text("Speech: place 1 of 2")
@@ -335,7 +335,9 @@ async def test_conclusions_and_notes_are_shown_as_text(browser, tmp_path):
         await expect(page.locator("#outcome .outcome-text")).to_have_text(attack)
         await vc.command({"type": "defer_item", "requested_by": "IRN", "scope": "conclusion", "note": note})
         await expect(page.locator("#outcome")).to_contain_text(note)
-        await expect(page.locator("#outcome")).to_contain_text("Conclusion deferred to C22 at the request of Iran")
+        # Target and name isolated (U+2068…U+2069), so that they keep their direction in Arabic text.
+        await expect(page.locator("#outcome")).to_contain_text(
+            "Conclusion deferred to \u2068C22\u2069 at the request of \u2068Iran (Islamic Republic of)\u2069")
         await page.hover("#outcome")
         assert await page.evaluate("document.images.length") == 0
         assert await page.locator("#outcome script, #outcome b").count() == 0
@@ -367,15 +369,25 @@ async def test_arabic_is_laid_out_right_to_left_and_chinese_gets_chinese_titles(
         await expect(page.locator("#item-title")).to_have_text(titles[3].zh)
         await expect(page.locator("#btn-speech")).to_have_text("请求发言")
 
-        # Every language has every text, with the same placeholders as English.
+        # Every language has every text, with the same placeholders as English; a text with
+        # plural forms has "other" with all of them, and the others no placeholder English lacks
+        # (Arabic says "ثانيتين" for 2, without the figure).
         report = await page.evaluate(
             """() => import('/static/i18n.js').then(({_strings}) => {
                 const holes = (s) => (s.match(/\\{\\w+\\}/g) || []).sort().join();
+                const forms = (s) => (typeof s === "string" ? {other: s} : s);
+                const categories = ["zero", "one", "two", "few", "many", "other"];
                 const problems = [];
                 for (const [lang, table] of Object.entries(_strings)) {
                   for (const [key, text] of Object.entries(_strings.en)) {
-                    if (!table[key]) problems.push(`${lang}: missing ${key}`);
-                    else if (holes(table[key]) !== holes(text)) problems.push(`${lang}: placeholders of ${key}`);
+                    const want = holes(forms(text).other);
+                    if (!table[key]) { problems.push(`${lang}: missing ${key}`); continue; }
+                    const mine = forms(table[key]);
+                    if (holes(mine.other || "") !== want) problems.push(`${lang}: placeholders of ${key}`);
+                    for (const [category, form] of Object.entries(mine)) {
+                      if (!categories.includes(category)) problems.push(`${lang}: ${key} has a form ${category}`);
+                      else if (holes(form).split(",").some((h) => h && !want.includes(h))) problems.push(`${lang}: placeholders of ${key}.${category}`);
+                    }
                   }
                   for (const key of Object.keys(table)) if (!(key in _strings.en)) problems.push(`${lang}: extra ${key}`);
                 }
@@ -400,7 +412,7 @@ async def test_phone_width_and_keyboard_alone(browser, tmp_path):
         # Range isolated left to right (else Arabic shows "15:00–12:00"), kept on one line.
         assert "\u206612:00\u2060–\u206015:00\u2069" in session
         session = session.replace("\u2060", "").replace("\u2066", "").replace("\u2069", "")
-        assert session == "Today's session: 12:00–15:00 Geneva time, 19:00–22:00 your time"
+        assert session == "Today's meeting: 12:00–15:00 Geneva time, 19:00–22:00 your time"
         await vc.command({"type": "open_item", "item": 36})
         for other in ("PSE", "SM-R1", "USA"):
             async with ws_client(srv, other) as client:

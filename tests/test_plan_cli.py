@@ -136,6 +136,7 @@ def test_ctrl_c_after_a_solve_is_still_pythons_to_handle():
     """CP-SAT's own SIGINT handler left Ctrl+C at the system default once a solve was over:
     the next Ctrl+C killed the process outright, skipping every cleanup (the demo left its
     server's temporary folder behind). A KeyboardInterrupt must still reach Python."""
+    import signal
     import subprocess
     import sys
 
@@ -152,5 +153,11 @@ def test_ctrl_c_after_a_solve_is_still_pythons_to_handle():
         "except KeyboardInterrupt:\n"
         "    print('KeyboardInterrupt reached Python')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    # Started as from a terminal, whatever this process inherited: a shell running the suite in
+    # the background ignores SIGINT, its children inherit that, and Python then installs no
+    # KeyboardInterrupt handler at all (nothing to test). The child starts with the default.
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert (result.returncode, result.stdout.strip()) == (0, "KeyboardInterrupt reached Python"), result

@@ -102,7 +102,8 @@ def test_same_content_as_markdown():
     assert "C20/33" in texts and "C21/33" in texts
     assert any(t.startswith("Planned: 40 min of 180 min; free (buffer for overruns): 140 min.") for t in texts)
     assert any("for approval en bloc" in t for t in texts)
-    assert any(t.startswith("Solver status OPTIMAL") for t in texts)
+    footer = next(t for t in texts if t.startswith("Planned by OR-Tools CP-SAT"))
+    assert "status OPTIMAL (proven best)" in footer and "balance" not in footer and "tiebreak" not in footer
 
 
 def test_has_print_stylesheet():

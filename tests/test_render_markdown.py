@@ -73,9 +73,22 @@ def test_en_bloc_marked_and_noted():
 def test_solver_footer():
     md = _md()
     assert md.rstrip().endswith(
-        "_Solver status OPTIMAL (OR-Tools CP-SAT, 0.01 s deterministic time); objectives in order: "
-        "days 2, inversions 0, imbalance 20; lower bound 1 day; 20 min kept free per day._"
+        "_Planned by OR-Tools CP-SAT: status OPTIMAL (proven best), 0.01 s deterministic time; "
+        "2 meeting days (at least 1 needed); agenda order kept; 20 min kept free per day._"
     )
+
+
+def test_solver_footer_says_what_the_figures_mean_and_leaves_internal_scores_out():
+    """The solver's internal scores mean nothing to a reader (issue 16): plan.json and --verbose keep them."""
+    plan, data = june()
+    plan = plan.model_copy(update={"solver": plan.solver.model_copy(update={
+        "status": "FEASIBLE", "objectives": {"days": 3, "moved": 2, "inversions": 1, "balance": 183650, "tiebreak": 4215},
+    })})
+    md = render_plan(plan, data, "md", ())
+    footer = md.rstrip().splitlines()[-1]
+    assert "status FEASIBLE (valid, not proven best within the time limit)" in footer
+    assert "3 meeting days (at least 1 needed); 2 items off the day announced; 1 pair of items out of agenda order" in footer
+    assert "183650" not in md and "4215" not in md
 
 
 def test_titles_cannot_break_the_table_or_inject_html():

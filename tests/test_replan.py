@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from planner_helpers import make_data
-from replan_helpers import chair, floor_for, run_day, zurich
 
 from vccsched.errors import PlanningError
+from vccsched.floor.simulation import chair, floor_for, run_day, zurich
 from vccsched.models import Pin
 from vccsched.planner import plan_meeting
 from vccsched.planner.replan import plan_remaining, remaining_instance, validate_remaining

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from replan_helpers import floor_for, run_day
 
 from vccsched.cli import main
-from vccsched.cli.common import meeting_file_texts
+from vccsched.floor.simulation import floor_for, run_day
 from vccsched.loading import DEFAULT_MEETING_DIR
+from vccsched.meeting_files import meeting_file_texts
 from vccsched.planner import plan_meeting
 from vccsched.render.json_plan import plan_from_json, plan_to_json
 

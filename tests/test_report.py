@@ -192,7 +192,7 @@ def day1_database(c21, db: Path) -> Path:
     """A server database holding the day-1 log's accepted commands."""
     from server.store import FloorStore
 
-    from vccsched.cli.common import meeting_file_texts
+    from vccsched.meeting_files import meeting_file_texts
     from vccsched.floor.replay import parse_line
 
     store = FloorStore.create(db, c21.meeting.id, meeting_file_texts(c21.directory))

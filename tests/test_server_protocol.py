@@ -17,12 +17,12 @@ from live_server import ROOT, get, issue_tokens, live_server, start_server_proce
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from vccsched.cli.common import load_meeting_files
 from vccsched.floor.protocol import PROTOCOL_VERSION, parse_server_message
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
 from vccsched.floor.view import floor_summary, floor_view
 from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+from vccsched.meeting_files import load_meeting_files
 
 ZURICH = dt.timezone(dt.timedelta(hours=2))
 
@@ -282,7 +282,16 @@ async def test_healthz_and_meeting_json(tmp_path):
         assert meeting["meeting"]["timezone"] == "Europe/Zurich"
         item3 = next(i for i in meeting["items"] if i["number"] == 3)
         assert item3["code"] == "PL 1.03" and item3["title"]["zh"].startswith("国际电联")
-        assert {"id": "PSE", "name": "State of Palestine", "category": "palestine_observer", "timezone": "Asia/Hebron"} in meeting["participants"]
+        participants = {p["id"]: p for p in meeting["participants"]}
+        assert participants["PSE"] == {
+            "id": "PSE", "name": "State of Palestine", "category": "palestine_observer", "timezone": "Asia/Hebron",
+            "names": {"ar": "دولة فلسطين", "zh": "巴勒斯坦国", "fr": "État de Palestine",
+                      "ru": "Государство Палестина", "es": "Estado de Palestina"},
+        }  # the UN's name, not CLDR's "Palestinian Territories"
+        # Member States in the page's languages from CLDR; English and Sector Members from the roster.
+        assert participants["CHN"]["names"] == {"ar": "الصين", "zh": "中国", "fr": "Chine", "ru": "Китай", "es": "China"}
+        assert participants["CHN"]["name"] == "China"
+        assert participants["SM-R1"]["names"] == {} and participants["VC"]["names"] == {}
         status, _, body = await get(srv.http_url + "/meeting-files.json", headers={"Authorization": f"Bearer {srv.tokens['SG']}"})
         assert status == 200
         files = json.loads(body)
@@ -338,12 +347,38 @@ def test_tokens_cli_writes_links_and_the_database_keeps_only_hashes(tmp_path):
     assert out.stat().st_mode & 0o077 == 0  # secrets: the owner's only
     raw = db.read_bytes() + (db.with_name("floor.db-wal").read_bytes() if db.with_name("floor.db-wal").exists() else b"")
     assert not any(row["token"].encode() in raw for row in rows)
-    again = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "t2.csv"), check=False)
+    again = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "t2.csv"), "--url", "https://vcc.example.org", check=False)
     assert again.returncode == 2 and "already has a token" in again.stderr
-    rotated = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "t3.csv"), "--rotate", "USA,CAN")
-    assert "2 token(s)" in rotated.stderr
+    rotated = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "t3.csv"), "--rotate", "USA,CAN",
+                       "--url", "https://vcc.example.org")
+    assert "2 token(s)" in rotated.stderr and "warning" not in rotated.stderr
     unknown = vccsched("server", "tokens", "--db", str(db), "--revoke", "XXX", check=False)
     assert unknown.returncode == 2 and "not on the roster: XXX" in unknown.stderr
+
+
+def test_tokens_links_go_to_the_meetings_page_url_or_url_and_loopback_is_warned_of(tmp_path):
+    """No guessed address: without --url and without page_url in meeting.yaml, nothing is issued."""
+    db = tmp_path / "floor.db"
+    missing = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "t.csv"), check=False)
+    assert missing.returncode == 2 and "give --url" in missing.stderr and "page_url" in missing.stderr
+    assert not (tmp_path / "t.csv").exists()
+    bad = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "t.csv"), "--url", "vcc.example.org", check=False)
+    assert bad.returncode == 2 and "expected an address like https://" in bad.stderr
+
+    meeting = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, meeting)
+    settings = meeting / "meeting.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + 'page_url: "https://vcc.itu.example/c21/"\n', encoding="utf-8")
+    out = tmp_path / "tokens.csv"
+    vccsched("server", "tokens", "--db", str(db), "--out", str(out), "--meeting", str(meeting))
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["link"] == f"https://vcc.itu.example/c21/#t={rows[0]['token']}"
+
+    local = vccsched("server", "tokens", "--db", str(db), "--out", str(tmp_path / "local.csv"), "--meeting", str(meeting),
+                     "--rotate", "USA", "--url", "http://127.0.0.1:9000")
+    assert "warning: the links point to 127.0.0.1:9000, this machine only" in local.stderr
+    row = next(csv.DictReader((tmp_path / "local.csv").open(encoding="utf-8")))
+    assert row["link"].startswith("http://127.0.0.1:9000/#t=")  # --url wins over page_url
 
 
 def test_a_database_of_changed_meeting_data_is_refused_with_what_differs(tmp_path):

@@ -273,6 +273,12 @@ class Meeting(StrictModel):
         default=20, ge=0, description="Minutes of each day kept free for overruns (planner default)."
     )
     deferral_target: str = Field(default="C22", description="Where deferred items go.")
+    page_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s#?]+(/[^\s#?]*)?$",
+        description="The delegates' page as delegates reach it, e.g. 'https://vcc.example.org': "
+        "'server tokens' writes each delegation's link to it (--url overrides it).",
+    )
     languages: list[str] = Field(default_factory=list)
     pins: list[Pin] = Field(default_factory=list)
     floor: FloorSettings = Field(default_factory=FloorSettings)

@@ -3,7 +3,7 @@
 // Every text that comes from the server or the meeting data goes in with
 // textContent; nothing here builds HTML from strings.
 
-import { fillLanguageSelect, language, locale, rememberLanguage, setLanguage, t } from "./i18n.js";
+import { around, fillLanguageSelect, language, locale, rememberLanguage, setLanguage, t } from "./i18n.js";
 
 const TIER_KEYS = {
   council_member: "tier_council_member",
@@ -153,9 +153,11 @@ export class Meeting {
     return item ? this.pick(item.title, fallback) : fallback || "";
   }
 
+  /** The delegation's name in the page's language (CLDR's, from the server), else the roster's. */
   name(id) {
     const person = this.people.get(id);
-    return (person && person.name) || id;
+    if (!person) return id;
+    return (person.names && person.names[language()]) || person.name || id;
   }
 
   category(id) {
@@ -217,13 +219,27 @@ export function weekday(ms, timeZone) {
 
 export const LOCAL_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
+/** The delegate's zone as the browser names it in the page's language ("Iran Time", "日本时间"), not its id. */
+export function zoneName(ms = Date.now()) {
+  for (const style of ["longGeneric", "long"]) {
+    try {
+      const parts = new Intl.DateTimeFormat(locale(), { timeZone: LOCAL_ZONE, timeZoneName: style }).formatToParts(ms);
+      const name = parts.find((part) => part.type === "timeZoneName");
+      if (name && name.value) return name.value;
+    } catch (_) {
+      // an older browser without this style: try the next
+    }
+  }
+  return LOCAL_ZONE.replace(/_/g, " ");
+}
+
 /** Geneva time and the delegate's own time; the weekday too where the dates differ. */
 export function renderClocks(nowMs, meeting) {
   const zone = meeting.timezone;
   $("clock-geneva").textContent = formatTime(nowMs, zone);
   const otherDay = dayOf(nowMs, zone) !== dayOf(nowMs, LOCAL_ZONE);
   $("clock-local").textContent = (otherDay ? `${weekday(nowMs, LOCAL_ZONE)} ` : "") + formatTime(nowMs, LOCAL_ZONE, false);
-  $("clock-local-zone").textContent = LOCAL_ZONE.replace(/_/g, " ");
+  $("clock-local-zone").textContent = zoneName(nowMs);
   const minute = Math.floor(nowMs / 60000);
   if (minute !== renderClocks.minute || language() !== renderClocks.language) {
     renderClocks.minute = minute;
@@ -288,6 +304,8 @@ function who(meeting, id, you) {
   return frag;
 }
 
+const isolate = (text) => `\u2068${text}\u2069`;
+
 function outcomeLines(meeting, outcome) {
   const lines = [];
   if (!outcome) return lines;
@@ -299,7 +317,9 @@ function outcomeLines(meeting, outcome) {
   }
   if (outcome.kind === "deferred") {
     const key = outcome.scope === "conclusion" ? "outcome_deferred_conclusion" : "outcome_deferred";
-    lines.push([null, t(key, { target: outcome.target || "", by: meeting.name(outcome.requested_by) })]);
+    // First-strong isolates: an English name or "C22" inside Arabic text keeps its own direction.
+    const target = isolate(outcome.target || "");
+    lines.push([null, t(key, { target, by: isolate(meeting.name(outcome.requested_by)) })]);
   }
   if (outcome.kind === "closed" && !outcome.conclusion) lines.push([null, t("outcome_closed")]);
   if (outcome.note) lines.push([t("outcome_note"), outcome.note]);
@@ -386,6 +406,20 @@ export function renderSpeaker(view, meeting, me) {
   show(ooo, !!speaker.out_of_order);
 }
 
+/** The words of a whole phrase ("{t} left", "剩余 {t}") on either side of the big figure. */
+function phrase(key) {
+  const [before, after] = around(key, "t");
+  let lead = $("countdown-before");
+  if (!lead) {
+    lead = el("span", "countdown-label");
+    lead.id = "countdown-before";
+    $("countdown").before(lead);
+  }
+  lead.textContent = before.trim();
+  show(lead, before.trim() !== "");
+  $("countdown-label").textContent = after.trim();
+}
+
 /**
  * The countdown at server time `nowMs`: a warning from 30 s left, overrun shown as
  * such, a paused clock shown as paused. Not live: no figures at all, since they
@@ -402,7 +436,9 @@ export function tickSpeaker(view, nowMs, live) {
   show($("paused"), live && !speaker.running_since);
   if (!live) {
     digits.textContent = "–:––";
+    phrase("time_left");
     label.textContent = t("not_live");
+    show($("countdown-before"), false);
     fill.style.setProperty("--done", "0");
     return null;
   }
@@ -412,11 +448,11 @@ export function tickSpeaker(view, nowMs, live) {
   if (left < 0) {
     state = "over";
     digits.textContent = `+${clock(-left)}`;
-    label.textContent = t("over_time");
+    phrase("over_time");
     box.classList.add("over");
   } else {
     digits.textContent = clock(Math.ceil(left));
-    label.textContent = t("time_left");
+    phrase("time_left");
     if (left <= 30) {
       state = "warn";
       box.classList.add("warn");

@@ -5,7 +5,7 @@
 // delegate's own, with what the floor has done to its items (open, closed) and
 // what the latest revision changed. Text only, as everywhere on these pages.
 
-import { $, LOCAL_ZONE, dayOf, el, formatTime, show, weekday, zonedInstant } from "./floorview.js";
+import { $, LOCAL_ZONE, dayOf, el, formatTime, show, weekday, zoneName, zonedInstant } from "./floorview.js";
 import { language, locale, t } from "./i18n.js";
 
 // Word joiners keep a range on one line: "19:00–22:00", never "19:00–" and "22:00".
@@ -158,7 +158,7 @@ export function renderPlan(tracker, meeting, nowMs, view) {
   const local = items.some((i) => formatTime(Date.parse(i.start), LOCAL_ZONE, false) !== formatTime(Date.parse(i.start), zone, false));
   show($("plan-legend"), items.length > 0);
   show($("plan-legend-local"), local);
-  $("plan-legend-zone").textContent = LOCAL_ZONE.replace(/_/g, " ");
+  $("plan-legend-zone").textContent = zoneName();
 
   const list = $("plan-today");
   list.replaceChildren(...items.map((item) => todayRow(state, item, shown.date, local)));

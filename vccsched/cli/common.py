@@ -15,8 +15,8 @@ import typer
 
 from vccsched.errors import DataError
 from vccsched.loading import DEFAULT_MEETING_DIR, MeetingData, load_meeting
+from vccsched.meeting_files import MEETING_FILES, load_meeting_files
 
-MEETING_FILES = ("meeting.yaml", "agenda.yaml", "roster.yaml")
 
 MeetingOption = Annotated[
     Path,
@@ -188,33 +188,6 @@ def command_group(name: str, help: str) -> typer.Typer:
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )
-
-
-def meeting_file_texts(directory: Path) -> dict[str, str]:
-    """The meeting folder's three files as text (what a floor database stores at creation)."""
-    from vccsched.loading import read_text
-
-    return {
-        name: read_text(directory / name, kind="YAML file", missing_title="Missing data file")
-        for name in MEETING_FILES
-    }
-
-
-def load_meeting_files(files: dict[str, str], label: str) -> MeetingData:
-    """Load a meeting from the texts of its three files (as a floor database or a server keeps them).
-
-    ``label`` says where they came from, for errors ("floor.db: the meeting data
-    stored in the database").
-    """
-    with tempfile.TemporaryDirectory(prefix="vccsched-meeting-") as folder:
-        for name in MEETING_FILES:
-            if name not in files:
-                raise DataError(f"{label}: {name} is missing")
-            Path(folder, name).write_text(files[name], encoding="utf-8")
-        try:
-            return load_meeting(Path(folder))
-        except DataError as exc:
-            raise DataError(f"{label} cannot be read: {exc.message}", details=exc.details) from None
 
 
 #: The first bytes of every SQLite database file (a floor database given as a log).

@@ -166,7 +166,8 @@ def register(app: typer.Typer) -> None:
         if verbose:
             _stderr(
                 f"plan: {len(plan.days)} days (lower bound {plan.solver.lower_bound_days}), "
-                f"status {plan.solver.status}, {time.perf_counter() - started:.3f} s wall-clock"
+                f"status {plan.solver.status}, {time.perf_counter() - started:.3f} s wall-clock; objectives in order: "
+                + ", ".join(f"{k} {v}" for k, v in plan.solver.objectives.items())
             )
         if out_dir is None:
             write_output(render_plan(plan, data, fmt, zones), out)

@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Annotated
 
@@ -20,10 +21,10 @@ from vccsched.cli.common import (
     check_outputs,
     command_group,
     load,
-    meeting_file_texts,
     write_output,
 )
 from vccsched.errors import DataError
+from vccsched.meeting_files import meeting_file_texts
 
 server_app = command_group("server", "The live floor: delegations' tokens and the websockets server.")
 
@@ -38,6 +39,33 @@ def _ids(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
+LOOPBACK_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
+
+
+def page_address(url: str | None, page_url: str | None, settings: Path) -> str:
+    """The address the links point to: --url, else the meeting's page_url; a DataError if neither,
+    since a guess (this machine, one port) gives every delegation a link that does not open."""
+    chosen = url or page_url
+    if not chosen:
+        raise DataError(
+            "give --url with the delegates' page as delegates reach it (e.g. --url https://vcc.example.org), "
+            f"or set page_url in {settings}: the links in the CSV point there",
+            title="No address for the links",
+        )
+    parsed = urllib.parse.urlsplit(chosen)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        source = "--url" if url else f"page_url in {settings}"
+        raise DataError(f"{source} {chosen!r}: expected an address like https://vcc.example.org")
+    host = parsed.netloc.rsplit("@", 1)[-1].lower()
+    if host.startswith(LOOPBACK_HOSTS):
+        print(
+            f"warning: the links point to {parsed.netloc}, this machine only: other delegations cannot "
+            "open them. Give --url with the address delegates reach (or page_url in meeting.yaml).",
+            file=sys.stderr,
+        )
+    return chosen.rstrip("/")
+
+
 @server_app.command("tokens")
 def tokens_command(
     db: DbOption,
@@ -46,9 +74,13 @@ def tokens_command(
         typer.Option("--out", help="CSV to write the new tokens to: delegation,name,category,token,link."),
     ] = None,
     url: Annotated[
-        str,
-        typer.Option("--url", help="The delegates' page as delegates reach it (for the links)."),
-    ] = "http://127.0.0.1:8765",
+        str | None,
+        typer.Option(
+            "--url",
+            help="The delegates' page as delegates reach it, for the links. Default: page_url of meeting.yaml.",
+            show_default=False,
+        ),
+    ] = None,
     rotate: Annotated[
         list[str] | None,
         typer.Option("--rotate", help="Issue new tokens for these delegation ids ('all' for every one); the old ones stop working."),
@@ -82,6 +114,9 @@ def tokens_command(
         raise DataError("give --out FILE.csv: the new tokens are written there and nowhere else")
     if out is not None:
         check_outputs({"--out": out}, {"--db": db})
+    base = None
+    if rotate_ids or not revoke_ids:
+        base = page_address(url, data.meeting.page_url, data.directory / "meeting.yaml")
     folder = meeting or data.directory
     store = FloorStore.open_or_create(db, data.meeting.id, meeting_file_texts(Path(folder)))
     try:
@@ -110,7 +145,6 @@ def tokens_command(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["delegation", "name", "category", "token", "link"])
-    base = url.rstrip("/")
     for delegation in roster_ids:
         if delegation in issued:
             d = by_id[delegation]

@@ -28,7 +28,7 @@ from vccsched.models import StrictModel
 
 if TYPE_CHECKING:  # pragma: no cover
     from vccsched.floor.refusals import Refusal
-    from vccsched.floor.state import FloorSetup
+    from vccsched.floor.setup import FloorSetup
     from vccsched.plan import Plan
 
 

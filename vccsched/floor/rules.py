@@ -44,7 +44,8 @@ from vccsched.floor.commands import (
 from vccsched.floor.published import canonical, check_published_plan, plan_changes, plan_of
 from vccsched.floor.queue import tier_index
 from vccsched.floor.refusals import Refusal
-from vccsched.floor.state import FloorState, Participant
+from vccsched.floor.setup import Participant
+from vccsched.floor.state import FloorState
 
 Rule = Callable[["Context"], Refusal | None]
 

@@ -10,11 +10,11 @@ snapshot a late-joining client receives (``model_dump(mode="json")``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field, PrivateAttr
+from pydantic import AwareDatetime, Field
 
 from vccsched.floor.commands import RequestKind
 from vccsched.floor.events import (
@@ -41,124 +41,11 @@ from vccsched.floor.events import (
 )
 from vccsched.floor.published import PublishedPlan
 from vccsched.floor.queue import speaking_order
-from vccsched.models import Category, StrictModel
+from vccsched.floor.setup import Contribution, FloorSetup, ItemInfo, Participant  # noqa: F401 (re-exported)
+from vccsched.models import StrictModel
 
-# --- the fixed setup: who takes part, which items, which rules ---------------
-
-
-class Participant(StrictModel):
-    """A roster delegation as the floor needs it."""
-
-    id: str
-    name: str = ""
-    category: Category
-    voting_rights: bool | None = None
-
-
-class Contribution(StrictModel):
-    """A Member State's written contribution on an item, from the secretariat's register.
-
-    Only shown: who may speak, and in what order, never depends on it (Annex 1:
-    Member States without a contribution may still speak).
-    """
-
-    symbol: str = Field(description="Document symbol, e.g. 'C21/75'.")
-    delegation: str = Field(description="Roster id of the Member State that sent it.")
-
-
-class ItemInfo(StrictModel):
-    """An agenda item as the floor needs it."""
-
-    number: int
-    code: str
-    title: str = ""
-    en_bloc: bool = False
-    contributions: list[Contribution] = Field(
-        default_factory=list, description="Member States' contributions on the item, in order of arrival."
-    )
-
-
-class FloorSetup(StrictModel):
-    """Everything fixed for a meeting's floor: participants, items, settings.
-
-    Build it with :meth:`from_meeting` from loaded meeting data; tests may build
-    a small one directly.
-    """
-
-    meeting_id: str = "meeting"
-    deferral_target: str = Field(default="C22", description="Where deferred items go.")
-    speaking_time_seconds: int = Field(default=180, description="Default limit per speech.")
-    tiers: list[list[Category]] = Field(
-        default_factory=lambda: [
-            ["council_member"],
-            ["observer_state", "palestine_observer"],
-            ["sector_member"],
-        ]
-    )
-    participants: list[Participant]
-    items: list[ItemInfo]
-    timezone: str | None = Field(
-        default=None, description="IANA zone of the meeting; a published plan must use it (unchecked if null)."
-    )
-    dates: list[dt.date] = Field(
-        default_factory=list,
-        description="The meeting's dates; a published plan may use only these (unchecked if empty).",
-    )
-
-    _by_id: dict[str, Participant] = PrivateAttr(default_factory=dict)
-    _category_of: dict[str, str] = PrivateAttr(default_factory=dict)
-    _items: dict[int, ItemInfo] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, __context: object) -> None:
-        self._by_id = {p.id: p for p in self.participants}
-        self._category_of = {p.id: p.category for p in self.participants}
-        self._items = {i.number: i for i in self.items}
-
-    @classmethod
-    def from_meeting(cls, data, contributions: Mapping[int, Sequence[Contribution]] | None = None) -> FloorSetup:
-        """Build from :class:`vccsched.loading.MeetingData` (``load_meeting(dir)``).
-
-        ``contributions``: per item number, the contributions to show
-        (:func:`vccsched.contributions.floor.floor_contributions`).
-        """
-        meeting, agenda, roster = data.meeting, data.agenda, data.roster
-        contributions = contributions or {}
-        return cls(
-            meeting_id=meeting.id,
-            deferral_target=meeting.deferral_target,
-            speaking_time_seconds=meeting.floor.speaking_time_seconds,
-            tiers=[list(t) for t in meeting.floor.tiers],
-            participants=[
-                Participant(id=d.id, name=d.name, category=d.category, voting_rights=d.voting_rights)
-                for d in roster.delegations
-            ],
-            items=[
-                ItemInfo(
-                    number=i.number, code=i.code, title=i.title.en, en_bloc=i.en_bloc,
-                    contributions=list(contributions.get(i.number, ())),
-                )
-                for i in agenda.items
-            ],
-            timezone=meeting.timezone,
-            dates=list(meeting.dates),
-        )
-
-    def participant(self, delegation_id: str) -> Participant | None:
-        return self._by_id.get(delegation_id)
-
-    @property
-    def category_of(self) -> dict[str, str]:
-        return self._category_of
-
-    def item(self, number: int) -> ItemInfo | None:
-        return self._items.get(number)
-
-    @property
-    def correspondence_majority(self) -> int:
-        """Rule 3.2: simple majority of the Council Members that have the right to vote."""
-        voters = sum(1 for p in self.participants if p.category == "council_member" and p.voting_rights)
-        return voters // 2 + 1
-
+# The fixed setup (who takes part, which items, which rules) is in vccsched.floor.setup;
+# FloorSetup, Participant and ItemInfo are imported here for the modules that take them from here.
 
 # --- the changing state --------------------------------------------------------
 

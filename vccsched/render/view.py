@@ -152,17 +152,34 @@ class PlanView:
 
     @property
     def solver_text(self) -> str:
+        """The footer: how the plan was found, in words a reader can check. The solver's internal
+        scores (balance, tiebreak) are not for readers: plan.json and ``--verbose`` keep them."""
         s = self.solver
-        parts = [f"Solver status {s.status} (OR-Tools CP-SAT, {s.seconds:.2f} s deterministic time)"]
-        if s.objectives:
+        parts = [f"Planned by OR-Tools CP-SAT: status {s.status}{SOLVER_STATUS.get(s.status, '')}, {s.seconds:.2f} s deterministic time"]
+        days = s.objectives.get("days") if s.objectives else None
+        if days is not None:
+            bound = f" (at least {s.lower_bound_days} needed)" if s.lower_bound_days is not None else ""
+            parts.append(f"{count_text(days, 'meeting day')}{bound}")
+        elif s.lower_bound_days is not None:
+            parts.append(f"at least {count_text(s.lower_bound_days, 'day')} needed")
+        if s.objectives and "moved" in s.objectives:
+            moved = s.objectives["moved"]
+            parts.append(f"{count_text(moved, 'item')} off the day announced" if moved else "no item off the day announced")
+        if s.objectives and "inversions" in s.objectives:
+            inversions = s.objectives["inversions"]
             parts.append(
-                "objectives in order: " + ", ".join(f"{k} {v}" for k, v in s.objectives.items())
+                f"{count_text(inversions, 'pair')} of items out of agenda order" if inversions else "agenda order kept"
             )
-        if s.lower_bound_days is not None:
-            parts.append(f"lower bound {count_text(s.lower_bound_days, 'day')}")
         if s.buffer_minutes is not None:
             parts.append(f"{s.buffer_minutes} min kept free per day")
         return "; ".join(parts) + "."
+
+
+#: What a solver status means for the plan shown.
+SOLVER_STATUS = {
+    "OPTIMAL": " (proven best)",
+    "FEASIBLE": " (valid, not proven best within the time limit)",
+}
 
 
 def check_plan_matches(plan: Plan, data: MeetingData) -> dict[int, Item]:

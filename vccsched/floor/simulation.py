@@ -1,5 +1,6 @@
-"""A floor that follows a plan day by day, with overruns: for the re-planning tests and
-``benchmarks/replan.py``."""
+"""A floor that follows a plan day by day, with overruns: the chair's commands a plan
+implies, for the re-planning tests and ``benchmarks/replan.py`` (which therefore need
+not import from ``tests/``)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,31 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from vccsched.floor.engine import Floor
+from vccsched.floor.setup import FloorSetup, Participant
 from vccsched.loading import MeetingData
 from vccsched.plan import Plan
 
 _ids = itertools.count(1)
 
 
+class SimulatedFloor(Floor):
+    """A floor that also keeps what the simulated chair sent: ``log_lines`` (floor log lines)
+    and ``commands`` (actor, time, command, events)."""
+
+    def __init__(self, setup: FloorSetup) -> None:
+        super().__init__(setup)
+        self.log_lines: list[str] = []
+        self.commands: list[tuple[str, dt.datetime, dict, list]] = []
+
+
 def chair(floor: Floor, command: str, at: dt.datetime, **fields) -> None:
-    """Send a chair command; it must be accepted. A floor made by :func:`floor_for` keeps
-    the accepted commands as floor log lines in ``floor.log_lines`` (with the command
-    objects in ``floor.commands``)."""
+    """Send a chair command, which must be accepted (a refusal is a fault of the simulation).
+    A :class:`SimulatedFloor` keeps the accepted commands."""
     raw = {"type": command, "id": f"sim-{next(_ids)}", **fields}
     answer = floor.handle_raw("VC", raw, at)
-    assert answer.refusal is None, (command, fields, answer.refusal)
-    if hasattr(floor, "log_lines"):
+    if answer.refusal is not None:
+        raise RuntimeError(f"the simulated chair's {command} {fields} was refused: {answer.refusal}")
+    if isinstance(floor, SimulatedFloor):
         floor.log_lines.append(json.dumps({"actor": "VC", "at": at.isoformat(), "command": raw}))
         floor.commands.append(("VC", at, raw, answer.events))
 
@@ -78,15 +90,10 @@ def zurich(day: dt.date, hh: int, mm: int = 0, ss: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hh, mm, ss), tzinfo=ZoneInfo("Europe/Zurich"))
 
 
-def floor_for(data: MeetingData) -> Floor:
+def floor_for(data: MeetingData) -> SimulatedFloor:
     """An empty floor for ``data``; the chair is "VC" even when the roster is empty."""
-    from vccsched.floor.state import FloorSetup, Participant
-
     setup = FloorSetup.from_meeting(data)
     if setup.participant("VC") is None:
         chair_only = [Participant(id="VC", category="chair").model_dump()]
         setup = FloorSetup.model_validate({**setup.model_dump(), "participants": chair_only})
-    floor = Floor(setup)
-    floor.log_lines = []  # type: ignore[attr-defined]
-    floor.commands = []  # type: ignore[attr-defined]
-    return floor
+    return SimulatedFloor(setup)
