@@ -155,7 +155,7 @@ def test_the_doc_lists_every_refusal_and_error_code(doc):
 
 
 def test_the_doc_names_every_message_type(doc):
-    for name in ["hello", "command", "sync", "welcome", "snapshot", "event", "accepted", "refusal", "error"]:
+    for name in ["hello", "command", "sync", "welcome", "snapshot", "event", "accepted", "refusal", "error", "status"]:
         assert f"### `{name}`" in doc, name
 
 
