@@ -248,7 +248,7 @@ async def test_a_revoked_token_closes_its_connection_and_is_refused(tmp_path, te
                 sys.executable, "-m", "vccsched", "server", "tokens", "--db", str(srv.db_path), "--revoke", "USA",
                 cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
-            _, stderr = await process.communicate()
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
             assert process.returncode == 0, stderr.decode()
             assert "USA: revoked" in stderr.decode()
             revoked_at = time.monotonic()

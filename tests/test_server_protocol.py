@@ -29,7 +29,8 @@ ZURICH = dt.timezone(dt.timedelta(hours=2))
 
 def vccsched(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [sys.executable, "-m", "vccsched", *args], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "vccsched", *args], capture_output=True, text=True, cwd=ROOT,
+        stdin=subprocess.DEVNULL, timeout=60,  # a server that should have refused to start must not hang the suite
     )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stderr}")
@@ -442,7 +443,7 @@ async def test_tls_with_a_certificate_and_key(tmp_path):
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
          "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        check=True, capture_output=True, timeout=60,
     )
     async with live_server(tmp_path, tls_cert=cert, tls_key=key) as srv:
         assert srv.ws_url.startswith("wss://") and srv.http_url.startswith("https://")
@@ -462,7 +463,7 @@ async def test_publish_plan_cli_publishes_once_and_only_for_the_secretariat_or_c
         env = {**__import__("os").environ, "VCCSCHED_TOKEN": srv.tokens[delegation]}
         return subprocess.run(
             [sys.executable, "-m", "vccsched", "server", "publish-plan", str(path), "--server", srv.http_url],
-            capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, timeout=60,
         )
 
     async with live_server(tmp_path) as srv:
@@ -504,7 +505,7 @@ def test_publish_plan_to_a_server_that_is_down_says_what_to_check(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "vccsched", "server", "publish-plan", str(plan), "--server", "http://127.0.0.1:9"],
         capture_output=True, text=True, cwd=ROOT, env={**__import__("os").environ, "VCCSCHED_TOKEN": "x"},
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, timeout=60,
     )
     assert result.returncode == 1 and "is 'vccsched server run' running" in result.stderr
     assert "Traceback" not in result.stderr
