@@ -265,3 +265,51 @@ def test_appending_continues_the_chain(db, capsys):
     store.close()
     status, out, _ = verify(capsys, db=db, head=before)
     assert status == 0 and "commands: 29" in out and "1 command(s) follow it" in out
+
+
+# --- docs/protocol.md: its example log and its verifier are real ----------------------------------
+
+
+def test_the_docs_example_log_and_python_verifier_work(tmp_path, capsys, monkeypatch):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## The record's chain"):]
+    (example,) = re.findall(r"```jsonl\n(.*?)\n```", section, flags=re.S)
+    (verifier,) = re.findall(r"```python\n(.*?)\n```", section, flags=re.S)
+    log = tmp_path / "log.jsonl"
+    log.write_text(example + "\n", encoding="utf-8")
+    status, out, _ = verify(capsys, log=log)
+    assert status == 0 and "commands: 1" in out
+    monkeypatch.chdir(tmp_path)
+    exec(compile(verifier, "protocol.md", "exec"), {})  # noqa: S102 (our own documentation)
+    log.write_text(example.replace('"item": 3}, "events"', '"item": 4}, "events"') + "\n", encoding="utf-8")
+    with pytest.raises(AssertionError):
+        exec(compile(verifier, "protocol.md", "exec"), {})  # noqa: S102
+
+
+# --- heads that others keep: accepted, snapshot, the event with the view -----------------------------
+
+
+async def test_the_head_is_in_accepted_the_snapshot_and_the_last_event_of_a_command(tmp_path):
+    from live_server import live_server, ws_client
+
+    async with live_server(tmp_path) as srv:
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN") as chn:
+            (snapshot,) = vc.catch_up
+            genesis = srv.shell.store.genesis
+            assert snapshot["type"] == "snapshot" and snapshot["head"] == genesis
+            await vc.send({"type": "command", "command": {"type": "open_item", "id": "vc-1", "item": 3}})
+            reply, before = await vc.recv_until("reply")
+            assert reply["type"] == "accepted" and reply["head"] == srv.shell.store.head != genesis
+            assert before[-1]["type"] == "event" and before[-1]["head"] == reply["head"]
+            seen = await chn.recv()
+            assert seen["type"] == "event" and seen["head"] == reply["head"]
+            await chn.command({"type": "request_floor"})
+            again, _ = await vc.command({"type": "open_item", "item": 3, "id": "vc-1"})
+            assert again["repeated"] is True and again["head"] == srv.shell.store.head
+        async with ws_client(srv, "USA") as usa:
+            assert usa.catch_up[0]["head"] == srv.shell.store.head
+    status = verify_record(tmp_path / "floor.db", None, again["head"])
+    assert status == 0
