@@ -313,3 +313,31 @@ async def test_the_head_is_in_accepted_the_snapshot_and_the_last_event_of_a_comm
             assert usa.catch_up[0]["head"] == srv.shell.store.head
     status = verify_record(tmp_path / "floor.db", None, again["head"])
     assert status == 0
+
+
+def test_a_log_whose_header_was_removed_is_refused_by_replay(db, tmp_path):
+    log = export(db, tmp_path)
+    edit_line(log, 1, lambda text: None)
+    replayed = run_cli("floor", "replay", str(log))
+    assert replayed.returncode == 2 and "line 1: the line carries a hash, but the log has no header" in replayed.stderr
+
+
+# --- the report to C22 ---------------------------------------------------------------------------------
+
+
+def test_the_report_prints_head_count_and_how_to_check_and_refuses_a_broken_record(db, tmp_path):
+    head = stored_head(db)
+    out = tmp_path / "report.md"
+    result = run_cli("report", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert f"covers 28 command(s) and ends at head {head}" in text
+    assert f"'vccsched floor verify --db floor.db --head {head}'" in text
+    log = export(db, tmp_path)
+    result = run_cli("report", "--log", str(log), "--out", str(tmp_path / "from-log.html"))
+    assert result.returncode == 0, result.stderr
+    assert f"ends at head {head}" in (tmp_path / "from-log.html").read_text(encoding="utf-8")
+    tamper(db, ("UPDATE commands SET command = replace(command, 'document 2', 'document 5') WHERE n = 20",))
+    result = run_cli("report", "--db", str(db), "--out", str(tmp_path / "x.md"))
+    assert result.returncode == 2 and "Broken record" in result.stderr and "row 20 (seq " in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.md").exists()

@@ -169,6 +169,7 @@ def replay(
     previous: dt.datetime | None = None
     first = True
     header_seen: LogHeader | None = None
+    hashed_without_header: int | None = None  # a line with a hash in a log without the chain's header
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
@@ -204,11 +205,19 @@ def replay(
         answer = floor.handle_raw(line.actor, line.command, line.at)
         if answer.refusal is not None:
             result.refusals.append((number, line.actor, answer.refusal))
-        if result.head is not None or line.hash is not None:
+        if result.head is not None:
             result.head = _checked_link(result.head, text, line, answer, number, source)
             result.commands += 1
+        elif line.hash is not None and hashed_without_header is None:
+            hashed_without_header = number
         if until is not None and floor.seq >= until:
             break
+    if hashed_without_header is not None:
+        raise ProtocolError(
+            f"{source} line {hashed_without_header}: the line carries a hash, but the log has no header "
+            "with the chain's genesis (was its first line removed?)",
+            title="Broken record",
+        )
     if until is None and header_seen is not None and header_seen.head is not None:
         _check_complete(header_seen, result, source)
     if until is not None:
@@ -238,17 +247,11 @@ def _checked_genesis(header: LogHeader, number: int, source: str) -> str:
     return expected
 
 
-def _checked_link(previous: str | None, text: str, line: LogLine, answer: Any, number: int, source: str) -> str:
+def _checked_link(previous: str, text: str, line: LogLine, answer: Any, number: int, source: str) -> str:
     """The chain's hash after ``line``, checked against the hash the line carries."""
     events = [json.loads(e.model_dump_json()) for e in answer.events] if answer.fresh else []
     seqs = f"seq {events[0]['seq']}–{events[-1]['seq']}" if events else "no events"
     where = f"{source} line {number} ({seqs})"
-    if previous is None:
-        raise ProtocolError(
-            f"{where}: the line carries a hash, but the log has no header with the chain's genesis "
-            "(was its first line removed?)",
-            title="Broken record",
-        )
     if line.hash is None:
         raise ProtocolError(f"{where}: the line has no hash, but the log is a chained record", title="Broken record")
     if not events:
