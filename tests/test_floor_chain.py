@@ -341,3 +341,27 @@ def test_the_report_prints_head_count_and_how_to_check_and_refuses_a_broken_reco
     result = run_cli("report", "--db", str(db), "--out", str(tmp_path / "x.md"))
     assert result.returncode == 2 and "Broken record" in result.stderr and "row 20 (seq " in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x.md").exists()
+
+
+# --- the console: the short head in the status line, the day's head in the log ------------------------
+
+
+async def test_the_console_shows_the_short_head_and_logs_the_head_when_the_meeting_is_suspended(tmp_path):
+    from live_server import live_server
+    from test_console_app import console, text, until
+
+    async with live_server(tmp_path) as srv, console(srv, "VC") as (app, pilot):
+        store = srv.shell.store
+        await until(pilot, lambda: f"record {store.head[:12]}" in text(app, "#status-right"))
+        await pilot.press("s", "y")
+        await until(pilot, lambda: srv.shell.floor.state.suspended)
+        head = store.head
+        await until(pilot, lambda: f"record {head[:12]}" in text(app, "#status-right"))
+        log = lambda: "".join(line.text for line in app.screen.query_one("#log").lines)  # noqa: E731
+        await until(pilot, lambda: "record head for" in log())
+        assert head in log() and f"verify --head {head[:12]}" in log()
+        app.save_screenshot(str(tmp_path / "console.svg"))
+        await pilot.press("s")
+        await until(pilot, lambda: not srv.shell.floor.state.suspended)
+        await until(pilot, lambda: f"record {store.head[:12]}" in text(app, "#status-right"))
+        assert log().count("record head for") == 1  # resuming is no end of a day
