@@ -29,9 +29,15 @@ SHORT_HEAD = 12
 CHAINED_FILES = ("meeting.yaml", "agenda.yaml", "roster.yaml")
 
 
+#: One encoder for every call: ``json.dumps`` with options would make a new one each time,
+#: a tenth of the time ``floor verify`` takes over 50,000 commands.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> bytes:
-    """``value`` as canonical JSON: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """``value`` as canonical JSON: sorted keys, no spaces, UTF-8 (what
+    ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes)."""
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -77,7 +83,7 @@ def short(head: str) -> str:
     return head[:SHORT_HEAD]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChainEntry:
     """One stored command as a reader finds it (a database row or a log line)."""
 
@@ -132,8 +138,14 @@ class ChainReport:
 
 
 def _seqs_of(events: Sequence[Any]) -> list[int] | None:
-    seqs = [e.get("seq") if isinstance(e, dict) else None for e in events]
-    return seqs if all(isinstance(s, int) for s in seqs) else None
+    """The events' seqs if each is an object with an integer seq, numbered one after the other."""
+    try:
+        seqs = [e["seq"] for e in events]
+    except (TypeError, KeyError):
+        return None
+    if not seqs or type(seqs[0]) is not int or seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+        return None
+    return seqs
 
 
 def verify(entries: Iterable[ChainEntry], genesis_hash: str, *, wanted: str | None = None) -> ChainReport:
@@ -158,10 +170,10 @@ def verify(entries: Iterable[ChainEntry], genesis_hash: str, *, wanted: str | No
         if report.broken is not None:
             continue  # count the rest; the chain is no longer checked
         seqs = _seqs_of(entry.events)
-        if not seqs or seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+        if seqs is None:
             report.broken = Break(
                 entry.where, entry.seq_range, "its events",
-                "its events are not numbered one after the other (seq " + ", ".join(map(str, seqs or [])) + ")",
+                "its events are missing or not numbered one after the other",
             )
             continue
         if seqs[0] != last_seq + 1:
@@ -173,8 +185,9 @@ def verify(entries: Iterable[ChainEntry], genesis_hash: str, *, wanted: str | No
             )
             continue
         last_seq = seqs[-1]
-        body = canonical(record(entry.actor, entry.at, entry.command, entry.events))
-        computed = link(previous, body)
+        body = {"actor": entry.actor, "at": entry.at, "command": entry.command, "events": entry.events,
+                "seqs": [seqs[0], seqs[-1]]}  # record(), inlined: this loop runs 50,000 times in 2 s
+        computed = link(previous, canonical(body))
         if computed != entry.hash:
             report.broken = _what_differs(entry, computed)
             continue

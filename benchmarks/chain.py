@@ -1,0 +1,154 @@
+"""The record's hash chain: how long ``floor verify`` takes on a long meeting, and what the
+chain adds to storing a command.
+
+Run ``.venv/bin/python benchmarks/chain.py`` (about a minute). Not a test: the figures
+depend on the machine. It writes a database of ``--commands`` commands (50,000 by default,
+a long meeting's worth and more; without fsync, to be quick), then measures
+
+* **verify**: ``vccsched floor verify --db`` as a user runs it (a new process: start-up,
+  reading every row, recomputing every link), and the same on the exported log
+  (``--log``); the target is under 2 s for 50,000 commands;
+* **append**: ``FloorStore.append`` with ``synchronous=FULL`` (as the server runs it) of
+  ``--appends`` commands, p50 / p99, and of that the link alone (canonical JSON, SHA-256,
+  the two digests), against the ``accepted`` p99 target of 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.store import FloorStore  # noqa: E402
+from vccsched.cli.common import meeting_file_texts  # noqa: E402
+from vccsched.floor import chain  # noqa: E402
+from vccsched.floor.engine import Floor  # noqa: E402
+from vccsched.floor.state import FloorSetup  # noqa: E402
+from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting  # noqa: E402
+
+
+def commands(setup: FloorSetup, rng: random.Random):
+    """An endless stream of plausible (actor, command): items opened, requests, speakers, closings."""
+    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat")]
+    item, n, open_ = 0, 0, False
+    while True:
+        n += 1
+        if not open_:
+            item = item % len(setup.items) + 1
+            actor, command = "VC", {"type": "open_item", "item": setup.items[item - 1].number}
+        else:
+            roll = rng.random()
+            if roll < 0.55:
+                actor, command = rng.choice(speakers), {"type": "request_floor"}
+            elif roll < 0.8:
+                actor, command = "VC", {"type": "next_speaker"}
+            elif roll < 0.9:
+                actor, command = rng.choice(speakers), {"type": "withdraw"}
+            elif roll < 0.97:
+                actor, command = "VC", {"type": "set_speaking_time", "seconds": rng.choice([120, 180, 240])}
+            else:
+                actor, command = "VC", {"type": "close_item"}
+        command["id"] = f"{actor}-{n}"
+        open_ = yield actor, command
+
+
+def write(path: Path, wanted: int, *, fsync: bool, timings: list[float] | None = None,
+          link_timings: list[float] | None = None) -> FloorStore:
+    data = load_meeting(DEFAULT_MEETING_DIR)
+    setup = FloorSetup.from_meeting(data)
+    store = FloorStore.create(path, data.meeting.id, meeting_file_texts(DEFAULT_MEETING_DIR))
+    if not fsync:
+        store._db.execute("PRAGMA synchronous=OFF")  # generating only; the server always runs FULL
+    floor = Floor(setup)
+    clock = dt.datetime.combine(data.meeting.dates[0], dt.time(12, 0), tzinfo=data.meeting.zone)
+    stream = commands(setup, random.Random(5))
+    actor, command = next(stream)
+    stored = 0
+    while stored < wanted:
+        clock += dt.timedelta(seconds=3)
+        answer = floor.handle_raw(actor, command, clock)
+        if answer.accepted:
+            if link_timings is not None:
+                events = [e.model_dump(mode="json") for e in answer.events]
+                began = time.perf_counter()
+                store._link(stored + 1, actor, clock.isoformat(), command, events)
+                link_timings.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            store.append(actor, clock, command, answer.events)
+            if timings is not None:
+                timings.append(time.perf_counter() - began)
+            stored += 1
+        actor, command = stream.send(floor.state.current_item is not None)
+    return store
+
+
+def run(*args: str) -> float:
+    began = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "vccsched", *args], capture_output=True, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - began
+    assert result.returncode == 0, result.stdout + result.stderr
+    return elapsed
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commands", type=int, default=50_000)
+    parser.add_argument("--appends", type=int, default=2_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "floor.db"
+        began = time.perf_counter()
+        store = write(db, args.commands, fsync=False)
+        events = store._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        store.close()
+        print(f"wrote {args.commands} commands ({events} events) in {time.perf_counter() - began:.1f} s",
+              file=sys.stderr)
+        # In this process: reading the rows and recomputing the links, without start-up.
+        store = FloorStore.open(db)
+        began = time.perf_counter()
+        report = chain.verify(store.chain_entries(), store.genesis)
+        in_process = time.perf_counter() - began
+        assert report.broken is None and report.count == args.commands
+        store.close()
+        verify_db = min(run("floor", "verify", "--db", str(db)) for _ in range(3))
+        log = Path(folder) / "log.jsonl"
+        run("floor", "export", "--db", str(db), "--out", str(log))
+        verify_log = min(run("floor", "verify", "--log", str(log)) for _ in range(3))
+        startup = min(run("--version") for _ in range(3))
+
+        timings: list[float] = []
+        links: list[float] = []
+        write(Path(folder) / "append.db", args.appends, fsync=True, timings=timings, link_timings=links).close()
+
+    ms = 1000
+    rows = [
+        (f"`floor verify --db`, {args.commands:,} commands ({events:,} events), s",
+         f"{verify_db:.2f} (of which start-up {startup:.2f}; read + recompute in process {in_process:.2f})",
+         "under 2 s: " + ("met" if verify_db < 2 else "NOT met")),
+        (f"`floor verify --log` of its export, s", f"{verify_log:.2f}", "under 2 s: " + ("met" if verify_log < 2 else "NOT met")),
+        (f"append with fsync, {args.appends:,} commands, p50 / p99, ms",
+         f"{percentile(timings, 50) * ms:.2f} / {percentile(timings, 99) * ms:.2f}",
+         "within the `accepted` p99 of 10 ms: " + ("met" if percentile(timings, 99) * ms < 10 else "NOT met")),
+        ("of which the link (canonical JSON, SHA-256, digests), p50 / p99, ms",
+         f"{percentile(links, 50) * ms:.3f} / {percentile(links, 99) * ms:.3f}", ""),
+    ]
+    print("| what | figure | target |\n|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
