@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -91,12 +93,21 @@ def write(path: Path, wanted: int, *, fsync: bool, timings: list[float] | None =
     return store
 
 
-def run(*args: str) -> float:
+def run(*args: str) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of ``vccsched ARGS`` in a new process. Both: on a
+    machine shared with other work, the wall time is mostly waiting for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "vccsched", *args], capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert result.returncode == 0, result.stdout + result.stderr
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def best(*args: str) -> tuple[float, float]:
+    runs = [run(*args) for _ in range(3)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -123,28 +134,42 @@ def main() -> None:
         in_process = time.perf_counter() - began
         assert report.broken is None and report.count == args.commands
         store.close()
-        verify_db = min(run("floor", "verify", "--db", str(db)) for _ in range(3))
+        verify_db = best("floor", "verify", "--db", str(db))
         log = Path(folder) / "log.jsonl"
         run("floor", "export", "--db", str(db), "--out", str(log))
-        verify_log = min(run("floor", "verify", "--log", str(log)) for _ in range(3))
-        startup = min(run("--version") for _ in range(3))
+        verify_log = best("floor", "verify", "--log", str(log))
+        startup = best("--version")
 
         timings: list[float] = []
         links: list[float] = []
         write(Path(folder) / "append.db", args.appends, fsync=True, timings=timings, link_timings=links).close()
+        # The same appends without the chain, in the same conditions, to tell its share from the disk's.
+        baseline: list[float] = []
+        original = FloorStore._link
+        FloorStore._link = lambda self, n, *rest: ("0" * 64, ("SELECT ?", (n,)))  # type: ignore[method-assign]
+        try:
+            write(Path(folder) / "plain.db", args.appends, fsync=True, timings=baseline).close()
+        finally:
+            FloorStore._link = original  # type: ignore[method-assign]
 
     ms = 1000
+    load = os.getloadavg()[0]
     rows = [
-        (f"`floor verify --db`, {args.commands:,} commands ({events:,} events), s",
-         f"{verify_db:.2f} (of which start-up {startup:.2f}; read + recompute in process {in_process:.2f})",
-         "under 2 s: " + ("met" if verify_db < 2 else "NOT met")),
-        (f"`floor verify --log` of its export, s", f"{verify_log:.2f}", "under 2 s: " + ("met" if verify_log < 2 else "NOT met")),
+        (f"`floor verify --db`, {args.commands:,} commands ({events:,} events), s: wall (CPU)",
+         f"{verify_db[0]:.2f} ({verify_db[1]:.2f}); start-up {startup[0]:.2f} ({startup[1]:.2f}); "
+         f"read + recompute in process {in_process:.2f}",
+         "under 2 s: " + ("met" if verify_db[0] < 2 else f"met in CPU time ({verify_db[1]:.2f} s), not in wall time on this loaded machine" if verify_db[1] < 2 else "NOT met")),
+        ("`floor verify --log` of its export, s: wall (CPU)", f"{verify_log[0]:.2f} ({verify_log[1]:.2f})",
+         "under 2 s: " + ("met" if verify_log[0] < 2 else f"met in CPU time ({verify_log[1]:.2f} s), not in wall time on this loaded machine" if verify_log[1] < 2 else "NOT met")),
         (f"append with fsync, {args.appends:,} commands, p50 / p99, ms",
          f"{percentile(timings, 50) * ms:.2f} / {percentile(timings, 99) * ms:.2f}",
          "within the `accepted` p99 of 10 ms: " + ("met" if percentile(timings, 99) * ms < 10 else "NOT met")),
-        ("of which the link (canonical JSON, SHA-256, digests), p50 / p99, ms",
+        ("the same appends without the chain, p50 / p99, ms",
+         f"{percentile(baseline, 50) * ms:.2f} / {percentile(baseline, 99) * ms:.2f}", ""),
+        ("the link alone (canonical JSON, SHA-256, digests), p50 / p99, ms",
          f"{percentile(links, 50) * ms:.3f} / {percentile(links, 99) * ms:.3f}", ""),
     ]
+    print(f"load average during the run: {load:.1f} on {os.cpu_count()} cores")
     print("| what | figure | target |\n|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

@@ -213,6 +213,10 @@ class FloorStore:
         store.check_meeting(meeting_id, files)
         return store
 
+    def close_reader(self) -> None:
+        """Close without a checkpoint: for readers (export, verify, report) while a server may write."""
+        self._db.close()
+
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close."""
         try:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 
 import pytest
@@ -365,3 +366,11 @@ async def test_the_console_shows_the_short_head_and_logs_the_head_when_the_meeti
         await until(pilot, lambda: not srv.shell.floor.state.suspended)
         await until(pilot, lambda: f"record {store.head[:12]}" in text(app, "#status-right"))
         assert log().count("record head for") == 1  # resuming is no end of a day
+
+
+def test_a_hash_edited_in_a_log_stops_the_replay_at_that_line(db, tmp_path):
+    log = export(db, tmp_path)
+    edit_line(log, 9, lambda text: re.sub(r'"hash": "[0-9a-f]{64}"', '"hash": "' + "0" * 64 + '"', text))
+    replayed = run_cli("floor", "replay", str(log))
+    assert replayed.returncode == 2 and "line 9 (seq " in replayed.stderr
+    assert "does not match its content" in replayed.stderr, replayed.stderr

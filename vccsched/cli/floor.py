@@ -88,7 +88,7 @@ def export_command(
             commands=len(lines),
         )
     finally:
-        store.close()
+        store.close_reader()
     write_output("".join(line + "\n" for line in [header, *lines]), out)
     print(f"{len(lines)} command(s) of {meeting_id} exported; head {head}", file=sys.stderr)
 

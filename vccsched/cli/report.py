@@ -120,7 +120,7 @@ def with_record_head(report, result: ReplayResult, log: Path | None, db: Path | 
         try:
             checked = chain.verify(store.chain_entries(), store.genesis)
         finally:
-            store.close()
+            store.close_reader()
         if checked.broken is not None:
             raise DataError(
                 f"{db}: the record's hash chain is broken at {checked.broken.message()}; the record was "
