@@ -39,7 +39,7 @@ STORE_FORMAT = "vccsched-floor-db/1"
 #: The meeting folder's files, stored in the database at creation.
 MEETING_FILE_NAMES = ("meeting.yaml", "agenda.yaml", "roster.yaml")
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("vccsched.server.store")  # a child of the server's log
 
 _DECODER = json.JSONDecoder()
 

@@ -229,6 +229,15 @@ def test_a_bad_head_option_or_a_log_without_chain_is_said_plainly(db, tmp_path):
     result = run_cli("floor", "verify", "--log", str(old))
     assert result.returncode == 2 and "no header with the record's chain" in result.stderr
     assert "Traceback" not in result.stderr
+    result = run_cli("floor", "verify")
+    assert result.returncode == 2 and "exactly one of --db FILE" in result.stderr
+    result = run_cli("floor", "verify", "--db", str(tmp_path / "missing.db"))
+    assert result.returncode == 2 and "missing.db: file not found" in result.stderr
+    garbled = tmp_path / "garbled.jsonl"
+    garbled.write_text(export(db, tmp_path).read_text().replace('"actor": "USA"', '"actor": 7', 1))
+    result = run_cli("floor", "verify", "--log", str(garbled))
+    assert result.returncode == 2 and "line 4: field 'actor'" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- databases made before the chain ----------------------------------------------------------------
@@ -237,13 +246,13 @@ def test_a_bad_head_option_or_a_log_without_chain_is_said_plainly(db, tmp_path):
 def test_an_older_database_gets_its_chain_once_on_open_and_says_so(db, caplog):
     head = stored_head(db)
     tamper(db, ("DROP TABLE chain",))
-    with caplog.at_level(logging.WARNING, logger="server.store"):
+    with caplog.at_level(logging.WARNING, logger="vccsched.server.store"):
         store = FloorStore.open(db)
     assert store.head == head
     store.close()
     assert "computed the record's hash chain once for 28 command(s)" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="server.store"):
+    with caplog.at_level(logging.WARNING, logger="vccsched.server.store"):
         FloorStore.open(db).close()
     assert caplog.text == ""
 
