@@ -299,7 +299,11 @@ class FloorStore:
             for e, text in zip(events, event_texts)
         )
         statements.append(link)
-        self._write(statements)
+        try:
+            self._write(statements)
+        except BaseException:
+            self._head = None  # read again from the file: a failed commit may still have landed
+            raise
         self._head = head
 
     # --- the record's chain -----------------------------------------------------------------
