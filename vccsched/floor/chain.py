@@ -195,7 +195,7 @@ def verify(entries: Iterable[ChainEntry], genesis_hash: str, *, wanted: str | No
         report.head = computed
         report.hashes_checked += 1
         if wanted is not None and computed.startswith(wanted):
-            report.wanted_at, report.wanted_where = report.count, f"{entry.where} ({entry.seq_range})"
+            report.wanted_at, report.wanted_where = report.count, f"{entry.where}, {entry.seq_range}"
     return report
 
 
