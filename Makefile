@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/planner.py
 	$(BIN)/python benchmarks/replan.py
 	$(BIN)/python benchmarks/console.py
+	$(BIN)/python benchmarks/chain.py
 
 # The floor server: 2,000 delegates over loopback against a bare websockets server (a few minutes).
 bench-server: $(STAMP)

@@ -27,7 +27,7 @@ from console.model import describe, meeting_zone
 from console.screen import ChairScreen, DelegateScreen, FloorScreen
 from console.session import Answered, EventApplied, ServerError, StateReplaced, StorageStatus, Update, Welcomed
 from console.source import FloorSource
-from console.widgets.status import OfflineBanner
+from console.widgets.status import OfflineBanner, head_note
 
 class FloorUpdate(Message):
     """Something the floor source learned (an event, an answer, a connection change)."""
@@ -120,11 +120,15 @@ class ConsoleApp(App):
         if isinstance(update, (StateReplaced, EventApplied)):
             screen.plans.note(update.state)  # every revision, even those a later one replaces at once
         if isinstance(update, StateReplaced):
+            screen.head = update.head
             screen.state = update.state
             screen.log_line(f"full state received (seq {update.state.seq})")
         elif isinstance(update, EventApplied):
+            screen.head = update.head or screen.head
             screen.state = update.state
             screen.log_line(escape(describe(update.event, update.state)), update.event.at)
+            if update.event.type == "meeting_suspended" and update.head:
+                screen.log_line(head_note(update.head, update.event.at, screen.zone), update.event.at)
         elif isinstance(update, Answered) and not update.accepted:
             self.refusals.append(update)
             screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(update.message or '')}")

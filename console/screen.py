@@ -83,6 +83,8 @@ class FloorScreen(Screen):
         self._ready = False  # the panels exist (updates may arrive before they do)
         #: Log lines that arrived before the log existed.
         self.pending_log: list[str] = []
+        #: The record's head, from the snapshot and the last event of each command.
+        self.head: str | None = None
         #: The meeting the floor runs with (window, buffer), from the server once connected.
         self.meeting_data: MeetingData | None = None
         self._meeting_loading = False
@@ -288,6 +290,7 @@ class FloorScreen(Screen):
             connection=connection,
             seq=state.seq if state else None,
             who=who,
+            head=self.head,
         )
 
     # --- commands ------------------------------------------------------------------------

@@ -54,6 +54,8 @@ class StateReplaced:
     """A snapshot replaced whatever the session held (first connection, server reset)."""
 
     state: FloorState
+    #: The record's head at the snapshot (docs/protocol.md, "The record's chain"); None from an older server.
+    head: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class EventApplied:
 
     event: BaseEvent
     state: FloorState
+    #: The record's head after the event's command, on the last event of each command; else None.
+    head: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,11 @@ class SessionError(Exception):
 
 class InvalidCommand(ValueError):
     """A command the console built does not match the protocol (a bug, caught before sending)."""
+
+
+def _head_of(raw: dict) -> str | None:
+    head = raw.get("head")
+    return head if isinstance(head, str) and len(head) == 64 else None
 
 
 def _known_fields(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +274,7 @@ class ClientSession:
             raise SessionError(f"bad snapshot: {exc}") from None
         self.state = state
         self._syncing_to = None
-        return [StateReplaced(state)], []
+        return [StateReplaced(state, _head_of(raw))], []
 
     def _on_event(self, raw: dict, local_now: dt.datetime) -> tuple[list[Update], list[str]]:
         event = _event_from(raw.get("event"))
@@ -285,7 +294,7 @@ class ClientSession:
             raise SessionError(str(exc)) from None
         if self._syncing_to is not None and self.state.seq >= self._syncing_to:
             self._syncing_to = None
-        return [EventApplied(event, self.state)], []
+        return [EventApplied(event, self.state, _head_of(raw))], []
 
     def _answer(self, command_id: str | None, **fields) -> list[Update]:
         if command_id is None:

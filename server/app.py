@@ -575,7 +575,7 @@ class FloorServer:
         pages open at the start of a session, and a long meeting's snapshot is large
         (2 MB after 50,000 events, 50 ms to serialize).
         """
-        for message in resume_messages(self.floor, last_seq):
+        for message in resume_messages(self.floor, last_seq, self.store.head):
             if isinstance(message, SnapshotMessage):
                 if self._snapshot[0] is not self.floor.state:
                     self._snapshot = (self.floor.state, serialize(message))
@@ -680,12 +680,12 @@ class FloorServer:
                 return
             if self.storage.failing:
                 self._storage_recovered()
-        reply, events = answer_messages(answer)
+        reply, events = answer_messages(answer, self.store.head)
         sender = client.ws
         if not events:
             self._push(sender, reply)
             return
-        texts = [serialize(m) for m in with_view(events, self.floor.state)]
+        texts = [serialize(m) for m in with_view(events, self.floor.state, self.store.head)]
         limit = self.limits.slow_client_buffer
         # The sender first, its events then its accepted (the order it must see them in), so
         # that its answer does not wait behind the fan-out to thousands of others.
@@ -833,7 +833,7 @@ def open_server_store(config: ServerConfig, data: MeetingData) -> FloorStore:
         store.check_sound()
         store.check_writable()
     except BaseException:
-        store.discard()
+        store.close_reader()
         raise
     return store
 
@@ -881,7 +881,7 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
         shell = FloorServer(config, data, store)
     except BaseException:
         if store is not None:
-            store.discard()
+            store.close_reader()
         lock.release()
         if created:
             _remove_new_database(config.db_path)

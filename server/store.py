@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+import logging
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vccsched.errors import VccschedError
+from vccsched.floor import chain
 from vccsched.floor.events import BaseEvent, event_adapter
 
 #: Bumped when the tables change; a database of another format is refused.
@@ -37,6 +39,10 @@ STORE_FORMAT = "vccsched-floor-db/1"
 
 #: The meeting folder's files, stored in the database at creation.
 MEETING_FILE_NAMES = ("meeting.yaml", "agenda.yaml", "roster.yaml")
+
+logger = logging.getLogger("vccsched.server.store")  # a child of the server's log
+
+_DECODER = json.JSONDecoder()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -73,6 +79,18 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 
+#: Added after the first databases were made: :meth:`FloorStore.open` adds it to them.
+_CHAIN_SCHEMA = """
+-- The record's hash chain (vccsched/floor/chain.py): one link per command, written in
+-- the command's transaction. The digests are not chained: they say what changed.
+CREATE TABLE IF NOT EXISTS chain (
+    n              INTEGER PRIMARY KEY REFERENCES commands (n),
+    hash           TEXT NOT NULL,
+    command_digest TEXT NOT NULL,
+    events_digest  TEXT NOT NULL
+);
+"""
+
 class StoreError(VccschedError):
     """The floor database is missing, damaged, or belongs to other meeting data."""
 
@@ -97,6 +115,9 @@ class FloorLog:
     lines: list[str]
     meeting_files: dict[str, str]
     meeting_id: str
+    #: The record's chain: its genesis and head (docs/protocol.md, "The record's chain").
+    genesis: str = ""
+    head: str = ""
 
 
 def _utc_now() -> str:
@@ -139,6 +160,7 @@ class FloorStore:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
+        self._head: str | None = None  # the chain's last hash, read on first use
 
     # --- opening ---------------------------------------------------------------------
 
@@ -152,7 +174,7 @@ class FloorStore:
             raise StoreError(f"{path}: the folder {path.parent} does not exist")
         try:
             connection = _connect(path)
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + _CHAIN_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot create the database ({exc})") from None
         store = cls(path, connection)
@@ -191,7 +213,9 @@ class FloorStore:
             raise StoreError(
                 f"{path}: database format {found!r}, this vccsched reads {STORE_FORMAT!r}"
             )
-        return cls(path, connection)
+        store = cls(path, connection)
+        store._complete_chain()
+        return store
 
     @classmethod
     def open_or_create(cls, path: Path, meeting_id: str, files: dict[str, str]) -> FloorStore:
@@ -203,7 +227,7 @@ class FloorStore:
         try:
             store.check_meeting(meeting_id, files)
         except BaseException:
-            store.discard()
+            store.close_reader()
             raise
         return store
 
@@ -238,8 +262,9 @@ class FloorStore:
         :meth:`append` would."""
         self._write([("INSERT OR REPLACE INTO meta VALUES ('last_write_probe', ?)", (_utc_now(),))])
 
-    def discard(self) -> None:
-        """Close without touching the file (one that was refused, or is damaged)."""
+    def close_reader(self) -> None:
+        """Close without a checkpoint: for readers (export, verify, report) while a server may
+        write, and for a file that was refused (another meeting's, damaged, not writable)."""
         self._db.close()
 
     def close(self) -> None:
@@ -303,6 +328,8 @@ class FloorStore:
         acknowledge the command, and should rebuild its floor from :meth:`events`.
         """
         n = self._db.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM commands").fetchone()[0]
+        event_texts = [e.model_dump_json() for e in events]
+        head, link = self._link(n, actor, at.isoformat(), command, [json.loads(t) for t in event_texts])
         statements: list[tuple[str, tuple]] = [
             (
                 "INSERT INTO commands VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -318,10 +345,87 @@ class FloorStore:
             )
         ]
         statements.extend(
-            ("INSERT INTO events VALUES (?, ?, ?)", (e.seq, n, e.model_dump_json()))
-            for e in events
+            ("INSERT INTO events VALUES (?, ?, ?)", (e.seq, n, text))
+            for e, text in zip(events, event_texts)
         )
+        statements.append(link)
+        try:
+            self._write(statements)
+        except BaseException:
+            self._head = None  # read again from the file: a failed commit may still have landed
+            raise
+        self._head = head
+
+    # --- the record's chain -----------------------------------------------------------------
+
+    @property
+    def genesis(self) -> str:
+        return chain.genesis(self.meeting_id, chain.files_digest(self.meeting_files()))
+
+    @property
+    def head(self) -> str:
+        """The hash of the last stored command (the genesis before any)."""
+        if self._head is None:
+            row = self._db.execute("SELECT hash FROM chain ORDER BY n DESC LIMIT 1").fetchone()
+            self._head = row[0] if row else self.genesis
+        return self._head
+
+    def _link(self, n: int, actor: str, at: str, command: object, events: list) -> tuple[str, tuple]:
+        """The statement storing command ``n``'s link, chained to :attr:`head`; and the new head."""
+        new = chain.link(self.head, chain.canonical(chain.record(actor, at, command, events)))
+        params = (n, new, chain.command_digest(actor, at, command), chain.events_digest(events))
+        return new, ("INSERT INTO chain VALUES (?, ?, ?, ?)", params)
+
+    def _complete_chain(self) -> None:
+        """Link the commands stored without one (a database made before the chain existed).
+
+        Done once: afterwards every command gets its link in its own transaction.
+        """
+        db = self._db
+        try:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'chain'").fetchone() is None:
+                db.executescript(_CHAIN_SCHEMA)
+            done = db.execute("SELECT COALESCE(MAX(n), 0) FROM chain").fetchone()[0]
+            missing = db.execute("SELECT COUNT(*) FROM commands WHERE n > ?", (done,)).fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the record's chain ({exc})") from None
+        if not missing:
+            return
+        statements = []
+        for n, actor, at, command, events in self._entries(after=done):
+            self._head, statement = self._link(n, actor, at, command, events)
+            statements.append(statement)
         self._write(statements)
+        logger.warning(
+            "%s: computed the record's hash chain once for %d command(s) stored without it "
+            "(commands %d to %d); head %s", self.path, missing, done + 1, done + missing, self._head,
+        )
+
+    def _entries(self, after: int = 0) -> Iterator[tuple[int, str, str, object, list]]:
+        """``(n, actor, at, command, events)`` of the stored commands after ``n``, in order."""
+        by_command: dict[int, list[str]] = {}
+        for command_n, text in self._db.execute(
+            "SELECT command_n, event FROM events WHERE command_n > ? ORDER BY seq", (after,)
+        ):
+            by_command.setdefault(command_n, []).append(text)
+        decode = _DECODER.raw_decode
+        for n, actor, at, command in self._db.execute(
+            "SELECT n, actor, at, command FROM commands WHERE n > ? ORDER BY n", (after,)
+        ):
+            # One decode for the command and its events: 50,000 rows are read in 'floor verify'.
+            texts = by_command.get(n)
+            parsed = decode(f"[{command},{','.join(texts)}]" if texts else f"[{command}]")[0]
+            yield n, actor, at, parsed[0], parsed[1:]
+
+    def chain_entries(self) -> Iterator[chain.ChainEntry]:
+        """Every stored command with its stored link, for :func:`vccsched.floor.chain.verify`."""
+        links = {
+            n: (h, c, e)
+            for n, h, c, e in self._db.execute("SELECT n, hash, command_digest, events_digest FROM chain")
+        }
+        for n, actor, at, command, events in self._entries():
+            h, c, e = links.get(n, (None, None, None))
+            yield chain.ChainEntry(f"row {n}", actor, at, command, events, h, c, e)
 
     def events(self) -> list[BaseEvent]:
         """Every stored event in ``seq`` order (to rebuild the floor)."""
@@ -358,6 +462,14 @@ class FloorStore:
                 ensure_ascii=False,
                 separators=(", ", ": "),
             )
+
+    def chained_log_lines(self) -> Iterator[str]:
+        """The accepted commands as ``floor export`` writes them: with their events, seq range
+        and hash (docs/protocol.md, "The record's chain")."""
+        for entry in self.chain_entries():
+            line = chain.record(entry.actor, entry.at, entry.command, entry.events)
+            line["hash"] = entry.hash
+            yield json.dumps(line, ensure_ascii=False, separators=(", ", ": "))
 
     def integrity(self) -> str:
         """``PRAGMA integrity_check``: 'ok' for a sound file."""
@@ -437,6 +549,8 @@ def read_floor_log(path: Path) -> FloorLog:
             lines=list(store.log_lines()),
             meeting_files=store.meeting_files(),
             meeting_id=store.meeting_id,
+            genesis=store.genesis,
+            head=store.head,
         )
     finally:
         store._db.close()

@@ -217,6 +217,8 @@ def other_meeting(c21, folder: Path) -> Path:
 
 
 def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
+    from server.store import FloorStore
+
     db = day1_database(c21, tmp_path / "floor.db")
     out = tmp_path / "from-db.md"
     result = run_cli("report", "--db", str(db), "--out", str(out))
@@ -224,7 +226,13 @@ def test_report_from_the_server_database_equals_the_log(c21, tmp_path):
     from_log = (GOLDEN / "report-day1.md").read_text(encoding="utf-8")
     refused = " 7 command(s) of the log were refused by the floor and are not part of the record."
     assert refused in from_log
-    assert out.read_text(encoding="utf-8") == from_log.replace(refused, "")
+    # The report from a database names the record's head and how to check a copy against it.
+    store = FloorStore.open(db)
+    head, commands = store.head, len(list(store.log_lines()))
+    store.close()
+    chained = (f" The record's hash chain covers {commands} command(s) and ends at head {head}; check any "
+               f"copy of the record against it with 'vccsched floor verify --db floor.db --head {head}'.")
+    assert out.read_text(encoding="utf-8") == from_log.replace(refused, chained)
     # The database of one meeting is not reported against another meeting's data.
     other = other_meeting(c21, tmp_path / "other")
     result = run_cli("report", "--db", str(db), "--meeting", str(other), "--out", str(tmp_path / "x.md"))
@@ -239,7 +247,8 @@ def test_an_exported_log_names_its_meeting_and_is_refused_with_another_meetings_
     log = tmp_path / "log.jsonl"
     assert run_cli("floor", "export", "--db", str(db), "--out", str(log)).returncode == 0
     first = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
-    assert first["meeting"] == "C21/VCC-1" and set(first) == {"meeting", "comment"}
+    assert first["meeting"] == "C21/VCC-1"
+    assert set(first) == {"meeting", "comment", "chain", "meeting_files", "genesis", "head", "commands"}
     result = run_cli("report", "--log", str(log), "--out", str(tmp_path / "ok.md"))
     assert result.returncode == 0, result.stderr  # with its own meeting's data the header is no trouble
     other = other_meeting(c21, tmp_path / "other")

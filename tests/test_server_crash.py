@@ -11,7 +11,9 @@ the process dead:
   is half applied;
 * every command a client saw ``accepted`` is stored with exactly those seqs
   (commands lost: must be 0);
-* the floor rebuilt from the events equals a replay of the stored commands.
+* the floor rebuilt from the events equals a replay of the stored commands;
+* the record's hash chain holds: one link per stored command, each recomputed
+  (``vccsched.floor.chain.verify``), the last one the head.
 
 On the restart, clients send again the commands that were in flight when the
 server died (same id, as the protocol asks): one that was stored is answered
@@ -40,7 +42,8 @@ from live_server import ServerProcess, issue_tokens, start_server_process
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server.store import read_floor_log
+from server.store import FloorStore, read_floor_log
+from vccsched.floor import chain
 from vccsched.floor.engine import Floor
 from vccsched.floor.events import event_adapter
 from vccsched.floor.protocol import PROTOCOL_VERSION
@@ -171,7 +174,22 @@ def check_database(db_path: Path, setup: FloorSetup, ledger: Ledger) -> tuple[in
     # The floor rebuilt from the events is the floor a replay of the stored commands gives.
     replayed = replay(read_floor_log(db_path).lines, setup)
     assert replayed.refusals == [] and replayed.state == stored_floor(db_path, setup).state
+    check_chain(db_path, len(commands))
     return len(seqs), stored
+
+
+def check_chain(db_path: Path, commands: int) -> None:
+    """Every stored command has its link, and the chain recomputes to the stored head."""
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        links = db.execute("SELECT COUNT(*) FROM chain").fetchone()[0]
+    assert links == commands, f"{commands} commands but {links} links: a link written apart from its command"
+    store = FloorStore.open(db_path)
+    try:
+        report = chain.verify(store.chain_entries(), store.genesis)
+        assert report.broken is None, report.broken.message()
+        assert report.count == commands and report.head == store.head
+    finally:
+        store._db.close()
 
 
 def stored_floor(db_path: Path, setup: FloorSetup) -> Floor:
@@ -236,6 +254,8 @@ async def test_sigkill_under_load_loses_no_acknowledged_command(tmp_path):
     assert exported.returncode == 0, exported.stderr
     replayed = run_cli("floor", "replay", str(log))
     assert replayed.returncode == 0 and replayed.stderr == "", replayed.stderr
+    verified = run_cli("floor", "verify", "--log", str(log), "--head", json.loads(log.read_text().splitlines()[0])["head"])
+    assert verified.returncode == 0 and "the record ends at head" in verified.stdout, verified.stdout
     rebuilt = stored_floor(db_path, setup)
     assert json.loads(replayed.stdout) == floor_summary(rebuilt.state, rebuilt.state.last_at)
     elapsed = time.monotonic() - started

@@ -74,7 +74,9 @@ async def test_events_reach_every_connection_before_the_senders_accepted(tmp_pat
     async with live_server(tmp_path) as srv:
         async with ws_client(srv, "VC") as vc, ws_client(srv, "USA") as usa, ws_client(srv, "USA") as usa_phone:
             reply, events = await vc.command({"type": "open_item", "item": 3})
-            assert reply == {"type": "accepted", "command_id": "VC-1", "seqs": [1], "repeated": False}
+            assert reply == {
+                "type": "accepted", "command_id": "VC-1", "seqs": [1], "repeated": False, "head": srv.shell.store.head
+            }
             assert [e["type"] for e in events] == ["item_opened"]
             for other in (usa, usa_phone):
                 message = await other.recv()

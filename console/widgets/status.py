@@ -1,4 +1,4 @@
-"""The top line (meeting, day, Geneva time and UTC, connection, seq) and the
+"""The top line (meeting, day, Geneva time and UTC, connection, seq, record head) and the
 banner that covers the top of the screen while the connection is down."""
 
 from __future__ import annotations
@@ -38,6 +38,19 @@ def connection_text(connection: Connection, zone: ZoneInfo, now: dt.datetime) ->
     return "[b]✖ closed[/]"
 
 
+def head_note(head: str, at: dt.datetime, zone: ZoneInfo | dt.tzinfo) -> str:
+    """The log line written when the meeting is suspended: the day's head, to note.
+
+    At the end of a day the chair suspends the meeting; the head then is the day's, and
+    a delegation that notes it can check any later copy of the record against it.
+    """
+    local = at.astimezone(zone)
+    return (
+        f"[b]record head[/] for {local:%a} {local.day} {local:%b} at {local:%H:%M}: {head} "
+        f"(check a copy later with 'vccsched floor verify --head {head[:12]}')"
+    )
+
+
 class StatusBar(Horizontal):
     """Meeting · day · date · Geneva time (UTC) — who you are · connection · seq."""
 
@@ -56,6 +69,7 @@ class StatusBar(Horizontal):
         connection: Connection,
         seq: int | None,
         who: str,
+        head: str | None = None,
     ) -> None:
         local = now.astimezone(zone)
         parts = [f"[b]{meeting}[/]"]
@@ -67,6 +81,9 @@ class StatusBar(Horizontal):
         right = [who, connection_text(connection, zone, now)]
         if seq is not None:
             right.append(f"seq {seq}")
+        if head is not None:
+            # The record's head, short: delegations compare it with 'floor verify --head'.
+            right.append(f"record {head[:12]}")
         show_text(self.query_one("#status-right", Static), "  ".join(right), sized_by_text=True)
 
 

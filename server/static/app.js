@@ -188,6 +188,7 @@ function render() {
   const queue = renderQueue(view, meeting, page.me);
   renderYouSpeak(view, live);
   renderActions(view, queue, live);
+  $("record-head").textContent = (conn && conn.head) || "—";
   tick();
 }
 
@@ -346,6 +347,12 @@ function wire() {
     $(`withdraw-${kind}`).addEventListener("click", () => send({ type: "withdraw", kind, item: currentItem() }));
   }
   $("btn-end").addEventListener("click", () => send({ type: "end_speech" }));
+  $("record-toggle").addEventListener("click", () => {
+    // The head on request: delegations that note it can check the record later (floor verify --head).
+    const open = $("record-line").hidden;
+    $("record-line").hidden = !open;
+    $("record-toggle").setAttribute("aria-expanded", String(open));
+  });
   document.addEventListener("pointerdown", unlockAudio, { once: true });
   document.addEventListener("keydown", unlockAudio, { once: true });
   setInterval(tick, 250);

@@ -43,6 +43,7 @@ export class FloorConnection {
     this.ws = null;
     this.lastSeq = null;     // last seq applied; null before any snapshot
     this.view = null;
+    this.head = null;        // the record's head (docs/protocol.md, "The record's chain")
     this.state = "connecting";
     this.welcome = null;
     this.clockOffset = 0;    // server clock minus ours, in ms
@@ -202,6 +203,7 @@ export class FloorConnection {
         this.lastSeq = m.seq;
         this.resetExpected = false;
         this.view = m.view || null;
+        this.head = m.head || null;
         if (this.on.snapshot) this.on.snapshot(m.state || null);
         if (this.on.view) this.on.view(this.view, null);
         return this._maybeLive();
@@ -263,6 +265,7 @@ export class FloorConnection {
     this.syncSentAt = 0;
     this.lastSeq = seq;
     if (m.view) this.view = m.view;
+    if (m.head) this.head = m.head;
     if (this.on.view) this.on.view(this.view, event);
     this._maybeLive();
   }

@@ -118,6 +118,8 @@ const STRINGS = {
     refusal_not_speaker: "You do not have the floor.",
     refusal_no_such_request: "That request is no longer on the list.",
     refusal_rate_limited: "Too many requests. Please wait a moment and try again.",
+    record_button: "Record",
+    record_head: "Head of the record (note it to check the record later):",
   },
   fr: {
     page_title: "Liste des orateurs",
@@ -220,6 +222,8 @@ const STRINGS = {
     refusal_not_speaker: "Vous n'avez pas la parole.",
     refusal_no_such_request: "Cette demande ne figure plus sur la liste.",
     refusal_rate_limited: "Trop de demandes. Patientez un instant, puis réessayez.",
+    record_button: "Registre",
+    record_head: "Empreinte du registre (notez-la pour vérifier le registre plus tard) :",
   },
   es: {
     page_title: "Lista de oradores",
@@ -322,6 +326,8 @@ const STRINGS = {
     refusal_not_speaker: "Usted no tiene la palabra.",
     refusal_no_such_request: "Esa solicitud ya no figura en la lista.",
     refusal_rate_limited: "Demasiadas solicitudes. Espere un momento y vuelva a intentarlo.",
+    record_button: "Registro",
+    record_head: "Huella del registro (anótela para verificar el registro más tarde):",
   },
   ru: {
     page_title: "Список ораторов",
@@ -424,6 +430,8 @@ const STRINGS = {
     refusal_not_speaker: "Слово вам не предоставлено.",
     refusal_no_such_request: "Этой заявки больше нет в списке.",
     refusal_rate_limited: "Слишком много запросов. Подождите немного и попробуйте снова.",
+    record_button: "Запись",
+    record_head: "Отпечаток записи (сохраните его, чтобы позже проверить запись):",
   },
   zh: {
     page_title: "发言者名单",
@@ -526,6 +534,8 @@ const STRINGS = {
     refusal_not_speaker: "您目前没有发言权。",
     refusal_no_such_request: "该请求已不在名单上。",
     refusal_rate_limited: "请求过于频繁，请稍候再试。",
+    record_button: "记录",
+    record_head: "记录摘要值（请记下，以便日后核对记录）：",
   },
   ar: {
     page_title: "قائمة المتكلمين",
@@ -628,6 +638,8 @@ const STRINGS = {
     refusal_not_speaker: "الكلمة ليست لكم الآن.",
     refusal_no_such_request: "لم يعد هذا الطلب في القائمة.",
     refusal_rate_limited: "طلبات كثيرة جداً. يُرجى الانتظار قليلاً ثم المحاولة مجدداً.",
+    record_button: "السجل",
+    record_head: "بصمة السجل (دوّنوها للتحقق من السجل لاحقاً):",
   },
 };
 

@@ -250,4 +250,7 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
     else:
         data = load(meeting_dir, quiet=True)
         lines, source = read_log_text(log).splitlines(), str(log)
-    return data, replay(lines, FloorSetup.from_meeting(data), source=source)
+    result = replay(lines, FloorSetup.from_meeting(data), source=source)
+    if db is not None:  # the database's lines carry no hashes: its chain is the store's
+        result.head, result.commands = record.head, len(record.lines)
+    return data, result

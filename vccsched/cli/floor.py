@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from vccsched.cli.common import MeetingOption, check_outputs, command_group, load, read_log_text, write_output
+from vccsched.floor import chain
 from vccsched.floor.replay import header_line, replay
 from vccsched.floor.state import FloorSetup
 from vccsched.floor.view import floor_summary
@@ -67,15 +68,52 @@ def export_command(
 
     'vccsched floor replay' on the export prints the state the server had.
     """
-    from server.store import read_floor_log
+    from server.store import FloorStore
 
     check_outputs({"--out": out}, {"--db": db})
-    record = read_floor_log(db)
-    # The header names the meeting, so that a report or a re-plan refuses the log with
-    # another meeting's data (docs/protocol.md, "Floor logs").
-    header = header_line(record.meeting_id, f"vccsched floor export of {db.name}: the floor log of {record.meeting_id}")
-    write_output("".join(line + "\n" for line in [header, *record.lines]), out)
-    print(f"{len(record.lines)} command(s) of {record.meeting_id} exported", file=sys.stderr)
+    store = FloorStore.open(db)
+    try:
+        lines = list(store.chained_log_lines())
+        meeting_id, head = store.meeting_id, store.head
+        # The header names the meeting, so that a report or a re-plan refuses the log with
+        # another meeting's data, and carries the chain's start and head (docs/protocol.md,
+        # "Floor logs" and "The record's chain").
+        header = header_line(
+            meeting_id,
+            f"vccsched floor export of {db.name}: the floor log of {meeting_id}",
+            chain=chain.CHAIN_FORMAT,
+            meeting_files=chain.files_digest(store.meeting_files()),
+            genesis=store.genesis,
+            head=head,
+            commands=len(lines),
+        )
+    finally:
+        store.close_reader()
+    write_output("".join(line + "\n" for line in [header, *lines]), out)
+    print(f"{len(lines)} command(s) of {meeting_id} exported; head {head}", file=sys.stderr)
+
+
+@floor_app.command("verify")
+def verify_command(
+    db: Annotated[Path | None, typer.Option("--db", help="The server's floor database.", show_default=False)] = None,
+    log: Annotated[
+        Path | None, typer.Option("--log", help="A floor log written by 'vccsched floor export'.", show_default=False)
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="A head kept earlier (64 hex characters): does the record still hold it?"),
+    ] = None,
+) -> None:
+    """Recompute the record's hash chain and report the first broken link.
+
+    Prints the number of commands and the head; with --head, whether the record
+    ends at that head, contains it, or is missing it. Exit status 0 when the
+    record is sound (and holds --head), 1 when it is sound but does not hold
+    --head, 2 when a link is broken.
+    """
+    from vccsched.cli.record import verify_record
+
+    raise typer.Exit(verify_record(db, log, head))
 
 
 def register(app: typer.Typer) -> None:

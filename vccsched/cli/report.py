@@ -112,6 +112,7 @@ def report_command(
         refusals=len(result.refusals),
         contributions=given or None,
     )
+    report = with_record_head(report, result, log, db)
     write_output(render_report(report, fmt), out)
     print(
         f"Wrote {out}: {len(report.items)} items, {report.count('deferred')} deferred, "
@@ -119,6 +120,34 @@ def report_command(
         f"annex for {report.deferral_target}.",
         file=sys.stderr,
     )
+
+
+def with_record_head(report, result: ReplayResult, log: Path | None, db: Path | None):
+    """The report with the record's head, after checking the database's chain (a log's chain
+    was checked by the replay): a report must not vouch for a record that was changed."""
+    if db is not None:
+        from server.store import FloorStore
+        from vccsched.floor import chain
+
+        store = FloorStore.open(db)
+        try:
+            checked = chain.verify(store.chain_entries(), store.genesis)
+        finally:
+            store.close_reader()
+        if checked.broken is not None:
+            raise DataError(
+                f"{db}: the record's hash chain is broken at {checked.broken.message()}; the record was "
+                f"changed after it was written ('vccsched floor verify --db {db}' says more)",
+                title="Broken record",
+            )
+    if result.head is None:
+        return report
+    source = f"--db {db.name}" if db is not None else f"--log {log.name}" if log is not None else ""
+    return report.model_copy(update={
+        "record_head": result.head,
+        "record_commands": result.commands,
+        "record_check": f"vccsched floor verify {source} --head {result.head}",
+    })
 
 
 def register(app: typer.Typer) -> None:

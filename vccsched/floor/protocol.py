@@ -136,6 +136,11 @@ class SnapshotMessage(StrictModel):
     seq: int
     state: FloorState
     view: FloorView | None = Field(default=None, description="The compact view of ``state`` (optional).")
+    head: str | None = Field(
+        default=None,
+        description="The record's head: the hash chain's value after the command of ``seq`` (optional; see "
+        "docs/protocol.md, \"The record's chain\").",
+    )
 
 
 class EventMessage(StrictModel):
@@ -148,6 +153,11 @@ class EventMessage(StrictModel):
         description="The floor after this event (optional; sent on the last event of each "
         "command and of each catch-up).",
     )
+    head: str | None = Field(
+        default=None,
+        description="The record's head: the hash chain's value after this event's command (with ``view`` only) (optional; see "
+        "docs/protocol.md, \"The record's chain\").",
+    )
 
 
 class AcceptedMessage(StrictModel):
@@ -157,6 +167,11 @@ class AcceptedMessage(StrictModel):
     command_id: str
     seqs: list[int]
     repeated: bool = Field(description="True if this id was handled before (no new effect).")
+    head: str | None = Field(
+        default=None,
+        description="The record's head: the hash chain's value after this command (for a repeat: the head when the answer was sent) (optional; see "
+        "docs/protocol.md, \"The record's chain\").",
+    )
 
 
 class RefusalMessage(StrictModel):
@@ -318,33 +333,38 @@ def welcome(floor: Floor, actor: str, server_time: dt.datetime | None = None) ->
     )
 
 
-def snapshot(floor: Floor) -> SnapshotMessage:
-    return SnapshotMessage(seq=floor.seq, state=floor.state, view=floor_view(floor.state))
+def snapshot(floor: Floor, head: str | None = None) -> SnapshotMessage:
+    return SnapshotMessage(seq=floor.seq, state=floor.state, view=floor_view(floor.state), head=head)
 
 
-def with_view(messages: list, state: FloorState) -> list:
-    """Put the view of ``state`` on the last message of ``messages`` (events of one command
-    or of one catch-up, ``state`` being the floor after them) and return the list."""
+def with_view(messages: list, state: FloorState, head: str | None = None) -> list:
+    """Put the view of ``state`` (and the record's ``head``) on the last message of ``messages``
+    (events of one command or of one catch-up, ``state`` being the floor after them) and
+    return the list."""
     if messages and isinstance(messages[-1], EventMessage):
-        messages[-1] = messages[-1].model_copy(update={"view": floor_view(state)})
+        messages[-1] = messages[-1].model_copy(update={"view": floor_view(state), "head": head})
     return messages
 
 
-def resume_messages(floor: Floor, last_seq: int | None) -> list[SnapshotMessage | EventMessage]:
+def resume_messages(
+    floor: Floor, last_seq: int | None, head: str | None = None
+) -> list[SnapshotMessage | EventMessage]:
     """What a client that has applied events up to ``last_seq`` needs to catch up.
 
     The missed events when ``last_seq`` is one the floor issued, otherwise
     (fresh client, or a seq from another server run) a full snapshot.
     """
     if last_seq is None:
-        return [snapshot(floor)]
+        return [snapshot(floor, head)]
     missed = floor.events_since(last_seq)
     if missed is None:
-        return [snapshot(floor)]
-    return with_view([EventMessage(event=e) for e in missed], floor.state)  # type: ignore[arg-type]
+        return [snapshot(floor, head)]
+    return with_view([EventMessage(event=e) for e in missed], floor.state, head)  # type: ignore[arg-type]
 
 
-def answer_messages(answer: Answer) -> tuple[AcceptedMessage | RefusalMessage, list[EventMessage]]:
+def answer_messages(
+    answer: Answer, head: str | None = None
+) -> tuple[AcceptedMessage | RefusalMessage, list[EventMessage]]:
     """Split an answer into the reply for the sender and the events for everyone.
 
     A repeated command (``answer.fresh`` False) broadcasts nothing: its events
@@ -359,7 +379,7 @@ def answer_messages(answer: Answer) -> tuple[AcceptedMessage | RefusalMessage, l
             ),
             [],
         )
-    reply = AcceptedMessage(command_id=answer.command_id, seqs=answer.seqs, repeated=not answer.fresh)
+    reply = AcceptedMessage(command_id=answer.command_id, seqs=answer.seqs, repeated=not answer.fresh, head=head)
     events = [EventMessage(event=e) for e in answer.events] if answer.fresh else []  # type: ignore[arg-type]
     return reply, events
 

@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field, ValidationError
 
 from vccsched.errors import ProtocolError
+from vccsched.floor import chain as chain_module
 from vccsched.floor.engine import Floor
 from vccsched.floor.refusals import Refusal
 from vccsched.floor.state import FloorSetup, FloorState, fold
@@ -45,6 +46,15 @@ class LogLine(StrictModel):
     at: AwareDatetime = Field(description="When the command arrived, with its UTC offset.")
     command: dict[str, Any] = Field(description="The command object as a client sends it.")
     comment: str | None = Field(default=None, description="Ignored; for people reading the log.")
+    events: list[dict[str, Any]] | None = Field(
+        default=None, description="The events the command produced (exported logs; part of the chain)."
+    )
+    seqs: list[int] | None = Field(
+        default=None, description="First and last seq of those events (exported logs; part of the chain)."
+    )
+    hash: str | None = Field(
+        default=None, description="The chain's hash after this command (docs/protocol.md, \"The record's chain\")."
+    )
 
 
 class LogHeader(StrictModel):
@@ -52,11 +62,18 @@ class LogHeader(StrictModel):
 
     meeting: str = Field(min_length=1, description="The meeting id (meeting.yaml's id).")
     comment: str | None = Field(default=None, description="Ignored; for people reading the log.")
+    chain: str | None = Field(default=None, description=f"The chain's format, {chain_module.CHAIN_FORMAT!r}.")
+    meeting_files: str | None = Field(default=None, description="SHA-256 of the meeting files (for the genesis).")
+    genesis: str | None = Field(default=None, description="The chain's first value (hash 0).")
+    head: str | None = Field(default=None, description="The hash after the last command exported.")
+    commands: int | None = Field(default=None, ge=0, description="How many commands were exported.")
 
 
-def header_line(meeting: str, comment: str | None = None) -> str:
-    """The header line naming ``meeting`` (no newline), for the start of a log."""
-    return json.dumps(LogHeader(meeting=meeting, comment=comment).model_dump(exclude_none=True), ensure_ascii=False)
+def header_line(meeting: str, comment: str | None = None, **chain_fields: Any) -> str:
+    """The header line naming ``meeting`` (no newline), for the start of a log; ``chain_fields``:
+    ``chain``, ``meeting_files``, ``genesis``, ``head``, ``commands`` of an exported record."""
+    header = LogHeader(meeting=meeting, comment=comment, **chain_fields)
+    return json.dumps(header.model_dump(exclude_none=True), ensure_ascii=False)
 
 
 def _header(text: str, number: int, source: str) -> LogHeader | None:
@@ -88,6 +105,10 @@ class ReplayResult:
     until_reached: bool = True
     #: The meeting the log's header names; None for a log without a header.
     meeting: str | None = None
+    #: The chain's head after the last line applied, and how many commands it covers
+    #: (None: the log carries no chain).
+    head: str | None = None
+    commands: int = 0
 
 
 class _DuplicateKey(ValueError):
@@ -147,6 +168,8 @@ def replay(
     result = ReplayResult(floor=floor, state=floor.state, now=None)
     previous: dt.datetime | None = None
     first = True
+    header_seen: LogHeader | None = None
+    hashed_without_header: int | None = None  # a line with a hash in a log without the chain's header
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
@@ -164,6 +187,9 @@ def replay(
                     title="Another meeting",
                 )
             result.meeting = header.meeting
+            header_seen = header
+            if header.chain is not None:
+                result.head = _checked_genesis(header, number, source)
             first = False
             continue
         first = False
@@ -179,11 +205,84 @@ def replay(
         answer = floor.handle_raw(line.actor, line.command, line.at)
         if answer.refusal is not None:
             result.refusals.append((number, line.actor, answer.refusal))
+        if result.head is not None:
+            result.head = _checked_link(result.head, text, line, answer, number, source)
+            result.commands += 1
+        elif line.hash is not None and hashed_without_header is None:
+            hashed_without_header = number
         if until is not None and floor.seq >= until:
             break
+    if hashed_without_header is not None:
+        raise ProtocolError(
+            f"{source} line {hashed_without_header}: the line carries a hash, but the log has no header "
+            "with the chain's genesis (was its first line removed?)",
+            title="Broken record",
+        )
+    if until is None and header_seen is not None and header_seen.head is not None:
+        _check_complete(header_seen, result, source)
     if until is not None:
         result.until_reached = floor.seq >= until
         result.state = fold(setup, floor.events[:until]) if floor.seq > until else floor.state
     else:
         result.state = floor.state
     return result
+
+
+def _checked_genesis(header: LogHeader, number: int, source: str) -> str:
+    """The genesis of a chained log's header, after checking it is the one its fields make."""
+    where = f"{source} line {number}"
+    if header.chain != chain_module.CHAIN_FORMAT:
+        raise ProtocolError(
+            f"{where}: the record's chain is {header.chain!r}; this vccsched checks {chain_module.CHAIN_FORMAT!r}"
+        )
+    if header.meeting_files is None or header.genesis is None:
+        raise ProtocolError(f"{where}: a header with \"chain\" also gives \"meeting_files\" and \"genesis\"")
+    expected = chain_module.genesis(header.meeting, header.meeting_files)
+    if header.genesis != expected:
+        raise ProtocolError(
+            f"{where}: the header's genesis {chain_module.short(header.genesis)} is not the one its meeting "
+            f"and meeting files make ({chain_module.short(expected)}): the header was changed",
+            title="Broken record",
+        )
+    return expected
+
+
+def _checked_link(previous: str, text: str, line: LogLine, answer: Any, number: int, source: str) -> str:
+    """The chain's hash after ``line``, checked against the hash the line carries."""
+    events = [json.loads(e.model_dump_json()) for e in answer.events] if answer.fresh else []
+    seqs = f"seq {events[0]['seq']}–{events[-1]['seq']}" if events else "no events"
+    where = f"{source} line {number} ({seqs})"
+    if line.hash is None:
+        raise ProtocolError(f"{where}: the line has no hash, but the log is a chained record", title="Broken record")
+    if not events:
+        raise ProtocolError(
+            f"{where}: the floor did not accept this command, yet the record says it was (hash "
+            f"{chain_module.short(line.hash)}): the command was changed, or lines were moved",
+            title="Broken record",
+        )
+    if line.events is not None and line.events != events:
+        raise ProtocolError(
+            f"{where}: its events are not those the floor produces for its command: the events "
+            "were changed, or the command, or the lines before it",
+            title="Broken record",
+        )
+    at = json.loads(text)["at"]
+    computed = chain_module.link(previous, chain_module.canonical(chain_module.record(line.actor, at, line.command, events)))
+    if computed != line.hash:
+        raise ProtocolError(
+            f"{where}: the line's hash {chain_module.short(line.hash)} does not match its content and the "
+            f"lines before it ({chain_module.short(computed)}): the record was changed here",
+            title="Broken record",
+        )
+    return computed
+
+
+def _check_complete(header: LogHeader, result: ReplayResult, source: str) -> None:
+    if result.head != header.head or (header.commands is not None and result.commands != header.commands):
+        raise ProtocolError(
+            f"{source}: the log ends after {result.commands} command(s) at head "
+            f"{chain_module.short(result.head or '')}, but its header says the export had "
+            f"{header.commands} ending at head {chain_module.short(header.head or '')}: lines are missing "
+            "at the end",
+            title="Broken record",
+        )

@@ -158,6 +158,11 @@ class MeetingReport(StrictModel):
     days: list[DayReport]
     planned_minutes: int | None
     used_minutes: float
+    record_head: str | None = Field(
+        default=None, description="The record's head (docs/protocol.md, \"The record's chain\"); null: no chain."
+    )
+    record_commands: int | None = Field(default=None, description="How many commands the chain covers.")
+    record_check: str | None = Field(default=None, description="The command that checks a copy of the record.")
 
     def count(self, outcome: OutcomeKind) -> int:
         return sum(1 for item in self.items if item.outcome == outcome)

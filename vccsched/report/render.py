@@ -252,6 +252,10 @@ def report_context(report: MeetingReport) -> dict[str, Any]:
                        "not part of the record.")
     else:
         record = "The floor's record is empty: no item was taken up."
+    if report.record_head is not None:
+        record += (f" The record's hash chain covers {report.record_commands} command(s) and ends at head "
+                   f"{report.record_head}; check any copy of the record against it with "
+                   f"'{report.record_check}'.")
     counts = {kind: report.count(kind) for kind in (
         "concluded", "concluded_en_bloc", "correspondence", "deferred", "no_conclusion", "open", "not_reached",
         "to_come")}
