@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.store import FloorStore  # noqa: E402
-from vccsched.cli.common import meeting_file_texts  # noqa: E402
+from vccsched.meeting_files import meeting_file_texts  # noqa: E402
 from vccsched.floor import chain  # noqa: E402
 from vccsched.floor.engine import Floor  # noqa: E402
 from vccsched.floor.state import FloorSetup  # noqa: E402

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from server.store import FloorStore
-from vccsched.cli.common import meeting_file_texts
+from vccsched.meeting_files import meeting_file_texts
 from vccsched.floor.engine import Floor
 from vccsched.floor.state import FloorSetup
 from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
