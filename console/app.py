@@ -24,7 +24,7 @@ from textual.widgets import Static
 from console.actions import actions_for
 from console.client import Connection
 from console.model import describe, meeting_zone
-from console.screen import ChairScreen, DelegateScreen, FloorScreen
+from console.screen import ChairScreen, DelegateScreen, FloorScreen, SecretariatScreen
 from console.session import Answered, EventApplied, ServerError, StateReplaced, Update, Welcomed
 from console.source import FloorSource
 from console.widgets.status import OfflineBanner
@@ -135,7 +135,7 @@ class ConsoleApp(App):
             self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10, markup=False)
 
     def _open_floor(self, welcomed: Welcomed) -> None:
-        screen_class = ChairScreen if welcomed.category == "chair" else DelegateScreen
+        screen_class = {"chair": ChairScreen, "secretariat": SecretariatScreen}.get(welcomed.category, DelegateScreen)
         self.floor_screen = screen_class(
             self.source,
             delegation=welcomed.delegation,
