@@ -29,6 +29,10 @@ from console.session import Answered, EventApplied, ServerError, StateReplaced, 
 from console.source import FloorSource
 from console.widgets.status import OfflineBanner
 
+#: How long the start-up toast stays (the notices themselves stay in the log).
+NOTICE_SECONDS = 5
+
+
 class FloorUpdate(Message):
     """Something the floor source learned (an event, an answer, a connection change)."""
 
@@ -127,9 +131,12 @@ class ConsoleApp(App):
             screen.log_line(escape(describe(update.event, update.state)), update.event.at)
         elif isinstance(update, Answered) and not update.accepted:
             self.refusals.append(update)
-            screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(update.message or '')}")
+            message = update.message or ""
+            if update.code == "meeting_suspended" and screen.ROLE == "chair":
+                message += " Press s to resume the meeting."  # the chair's console has the key
+            screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(message)}")
             title = f"Refused: {update.command_type.replace('_', ' ')}"
-            self.notify(update.message or "", title=title, severity="error", timeout=8, markup=False)
+            self.notify(message, title=title, severity="error", timeout=8, markup=False)
         elif isinstance(update, ServerError):
             screen.log_line(f"[b $error]server error[/] ({escape(update.code)}): {escape(update.message)}")
             self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10, markup=False)
@@ -146,7 +153,8 @@ class ConsoleApp(App):
         for notice in self.notices:
             self.floor_screen.pending_log.append(escape(notice))
         if self.notices:
-            self.notify("\n".join(self.notices), title="vccsched", timeout=30, markup=False)
+            # Short and small: a long toast would cover the log (where the notices are) and the help.
+            self.notify("Start-up notes are in the log.", title="vccsched", timeout=NOTICE_SECONDS, markup=False)
 
     # --- the command palette: every key's action ------------------------------------------
 

@@ -56,6 +56,21 @@ PREVIEW_MAX_AGE = dt.timedelta(minutes=5)
 _TIER_ORDER = {"Sec": 0, "CM": 1, "Obs": 2, "SM": 3}
 
 
+def _finished_with(state: FloorState, number: int) -> str | None:
+    """How the meeting finished with item ``number`` ("was closed", "was deferred to C22"),
+    or None if it has not (pending, or open)."""
+    item = state.items.get(number)
+    if item is None or item.status == "open":
+        return None
+    outcome = item.outcome
+    if outcome is not None and outcome.kind == "deferred":
+        what = "its conclusion was" if outcome.scope == "conclusion" else "it was"
+        return f"is closed: {what} deferred to {outcome.target}" if item.status == "closed" else f"was deferred to {outcome.target}"
+    if item.status == "closed":
+        return "is closed" + (" (concluded)" if outcome is not None and outcome.kind == "concluded" else "")
+    return None
+
+
 def _bindings(role: Role) -> list[Binding]:
     return [
         Binding(a.key, a.action, a.label or a.action, show=a.footer and bool(a.label), key_display=a.key_display)
@@ -68,6 +83,8 @@ class FloorScreen(Screen):
     """The floor for one role; see :class:`ChairScreen` and :class:`DelegateScreen`."""
 
     ROLE: Role = "chair"
+    #: Below 110 columns the agenda side gives the waiting list a few cells (console.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     state: reactive[FloorState | None] = reactive(None, always_update=True, init=False)
     connection: reactive[Connection | None] = reactive(None, always_update=True, init=False)
@@ -117,7 +134,9 @@ class FloorScreen(Screen):
                 log = RichLog(id="log", max_lines=500, markup=True, wrap=True, min_width=20)
                 log.border_title = "Log"
                 yield log
-        yield Footer()
+        # Compact and without the palette's key (ctrl+p, on the help screen): at 100 columns
+        # the chair's keys fit to the last one.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self.tick)
@@ -440,6 +459,9 @@ class ChairScreen(PlanningScreen):
     ROLE = "chair"
     BINDINGS = _bindings("chair")
 
+    #: The close dialog on screen, and the item it is about.
+    _close_dialog: tuple[ConfirmDialog, int] | None = None
+
     def action_next_speaker(self) -> None:
         self.send({"type": "next_speaker"})
 
@@ -472,7 +494,16 @@ class ChairScreen(PlanningScreen):
         if number is None:
             self.notify("Select an item in the agenda first.", severity="warning")
             return
-        self.send({"type": "open_item", "item": number})
+        state = self.state
+        done = _finished_with(state, number) if state is not None else None
+        if done is None:
+            self.send({"type": "open_item", "item": number})
+            return
+        # The selection stays where it was after c: o must not undo a close (or a deferral) at once.
+        info = state.setup.item(number)  # type: ignore[union-attr]
+        label = f"{info.code} (item {number})" if info else f"item {number}"
+        dialog = ConfirmDialog("Reopen an item", f"{label} {done}.\nReopen it?", "Reopen")
+        self.ask(dialog, lambda _: {"type": "open_item", "item": number})
 
     def action_close_item(self) -> None:
         state = self._need_state()
@@ -482,6 +513,27 @@ class ChairScreen(PlanningScreen):
         if item is None:
             self.send({"type": "close_item"})  # the server says why not
             return
+        number = item.number
+        dialog = ConfirmDialog("Close the item", self._close_body(state, number), "Close item")
+        self._close_dialog = (dialog, number)
+
+        def answered(answer: Any) -> None:
+            self._close_dialog = None
+            if not answer:
+                return
+            if self.state is None or self.state.current_item != number:
+                # close_item closes whatever is open: never another item than the one asked about.
+                self.notify(f"Item {number} is no longer open: nothing was closed.", severity="warning")
+                return
+            self.send({"type": "close_item"})
+
+        self.app.push_screen(dialog, answered)
+
+    def _close_body(self, state: FloorState, number: int) -> str:
+        """What closing item ``number`` does now (the dialog says it again when the floor changes)."""
+        item = state.current
+        if item is None or item.number != number:
+            return f"Item {number} is no longer open: nothing will be closed."
         body = f"Close {self._item_label(state)}?"
         if state.speaker is not None:
             body += f"\nThe speech of {name_of(state, state.speaker.delegation)} ends."
@@ -489,7 +541,13 @@ class ChairScreen(PlanningScreen):
             body += f"\n{waiting} waiting request{'s' if waiting != 1 else ''} will be dropped."
         if item.outcome is None:
             body += "\nNo conclusion has been recorded."
-        self.ask(ConfirmDialog("Close the item", body, "Close item"), lambda _: {"type": "close_item"})
+        return body
+
+    def watch_state(self, state: FloorState | None) -> None:
+        super().watch_state(state)
+        if state is not None and self._close_dialog is not None:
+            dialog, number = self._close_dialog
+            dialog.set_body(self._close_body(state, number))
 
     def action_strike(self) -> None:
         row = self.query_one(WaitingList).selected

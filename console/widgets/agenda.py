@@ -93,7 +93,7 @@ class AgendaTable(FittedTable):
         for row in self.rows_shown:
             style = _STATUS_STYLE.get(row.status, "")
             late = row.used_minutes is not None and row.planned_minutes is not None and row.used_minutes > row.planned_minutes
-            start = row.planned_start.astimezone(self.zone).strftime("%H:%M") if row.planned_start else ""
+            start = row.start.astimezone(self.zone).strftime("%H:%M") if row.start else ""
             cells = {
                 "start": Text(start, style=style),
                 "mark": Text(f"{row.mark} ", style=style),
@@ -121,8 +121,10 @@ class AgendaPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield AgendaTable(id="agenda-table")
-        yield Static(id="agenda-selected")
+        # The day's figures under the table, the selected item's box last: its last line is
+        # the item's own, never the day's span.
         yield Static(id="agenda-summary")
+        yield Static(id="agenda-selected")
 
     @on(DataTable.RowHighlighted, "#agenda-table")
     def _highlighted(self) -> None:
@@ -133,9 +135,12 @@ class AgendaPanel(Vertical):
         text = ""
         if row is not None:
             facts = [row.status]
-            if row.planned_start is not None and row.planned_end is not None and table.zone is not None:
-                start, end = row.planned_start.astimezone(table.zone), row.planned_end.astimezone(table.zone)
-                facts.append(f"{start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
+            zone = table.zone
+            if row.ran_start is not None and row.ran_end is not None and zone is not None:
+                facts.append(f"ran {row.ran_start.astimezone(zone):%H:%M}–{row.ran_end.astimezone(zone):%H:%M}")
+            if row.planned_start is not None and row.planned_end is not None and zone is not None:
+                start, end = row.planned_start.astimezone(zone), row.planned_end.astimezone(zone)
+                facts.append(f"planned {start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
             if row.used_minutes is not None:
                 facts.append(f"used {row.used_minutes}′")
             text = f"[b]{row.number} {escape(row.code)}[/] · {' · '.join(facts)}\n{escape(row.title)}"
@@ -163,7 +168,7 @@ class AgendaPanel(Vertical):
             slip_markup = f" · [b {style}]{slip}[/]" if slip else ""
             show_text(
                 summary,
-                f"planned {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
+                f"Day planned {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
             )
             return
         rows = agenda_rows(state, now)
