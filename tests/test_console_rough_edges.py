@@ -242,7 +242,7 @@ async def test_the_selected_items_box_ends_with_the_items_own_times():
         selected = text(app, "#agenda-selected")
         summary = text(app, "#agenda-summary")
         assert "12:25–13:35" in selected and "12:00–14:40" not in selected
-        assert summary.startswith("Day planned 12:00–14:40")
+        assert summary.startswith("Day: 12:00–14:40 · ") and summary.endswith("ahead")
         panel = app.screen.query_one("#agenda")
         children = list(panel.children)
         assert children.index(panel.query_one("#agenda-selected")) == len(children) - 1

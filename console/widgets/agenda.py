@@ -168,7 +168,7 @@ class AgendaPanel(Vertical):
             slip_markup = f" · [b {style}]{slip}[/]" if slip else ""
             show_text(
                 summary,
-                f"Day planned {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
+                f"Day: {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
             )
             return
         rows = agenda_rows(state, now)
