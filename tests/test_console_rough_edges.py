@@ -105,7 +105,13 @@ async def test_o_on_a_closed_or_deferred_item_asks_before_reopening_it(tmp_path)
         await pilot.press("c", "y")
         await until(pilot, lambda: floor().items[3].status == "closed")
         await until(pilot, lambda: "No item is open" in text(app, "#item"))
-        assert app.screen.query_one("#agenda").selected_item == 3  # the selection stayed on it
+        # The selection moves on to the next item to take up: o right after c opens that one.
+        await until(pilot, lambda: app.screen.query_one("#agenda").selected_item not in (None, 3))
+        following = app.screen.query_one("#agenda").selected_item
+        assert floor().items[following].status == "pending"
+        # Back on the closed item, o asks first.
+        table.move_cursor(row=[r.number for r in table.rows_shown].index(3))
+        await pilot.pause(0.05)
         await pilot.press("o")
         assert isinstance(app.screen, ConfirmDialog)
         assert "deferred to C22" in str(app.screen.query_one(".dialog-body").render())
