@@ -62,6 +62,8 @@ class AgendaTable(FittedTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cell_padding=0, **kwargs)
         self.rows_shown: list[AgendaRow] = []
+        #: The open item when the rows were last shown.
+        self.current_shown: int | None = None
         self.zone = None
 
     @property
@@ -76,12 +78,18 @@ class AgendaTable(FittedTable):
             return
         first = not self.rows_shown or columns != self.COLUMNS
         selected = self.selected_item
+        was_open = selected is not None and selected == self.current_shown
         self.rows_shown = rows
+        self.current_shown = current
         if columns != self.COLUMNS:
             self.set_columns(columns)  # adds the rows too
         else:
             self.rebuild()
         target = current if first or selected is None else selected
+        if was_open and current != selected and any(r.number == selected and r.ran_start for r in rows):
+            # The selected item was just closed: o must not reopen it, the next one is what comes.
+            after = [r.number for r in rows if r.status in ("pending", "en bloc")]
+            target = after[0] if after else selected
         if target is None:
             target = next((r.number for r in rows if r.status in ("pending", "en bloc")), None)
         index = next((i for i, r in enumerate(rows) if r.number == target), 0)
