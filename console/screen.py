@@ -705,8 +705,5 @@ class SecretariatScreen(PlanningScreen):
             return
         commands = text.count("\n") - 1
         self.log_line(f"log saved: {escape(str(path.resolve()))} ({commands} commands, events 1–{len(events)})")
-        self.notify(
-            f"{path.resolve()}\n{commands} commands; vccsched floor replay or report --log reads it.",
-            title="Log saved",
-            markup=False,
-        )
+        # Short: the whole path is in the log, which a long toast would cover.
+        self.notify(f"{path.name} ({commands} commands)", title="Log saved", timeout=5, markup=False)

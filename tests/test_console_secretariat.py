@@ -9,13 +9,16 @@ import json
 import pytest
 
 from console.actions import KEY_ACTIONS, actions_for
-from console.dialogs import HelpScreen
+from console.app import ConsoleApp
+from console.client import FloorClient
+from console.dialogs import HelpScreen, ReplanDialog
 from console.log_export import LogExportError, command_of, log_text
 from console.sample import SAMPLE_PLAN, Script, hand_plan
 from console.screen import SecretariatScreen
 from console.widgets.time_panel import TimePanel
 from test_console_app import console, text, until
 from live_server import live_server, ws_client
+from test_console_time import Clock, c21_plan, geneva, has_figures  # noqa: F401 (c21_plan: a fixture)
 from vccsched.floor.replay import replay
 
 CHAIR_KEYS = {"n", "o", "c", "x", "d", "b", "g", "t", "r", "l", "space"}
@@ -150,3 +153,26 @@ def test_an_event_no_command_makes_is_said_not_guessed():
     event = s.floor.events[0].model_copy(update={"type": "something_new"})
     with pytest.raises(LogExportError, match="something_new"):
         command_of([event])
+
+
+@pytest.mark.slow
+async def test_the_secretariat_re_plans_and_publishes_from_its_console(tmp_path, c21_plan):
+    clock = Clock(geneva(8, 12))
+    async with live_server(tmp_path, clock=clock) as srv:
+        async with ws_client(srv, "SG") as sg, ws_client(srv, "VC") as vc:
+            await sg.command({"type": "publish_plan", "plan": c21_plan})
+            await vc.command({"type": "conclude_en_bloc", "items": [1, 2, 7, 8, 9]})
+            clock.at = geneva(8, 12, 0, 30)
+            await vc.command({"type": "open_item", "item": 3})
+            clock.at = geneva(8, 12, 50)
+            await vc.command({"type": "close_item"})
+        client = FloorClient(srv.ws_url, srv.tokens["SG"], backoff=(0.05, 0.1), clock=clock)
+        app = ConsoleApp(client, url=srv.ws_url, bell=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: has_figures(app), timeout=10)
+            assert isinstance(app.screen, SecretariatScreen)
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, ReplanDialog), timeout=30)
+            await pilot.press("y")
+            await until(pilot, lambda: srv.shell.floor.state.plan.revision == 2)
+            assert srv.shell.floor.state.plan.by == "SG"
