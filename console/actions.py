@@ -90,11 +90,5 @@ def action_name(action: str) -> str:
     return action.split("(", 1)[0]
 
 
-def _names(role: Role) -> frozenset[str]:
-    return frozenset(action_name(a.action) for a in KEY_ACTIONS if a.role == role)
-
-
-#: Action names (without parameters) that only the chair's console has, and only a delegation's.
-CHAIR_ONLY = _names("chair") - _names("delegate")
-DELEGATE_ONLY = _names("delegate") - _names("chair")
+#: Action names (without parameters) that send a command to the floor.
 FLOOR_ACTIONS = frozenset(action_name(a.action) for a in KEY_ACTIONS if a.floor)

@@ -195,9 +195,7 @@ def test_after_a_re_plan_the_items_done_come_first_in_the_order_they_ran_at_thei
 
 
 def replan(s: Script, days: dict) -> dict:
-    import datetime as _dt
-
-    return hand_plan(s.floor.setup, days, start=_dt.time(13, 0))
+    return hand_plan(s.floor.setup, days, start=dt.time(13, 0))
 
 
 # --- 7, 8, 9: the start-up toast, the chair told to resume, the day's span -----------------------
