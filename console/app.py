@@ -1,9 +1,10 @@
-"""The Vice-Chair's console (and a delegation's view): a Textual app over a floor source.
+"""The Vice-Chair's console (and the secretariat's, and a delegation's view): a Textual app over a floor source.
 
 ``ConsoleApp(FloorClient(url, token))`` runs the live floor; the network runs
 in a worker, and every update the client reports arrives here as a
 :class:`FloorUpdate` message. The first welcome decides the screen: the
-chair's token gives :class:`~console.screen.ChairScreen`, a delegation's
+chair's token gives :class:`~console.screen.ChairScreen`, a secretariat's
+:class:`~console.screen.SecretariatScreen`, a delegation's
 :class:`~console.screen.DelegateScreen`.
 """
 
