@@ -268,3 +268,21 @@ async def test_at_100_by_30_every_chair_key_and_every_waiting_list_column_shows(
         right = max(k.region.right for k in keys)
         assert right <= 100 and {k.key for k in keys} >= {"n", "c", "question_mark"}
         assert all(k.region.width > 0 and k.region.right <= footer.region.right for k in keys)
+
+
+async def test_a_done_items_box_says_when_it_ran():
+    s = Script()
+    s.do("SG", {"type": "publish_plan", "plan": hand_plan(s.floor.setup, SAMPLE_PLAN)})
+    s.do("VC", {"type": "conclude_en_bloc"}, wait=60)
+    s.do("VC", {"type": "open_item", "item": 36}, wait=600).do("VC", {"type": "close_item"}, wait=60)
+    app = ConsoleApp(FixedFloor(s.state, s.now), bell=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.floor_screen is not None and app.floor_screen.state is not None)
+        table = app.screen.query_one("#agenda-table")
+        numbers = [r.number for r in table.rows_shown]
+        table.move_cursor(row=numbers.index(36))
+        await pilot.pause(0.1)
+        assert "ran 12:01–12:11" in text(app, "#agenda-selected")
+        table.move_cursor(row=numbers.index(1))
+        await pilot.pause(0.1)
+        assert "closed at 12:00" in text(app, "#agenda-selected")

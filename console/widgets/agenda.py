@@ -145,7 +145,9 @@ class AgendaPanel(Vertical):
             facts = [row.status]
             zone = table.zone
             if row.ran_start is not None and row.ran_end is not None and zone is not None:
-                facts.append(f"ran {row.ran_start.astimezone(zone):%H:%M}–{row.ran_end.astimezone(zone):%H:%M}")
+                start, end = row.ran_start.astimezone(zone), row.ran_end.astimezone(zone)
+                # Concluded en bloc: taken up and closed at one instant.
+                facts.append(f"ran {start:%H:%M}–{end:%H:%M}" if end > start else f"closed at {end:%H:%M}")
             if row.planned_start is not None and row.planned_end is not None and zone is not None:
                 start, end = row.planned_start.astimezone(zone), row.planned_end.astimezone(zone)
                 facts.append(f"planned {start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
