@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["chair", "delegate", "any"]
+Role = Literal["chair", "delegate", "secretariat", "any"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,19 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "p", "replan", "re-plan", "Re-plan what is left: preview the changes, then publish (asks first)", "chair",
         footer=False,
     ),
+    # The secretariat's keys: the chair's view of the agenda and time, no chair command.
+    KeyAction(
+        "p", "replan", "re-plan", "Re-plan what is left: preview the changes, then publish (asks first)", "secretariat",
+    ),
+    KeyAction(
+        "s", "export_log", "save log", "Save the floor's log so far to a file (for floor replay and report --log)",
+        "secretariat",
+    ),
+    KeyAction(
+        "f", "ask_floor", "ask floor", "Ask the chair for the floor for the Secretariat (it does not queue)",
+        "secretariat", floor=False,
+    ),
+    KeyAction("e", "end_speech", "end", "End the Secretariat's speech (when it has the floor)", "secretariat"),
     # A delegation's keys.
     KeyAction("f", "request('speech')", "ask floor", "Ask for the floor (a speech)", "delegate"),
     KeyAction("p", "request('point_of_order')", "point of order", "Raise a point of order", "delegate"),
@@ -61,8 +74,15 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
 
 
 def actions_for(role: Role) -> list[KeyAction]:
-    """The keys of ``role`` (chair or delegate) plus everyone's."""
+    """The keys of ``role`` (chair, secretariat or delegate) plus everyone's."""
     return [a for a in KEY_ACTIONS if a.role in (role, "any")]
+
+
+def not_for(role: Role) -> frozenset[str]:
+    """Action names (without parameters) that other roles have and ``role`` has not:
+    its screen refuses them even when called by name (palette, a stray binding)."""
+    mine = frozenset(action_name(a.action) for a in actions_for(role))
+    return frozenset(action_name(a.action) for a in KEY_ACTIONS) - mine
 
 
 def action_name(action: str) -> str:
@@ -70,11 +90,5 @@ def action_name(action: str) -> str:
     return action.split("(", 1)[0]
 
 
-def _names(role: Role) -> frozenset[str]:
-    return frozenset(action_name(a.action) for a in KEY_ACTIONS if a.role == role)
-
-
-#: Action names (without parameters) that only the chair's console has, and only a delegation's.
-CHAIR_ONLY = _names("chair") - _names("delegate")
-DELEGATE_ONLY = _names("delegate") - _names("chair")
+#: Action names (without parameters) that send a command to the floor.
 FLOOR_ACTIONS = frozenset(action_name(a.action) for a in KEY_ACTIONS if a.floor)

@@ -1,9 +1,10 @@
-"""The Vice-Chair's console (and a delegation's view): a Textual app over a floor source.
+"""The Vice-Chair's console (and the secretariat's, and a delegation's view): a Textual app over a floor source.
 
 ``ConsoleApp(FloorClient(url, token))`` runs the live floor; the network runs
 in a worker, and every update the client reports arrives here as a
 :class:`FloorUpdate` message. The first welcome decides the screen: the
-chair's token gives :class:`~console.screen.ChairScreen`, a delegation's
+chair's token gives :class:`~console.screen.ChairScreen`, a secretariat's
+:class:`~console.screen.SecretariatScreen`, a delegation's
 :class:`~console.screen.DelegateScreen`.
 """
 
@@ -24,10 +25,14 @@ from textual.widgets import Static
 from console.actions import actions_for
 from console.client import Connection
 from console.model import describe, meeting_zone
-from console.screen import ChairScreen, DelegateScreen, FloorScreen
+from console.screen import ChairScreen, DelegateScreen, FloorScreen, SecretariatScreen
 from console.session import Answered, EventApplied, ServerError, StateReplaced, StorageStatus, Update, Welcomed
 from console.source import FloorSource
 from console.widgets.status import OfflineBanner, head_note
+
+#: How long the start-up toast stays (the notices themselves stay in the log).
+NOTICE_SECONDS = 5
+
 
 class FloorUpdate(Message):
     """Something the floor source learned (an event, an answer, a connection change)."""
@@ -131,9 +136,12 @@ class ConsoleApp(App):
                 screen.log_line(head_note(update.head, update.event.at, screen.zone), update.event.at)
         elif isinstance(update, Answered) and not update.accepted:
             self.refusals.append(update)
-            screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(update.message or '')}")
+            message = update.message or ""
+            if update.code == "meeting_suspended" and screen.ROLE == "chair":
+                message += " Press s to resume the meeting."  # the chair's console has the key
+            screen.log_line(f"[b $error]refused[/] ({escape(str(update.code))}): {escape(message)}")
             title = f"Refused: {update.command_type.replace('_', ' ')}"
-            self.notify(update.message or "", title=title, severity="error", timeout=8, markup=False)
+            self.notify(message, title=title, severity="error", timeout=8, markup=False)
         elif isinstance(update, StorageStatus):
             # The chair must know at once: nothing is carried out while the server cannot store it.
             self.clear_notifications()
@@ -151,7 +159,7 @@ class ConsoleApp(App):
             self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10, markup=False)
 
     def _open_floor(self, welcomed: Welcomed) -> None:
-        screen_class = ChairScreen if welcomed.category == "chair" else DelegateScreen
+        screen_class = {"chair": ChairScreen, "secretariat": SecretariatScreen}.get(welcomed.category, DelegateScreen)
         self.floor_screen = screen_class(
             self.source,
             delegation=welcomed.delegation,
@@ -162,7 +170,8 @@ class ConsoleApp(App):
         for notice in self.notices:
             self.floor_screen.pending_log.append(escape(notice))
         if self.notices:
-            self.notify("\n".join(self.notices), title="vccsched", timeout=30, markup=False)
+            # Short and small: a long toast would cover the log (where the notices are) and the help.
+            self.notify("Start-up notes are in the log.", title="vccsched", timeout=NOTICE_SECONDS, markup=False)
 
     # --- the command palette: every key's action ------------------------------------------
 

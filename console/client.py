@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from console.connection_errors import lasting_problem
 from console.session import Answered, ClientSession, ServerError, SessionError, Update
 from vccsched.errors import VccschedError
 
@@ -219,6 +220,12 @@ class FloorClient:
                     return
             except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
+                lasting = lasting_problem(exc, self.url, attempt=attempt, ever_connected=self.state is not None)
+                if lasting is not None:  # a wrong address: say so, and stop rather than retry for ever
+                    reason, stop = lasting
+                    if stop:
+                        self._set("rejected", reason)
+                        return
             except InvalidURI as exc:
                 self._set("rejected", f"not a WebSocket URL: {exc}")
                 return

@@ -160,6 +160,13 @@ class ConfirmDialog(Dialog):
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
 
+    def set_body(self, body: str) -> None:
+        """Say again what confirming does, when the floor changed while the dialog is open."""
+        if body != self.body:
+            self.body = body
+            if self.is_mounted:
+                self.query_one(".dialog-body", Static).update(body)
+
     def action_confirm(self) -> None:
         self.dismiss(True)
 

@@ -259,10 +259,18 @@ class AgendaRow:
     planned_end: dt.datetime | None = None
     planned_minutes: int | None = None
     used_minutes: int | None = None
+    #: For an item the meeting has closed: when it was first taken up and last closed.
+    ran_start: dt.datetime | None = None
+    ran_end: dt.datetime | None = None
 
     @property
     def mark(self) -> str:
         return STATUS_MARKS.get(self.status, "·")
+
+    @property
+    def start(self) -> dt.datetime | None:
+        """The time to show: when a closed item ran, else when it is planned."""
+        return self.ran_start or self.planned_start
 
 
 #: The meeting's zone when the floor does not say (C21/VCC-1 meets on Geneva time).
@@ -294,7 +302,11 @@ def item_seconds(state: FloorState, now: dt.datetime) -> dict[int, float]:
 
 def _row(state: FloorState, info, used: dict[int, float], planned=None) -> AgendaRow:
     seconds = used.get(info.number)
+    item = state.items[info.number]
+    ran = item.status == "closed" and item.taken_at is not None and item.closed_at is not None
     return AgendaRow(
+        ran_start=item.taken_at if ran else None,
+        ran_end=item.closed_at if ran else None,
         number=info.number,
         code=info.code,
         title=info.title,
@@ -421,6 +433,11 @@ def planned_day(state: FloorState, now: dt.datetime, history: Sequence = ()) -> 
         info = state.setup.item(planned.number)
         if info is not None:
             rows.append(_row(state, info, used, planned))
+    # A re-plan gives what is left new times; the items done keep theirs from older
+    # revisions. Done first, in the order they ran and at the times they ran, then the rest
+    # at their planned times: never old and new times mixed in one column.
+    done = sorted((r for r in rows if r.ran_start is not None), key=lambda r: (r.ran_start, r.number))
+    rows = done + [r for r in rows if r.ran_start is None]
     # The open item stays in view even when the plan has it on another day.
     current = state.current_item
     if current is not None and all(r.number != current for r in rows):

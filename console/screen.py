@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -21,7 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog
 
-from console.actions import CHAIR_ONLY, DELEGATE_ONLY, FLOOR_ACTIONS, Role, action_name, actions_for
+from console.actions import FLOOR_ACTIONS, Role, action_name, actions_for, not_for
 from console.client import Connection, NotConnected
 from console.dialogs import (
     Choice,
@@ -55,6 +56,21 @@ PREVIEW_MAX_AGE = dt.timedelta(minutes=5)
 _TIER_ORDER = {"Sec": 0, "CM": 1, "Obs": 2, "SM": 3}
 
 
+def _finished_with(state: FloorState, number: int) -> str | None:
+    """How the meeting finished with item ``number`` ("was closed", "was deferred to C22"),
+    or None if it has not (pending, or open)."""
+    item = state.items.get(number)
+    if item is None or item.status == "open":
+        return None
+    outcome = item.outcome
+    if outcome is not None and outcome.kind == "deferred":
+        what = "its conclusion was" if outcome.scope == "conclusion" else "it was"
+        return f"is closed: {what} deferred to {outcome.target}" if item.status == "closed" else f"was deferred to {outcome.target}"
+    if item.status == "closed":
+        return "is closed" + (" (concluded)" if outcome is not None and outcome.kind == "concluded" else "")
+    return None
+
+
 def _bindings(role: Role) -> list[Binding]:
     return [
         Binding(a.key, a.action, a.label or a.action, show=a.footer and bool(a.label), key_display=a.key_display)
@@ -67,6 +83,8 @@ class FloorScreen(Screen):
     """The floor for one role; see :class:`ChairScreen` and :class:`DelegateScreen`."""
 
     ROLE: Role = "chair"
+    #: Below 110 columns the agenda side gives the waiting list a few cells (console.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     state: reactive[FloorState | None] = reactive(None, always_update=True, init=False)
     connection: reactive[Connection | None] = reactive(None, always_update=True, init=False)
@@ -102,7 +120,7 @@ class FloorScreen(Screen):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield AgendaPanel(id="agenda")
-                yield TimePanel(id="time", compact=self.ROLE != "chair")
+                yield TimePanel(id="time", compact=self.ROLE == "delegate")
                 conclusion = ConclusionPanel(id="conclusion")
                 conclusion.border_title = "Conclusion (proposed)"
                 yield conclusion
@@ -113,12 +131,14 @@ class FloorScreen(Screen):
                 yield speaker
                 queue = WaitingList(id="queue")
                 queue.border_title = "Waiting list (speaking order)"
-                queue.me = None if self.ROLE == "chair" else self.delegation
+                queue.me = self.delegation if self.ROLE == "delegate" else None
                 yield queue
                 log = RichLog(id="log", max_lines=500, markup=True, wrap=True, min_width=20)
                 log.border_title = "Log"
                 yield log
-        yield Footer()
+        # Compact and without the palette's key (ctrl+p, on the help screen): at 100 columns
+        # the chair's keys fit to the last one.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self.tick)
@@ -133,6 +153,11 @@ class FloorScreen(Screen):
         self.pending_log.clear()
         self.query_one(WaitingList if self.ROLE == "delegate" else "#agenda-table").focus()
 
+    @property
+    def sees_as_chair(self) -> bool:
+        """The chair and the secretariat see the agenda, the time and the item as the chair does."""
+        return self.ROLE != "delegate"
+
     # --- what the server says ------------------------------------------------------
 
     def watch_state(self, state: FloorState | None) -> None:
@@ -140,12 +165,14 @@ class FloorScreen(Screen):
             return
         self.zone = meeting_zone(state)
         now = self.source.now()
-        chair = self.ROLE == "chair"
         self.query_one(AgendaPanel).show(state, now, self._history(state))
-        self.query_one(ItemHeader).show(state, chair=chair, me=None if chair else self.delegation)
+        self.query_one(ItemHeader).show(
+            state, chair=self.ROLE == "chair", me=None if self.ROLE == "chair" else self.delegation,
+            queues=self.ROLE == "delegate",
+        )
         self.query_one(SpeakerPanel).show(countdown(state, now), self.zone)
         self.query_one(WaitingList).show(state, now)
-        self.query_one(ConclusionPanel).show(state, chair=chair)
+        self.query_one(ConclusionPanel).show(state, chair=self.ROLE == "chair")
         self._show_time(now)
         self._status(now)
 
@@ -261,7 +288,7 @@ class FloorScreen(Screen):
             return
         seen = self._late_seen.get(figures.today)
         self._late_seen[figures.today] = figures.late
-        if seen is not False or not figures.late or self.ROLE != "chair":
+        if seen is not False or not figures.late or not self.sees_as_chair:
             return  # a session already late when first seen is no news
         assert figures.projected_end is not None and figures.usable_end is not None
         self.log_line(
@@ -277,6 +304,8 @@ class FloorScreen(Screen):
         connection = self.connection or self.source.connection
         if self.ROLE == "chair":
             who = "[b]Chair[/]"
+        elif self.ROLE == "secretariat" and state is not None:
+            who = f"[b]{escape(name_of(state, self.delegation))}[/] (Secretariat)"
         elif state is not None:
             who = f"[b]{escape(name_of(state, self.delegation))}[/] ({tier_of(state, self.delegation)})"
         else:
@@ -297,7 +326,7 @@ class FloorScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         name = action_name(action)
-        if name in (DELEGATE_ONLY if self.ROLE == "chair" else CHAIR_ONLY):
+        if name in not_for(self.ROLE):
             return False
         if name in FLOOR_ACTIONS and not (self.connection and self.connection.live):
             return None  # shown disabled: the chair must not act on stale data
@@ -344,7 +373,9 @@ class FloorScreen(Screen):
         return f"{info.code} (item {number})" if info else "no item"
 
     def action_help(self) -> None:
-        role = "the Vice-Chair's console" if self.ROLE == "chair" else f"{self.delegation}'s console"
+        role = {"chair": "the Vice-Chair's console", "secretariat": "the secretariat's console"}.get(
+            self.ROLE, f"{self.delegation}'s console"
+        )
         self.app.push_screen(HelpScreen(actions_for(self.ROLE), role_label=role))
 
     async def action_quit(self) -> None:
@@ -354,11 +385,85 @@ class FloorScreen(Screen):
         self.send({"type": "end_speech"})
 
 
-class ChairScreen(FloorScreen):
+class PlanningScreen(FloorScreen):
+    """What the chair and the secretariat share: re-plan what is left and publish it."""
+
+    def action_replan(self) -> None:
+        state = self._need_state()
+        if state is None:
+            return
+        if state.plan is None:
+            self.notify(
+                "No plan has been published yet, so there is nothing to re-plan: the secretariat "
+                "publishes the first one (vccsched server publish-plan).",
+                title="Re-plan",
+                severity="warning",
+            )
+            return
+        if self.meeting_data is None:
+            self.notify(
+                "The meeting's window and buffer have not come from the server yet; try again in a moment.",
+                title="Re-plan",
+                severity="warning",
+            )
+            if not self._meeting_loading:
+                self._load_meeting()
+            return
+        if self._replanning:
+            self.notify("A re-plan is being computed already.", title="Re-plan")
+            return
+        self._replanning = True
+        self._replan(state, self.meeting_data, self.source.now())
+
+    @work(group="replan", exit_on_error=False)
+    async def _replan(self, state: FloorState, data: MeetingData, now: dt.datetime) -> None:
+        """Solve in a thread (CP-SAT), then show the preview; the screen stays live meanwhile."""
+        self._show_time(notice="[b]re-planning…[/]")
+        try:
+            preview = await asyncio.to_thread(preview_replan, state, data, now, self._history(state))
+        except Exception as exc:  # a bug must not take the chair's console down in a meeting
+            self.log_line(f"[b $error]re-plan failed[/]: {escape(type(exc).__name__)}: {escape(str(exc))}")
+            self.notify(str(exc), title="Re-plan failed", severity="error", markup=False)
+            return
+        finally:
+            self._replanning = False
+            self._show_time(notice="")
+        dialog = ReplanDialog(
+            preview, zone=self.zone, zone_label=zone_label(self.zone), target=state.setup.deferral_target
+        )
+        self.app.push_screen(dialog, lambda publish: self._publish(preview) if publish else None)
+
+    def _publish(self, preview: ReplanPreview) -> None:
+        """Publish a confirmed preview, unless the floor has moved on since it was made."""
+        state = self.state
+        now = self.source.now()
+        if state is None or replan_basis(state) != preview.basis:
+            self.notify(
+                "The floor has moved on since this preview (an item was opened or closed, or another "
+                "plan was published): press p to re-plan again.",
+                title="Not published",
+                severity="warning",
+            )
+            return
+        if now - preview.now > PREVIEW_MAX_AGE:
+            made = preview.now.astimezone(self.zone)
+            self.notify(
+                f"This preview was made at {made:%H:%M}; today's times would already be past: press p again.",
+                title="Not published",
+                severity="warning",
+            )
+            return
+        self.send(preview.publish_command())
+
+
+class ChairScreen(PlanningScreen):
     """The Vice-Chair's console: every chair command."""
 
     ROLE = "chair"
     BINDINGS = _bindings("chair")
+
+    #: The close dialog on screen, and the item it is about.
+    _close_dialog: tuple[ConfirmDialog, int] | None = None
 
     def action_next_speaker(self) -> None:
         self.send({"type": "next_speaker"})
@@ -392,7 +497,16 @@ class ChairScreen(FloorScreen):
         if number is None:
             self.notify("Select an item in the agenda first.", severity="warning")
             return
-        self.send({"type": "open_item", "item": number})
+        state = self.state
+        done = _finished_with(state, number) if state is not None else None
+        if done is None:
+            self.send({"type": "open_item", "item": number})
+            return
+        # The selection stays where it was after c: o must not undo a close (or a deferral) at once.
+        info = state.setup.item(number)  # type: ignore[union-attr]
+        label = f"{info.code} (item {number})" if info else f"item {number}"
+        dialog = ConfirmDialog("Reopen an item", f"{label} {done}.\nReopen it?", "Reopen")
+        self.ask(dialog, lambda _: {"type": "open_item", "item": number})
 
     def action_close_item(self) -> None:
         state = self._need_state()
@@ -402,6 +516,27 @@ class ChairScreen(FloorScreen):
         if item is None:
             self.send({"type": "close_item"})  # the server says why not
             return
+        number = item.number
+        dialog = ConfirmDialog("Close the item", self._close_body(state, number), "Close item")
+        self._close_dialog = (dialog, number)
+
+        def answered(answer: Any) -> None:
+            self._close_dialog = None
+            if not answer:
+                return
+            if self.state is None or self.state.current_item != number:
+                # close_item closes whatever is open: never another item than the one asked about.
+                self.notify(f"Item {number} is no longer open: nothing was closed.", severity="warning")
+                return
+            self.send({"type": "close_item"})
+
+        self.app.push_screen(dialog, answered)
+
+    def _close_body(self, state: FloorState, number: int) -> str:
+        """What closing item ``number`` does now (the dialog says it again when the floor changes)."""
+        item = state.current
+        if item is None or item.number != number:
+            return f"Item {number} is no longer open: nothing will be closed."
         body = f"Close {self._item_label(state)}?"
         if state.speaker is not None:
             body += f"\nThe speech of {name_of(state, state.speaker.delegation)} ends."
@@ -409,7 +544,13 @@ class ChairScreen(FloorScreen):
             body += f"\n{waiting} waiting request{'s' if waiting != 1 else ''} will be dropped."
         if item.outcome is None:
             body += "\nNo conclusion has been recorded."
-        self.ask(ConfirmDialog("Close the item", body, "Close item"), lambda _: {"type": "close_item"})
+        return body
+
+    def watch_state(self, state: FloorState | None) -> None:
+        super().watch_state(state)
+        if state is not None and self._close_dialog is not None:
+            dialog, number = self._close_dialog
+            dialog.set_body(self._close_body(state, number))
 
     def action_strike(self) -> None:
         row = self.query_one(WaitingList).selected
@@ -488,74 +629,6 @@ class ChairScreen(FloorScreen):
         )
         self.ask(dialog, lambda _: {"type": "conclude_en_bloc", "items": [i.number for i in left]})
 
-    def action_replan(self) -> None:
-        state = self._need_state()
-        if state is None:
-            return
-        if state.plan is None:
-            self.notify(
-                "No plan has been published yet, so there is nothing to re-plan: the secretariat "
-                "publishes the first one (vccsched server publish-plan).",
-                title="Re-plan",
-                severity="warning",
-            )
-            return
-        if self.meeting_data is None:
-            self.notify(
-                "The meeting's window and buffer have not come from the server yet; try again in a moment.",
-                title="Re-plan",
-                severity="warning",
-            )
-            if not self._meeting_loading:
-                self._load_meeting()
-            return
-        if self._replanning:
-            self.notify("A re-plan is being computed already.", title="Re-plan")
-            return
-        self._replanning = True
-        self._replan(state, self.meeting_data, self.source.now())
-
-    @work(group="replan", exit_on_error=False)
-    async def _replan(self, state: FloorState, data: MeetingData, now: dt.datetime) -> None:
-        """Solve in a thread (CP-SAT), then show the preview; the screen stays live meanwhile."""
-        self._show_time(notice="[b]re-planning…[/]")
-        try:
-            preview = await asyncio.to_thread(preview_replan, state, data, now, self._history(state))
-        except Exception as exc:  # a bug must not take the chair's console down in a meeting
-            self.log_line(f"[b $error]re-plan failed[/]: {escape(type(exc).__name__)}: {escape(str(exc))}")
-            self.notify(str(exc), title="Re-plan failed", severity="error", markup=False)
-            return
-        finally:
-            self._replanning = False
-            self._show_time(notice="")
-        dialog = ReplanDialog(
-            preview, zone=self.zone, zone_label=zone_label(self.zone), target=state.setup.deferral_target
-        )
-        self.app.push_screen(dialog, lambda publish: self._publish(preview) if publish else None)
-
-    def _publish(self, preview: ReplanPreview) -> None:
-        """Publish a confirmed preview, unless the floor has moved on since it was made."""
-        state = self.state
-        now = self.source.now()
-        if state is None or replan_basis(state) != preview.basis:
-            self.notify(
-                "The floor has moved on since this preview (an item was opened or closed, or another "
-                "plan was published): press p to re-plan again.",
-                title="Not published",
-                severity="warning",
-            )
-            return
-        if now - preview.now > PREVIEW_MAX_AGE:
-            made = preview.now.astimezone(self.zone)
-            self.notify(
-                f"This preview was made at {made:%H:%M}; today's times would already be past: press p again.",
-                title="Not published",
-                severity="warning",
-            )
-            return
-        self.send(preview.publish_command())
-
-
 class DelegateScreen(FloorScreen):
     """A delegation's console: ask for the floor, withdraw, end its own speech."""
 
@@ -581,3 +654,59 @@ class DelegateScreen(FloorScreen):
             kind = mine[0].kind
         self.send({"type": "withdraw", "kind": kind, "item": state.current_item})
 
+
+
+class SecretariatScreen(PlanningScreen):
+    """The secretariat's console: the agenda and the time as the chair sees them,
+    re-plan and publish, save the log so far; it speaks when the chair gives it the floor."""
+
+    ROLE = "secretariat"
+    BINDINGS = _bindings("secretariat")
+
+    #: Where the saved logs go (the console's working directory unless a test says otherwise).
+    export_dir: Path = Path(".")
+
+    def action_ask_floor(self) -> None:
+        # The floor's rules: the secretariat does not join the list of speakers (it would be
+        # refused, speaks_when_given_floor); the chair gives it the floor (give_floor).
+        state = self.state
+        if state is not None and state.speaker is not None and state.speaker.delegation == self.delegation:
+            self.notify("The Secretariat has the floor now; e ends its speech.", title="Floor")
+            return
+        self.notify(
+            "The Secretariat does not join the list of speakers: ask the Vice-Chair (by voice or "
+            "in the meeting's chat), who gives it the floor with g.",
+            title="Asking for the floor",
+            timeout=10,
+        )
+        self.log_line("Secretariat: asked the chair for the floor (outside the list of speakers)")
+
+    def action_export_log(self) -> None:
+        self._export_log()
+
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def _export_log(self) -> None:
+        from console.client import FloorClient
+        from console.log_export import LogExportError, export_path, fetch_events, log_text
+
+        state = self.state
+        if state is None or not isinstance(self.source, FloorClient):
+            self.notify("There is no server to read the log from.", title="Log not saved", severity="warning")
+            return
+        meeting = state.setup.meeting_id
+        now = self.source.now()
+        try:
+            events = await fetch_events(self.source.url, self.source.session.token)
+            comment = f"saved by {self.delegation}'s console at {now.isoformat(timespec='seconds')}: the floor log of {meeting}"
+            text = log_text(meeting, events, comment)
+            path = export_path(self.export_dir, meeting, now.astimezone(self.zone))
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        except (LogExportError, OSError) as exc:
+            reason = exc.message if isinstance(exc, VccschedError) else f"{type(exc).__name__}: {exc}"
+            self.log_line(f"[b $error]log not saved[/]: {escape(str(reason))}")
+            self.notify(str(reason), title="Log not saved", severity="error", markup=False)
+            return
+        commands = text.count("\n") - 1
+        self.log_line(f"log saved: {escape(str(path.resolve()))} ({commands} commands, events 1–{len(events)})")
+        # Short: the whole path is in the log, which a long toast would cover.
+        self.notify(f"{path.name} ({commands} commands)", title="Log saved", timeout=5, markup=False)

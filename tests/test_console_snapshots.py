@@ -88,3 +88,14 @@ def test_the_re_plan_preview(snap_compare, late):
                 await pilot.pause(0.05)
 
     assert snap_compare(console(late, after=75), terminal_size=(120, 36), run_before=preview)
+
+
+def test_the_secretariats_view(snap_compare, floor):
+    """The agenda and time as the chair sees them; the Secretariat's keys, none of the chair's."""
+    assert snap_compare(console(floor, after=60, delegation="SG"), terminal_size=(120, 36), run_before=ready)
+
+
+def test_the_secretariats_help_screen(snap_compare, floor):
+    assert snap_compare(
+        console(floor, after=60, delegation="SG"), press=["question_mark"], terminal_size=(120, 36), run_before=ready
+    )

@@ -62,6 +62,8 @@ class AgendaTable(FittedTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cell_padding=0, **kwargs)
         self.rows_shown: list[AgendaRow] = []
+        #: The open item when the rows were last shown.
+        self.current_shown: int | None = None
         self.zone = None
 
     @property
@@ -76,12 +78,18 @@ class AgendaTable(FittedTable):
             return
         first = not self.rows_shown or columns != self.COLUMNS
         selected = self.selected_item
+        was_open = selected is not None and selected == self.current_shown
         self.rows_shown = rows
+        self.current_shown = current
         if columns != self.COLUMNS:
             self.set_columns(columns)  # adds the rows too
         else:
             self.rebuild()
         target = current if first or selected is None else selected
+        if was_open and current != selected and any(r.number == selected and r.ran_start for r in rows):
+            # The selected item was just closed: o must not reopen it, the next one is what comes.
+            after = [r.number for r in rows if r.status in ("pending", "en bloc")]
+            target = after[0] if after else selected
         if target is None:
             target = next((r.number for r in rows if r.status in ("pending", "en bloc")), None)
         index = next((i for i, r in enumerate(rows) if r.number == target), 0)
@@ -93,7 +101,7 @@ class AgendaTable(FittedTable):
         for row in self.rows_shown:
             style = _STATUS_STYLE.get(row.status, "")
             late = row.used_minutes is not None and row.planned_minutes is not None and row.used_minutes > row.planned_minutes
-            start = row.planned_start.astimezone(self.zone).strftime("%H:%M") if row.planned_start else ""
+            start = row.start.astimezone(self.zone).strftime("%H:%M") if row.start else ""
             cells = {
                 "start": Text(start, style=style),
                 "mark": Text(f"{row.mark} ", style=style),
@@ -121,8 +129,10 @@ class AgendaPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield AgendaTable(id="agenda-table")
-        yield Static(id="agenda-selected")
+        # The day's figures under the table, the selected item's box last: its last line is
+        # the item's own, never the day's span.
         yield Static(id="agenda-summary")
+        yield Static(id="agenda-selected")
 
     @on(DataTable.RowHighlighted, "#agenda-table")
     def _highlighted(self) -> None:
@@ -133,9 +143,14 @@ class AgendaPanel(Vertical):
         text = ""
         if row is not None:
             facts = [row.status]
-            if row.planned_start is not None and row.planned_end is not None and table.zone is not None:
-                start, end = row.planned_start.astimezone(table.zone), row.planned_end.astimezone(table.zone)
-                facts.append(f"{start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
+            zone = table.zone
+            if row.ran_start is not None and row.ran_end is not None and zone is not None:
+                start, end = row.ran_start.astimezone(zone), row.ran_end.astimezone(zone)
+                # Concluded en bloc: taken up and closed at one instant.
+                facts.append(f"ran {start:%H:%M}–{end:%H:%M}" if end > start else f"closed at {end:%H:%M}")
+            if row.planned_start is not None and row.planned_end is not None and zone is not None:
+                start, end = row.planned_start.astimezone(zone), row.planned_end.astimezone(zone)
+                facts.append(f"planned {start:%H:%M}–{end:%H:%M} ({row.planned_minutes}′)")
             if row.used_minutes is not None:
                 facts.append(f"used {row.used_minutes}′")
             text = f"[b]{row.number} {escape(row.code)}[/] · {' · '.join(facts)}\n{escape(row.title)}"
@@ -163,7 +178,7 @@ class AgendaPanel(Vertical):
             slip_markup = f" · [b {style}]{slip}[/]" if slip else ""
             show_text(
                 summary,
-                f"planned {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
+                f"Day: {day.start.astimezone(zone):%H:%M}–{day.end.astimezone(zone):%H:%M}{slip_markup}"
             )
             return
         rows = agenda_rows(state, now)

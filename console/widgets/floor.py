@@ -16,7 +16,9 @@ from vccsched.floor.state import FloorState
 class ItemHeader(Static):
     """Code, number and title of the open item; speaking time; list open or closed."""
 
-    def show(self, state: FloorState, *, chair: bool, me: str | None = None) -> None:
+    def show(self, state: FloorState, *, chair: bool, me: str | None = None, queues: bool = True) -> None:
+        """``me``: the delegation this console speaks for; ``queues``: whether it may join the
+        list of speakers (the secretariat does not: the chair gives it the floor)."""
         if state.suspended:
             self.set_class(True, "-suspended")
             show_text(
@@ -52,7 +54,12 @@ class ItemHeader(Static):
             ]
             if state.speaker is not None and state.speaker.delegation == me:
                 places.insert(0, "[b reverse] you have the floor [/]")
-            text += "\nYou: " + (", ".join(places) if places else "no request (f to ask for the floor)")
+            if places:
+                text += "\nYou: " + ", ".join(places)
+            elif queues:
+                text += "\nYou: no request (f to ask for the floor)"
+            else:
+                text += "\nYou: the chair gives you the floor (f: how to ask)"
         show_text(self, text)
 
 

@@ -66,7 +66,9 @@ class WaitingList(ScrollView, can_focus=True):
         Column("item / all", "spoken", 11, drop=1, right=True),
     )
     MIN_FLEX = 14
-    WANTED_FLEX = 26
+    # Enough for most names; below it the least needed columns go. At 100 columns (the
+    # screen's -narrow layout) every column stays, names cut at 16 (issue 16).
+    WANTED_FLEX = 16
 
     cursor: reactive[int] = reactive(0)
 

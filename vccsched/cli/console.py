@@ -98,7 +98,9 @@ def console_command(
     bell: Annotated[bool, typer.Option("--bell/--no-bell", help="Ring at 30 s left and at 0.")] = True,
 ) -> None:
     """Open the live console: the chair's token gives the Vice-Chair's console, a
-    delegation's token that delegation's view (ask for the floor, withdraw, end its own speech).
+    secretariat token the secretariat's (plan and time, re-plan and publish, save the log so
+    far), a delegation's token that delegation's view (ask for the floor, withdraw, end its
+    own speech).
 
     Keys: ? shows them all; ctrl+p searches every action; q or ctrl+c leaves (the meeting goes on).
     """

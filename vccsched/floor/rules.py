@@ -138,7 +138,9 @@ def chair_only(ctx: Context) -> Refusal | None:
 
 def meeting_in_session(ctx: Context) -> Refusal | None:
     if ctx.state.suspended and ctx.command.type not in TAKEN_WHILE_SUSPENDED:  # type: ignore[attr-defined]
-        return refuse("meeting_suspended", "the meeting is suspended; wait for the chair to resume it.")
+        # Said to the chair too, who would be told to wait for itself.
+        who = "resume it first" if ctx.is_chair else "wait for the chair to resume it"
+        return refuse("meeting_suspended", f"the meeting is suspended; {who}.")
     return None
 
 
