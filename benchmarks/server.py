@@ -81,7 +81,13 @@ async def serve_floor(db: Path) -> None:
     FloorStore.append = timed_append  # type: ignore[method-assign]
 
     # 2,000 connections share 73 delegations; the load generator sends faster than a person.
-    limits = Limits(per_delegation=100, max_connections=5000, rate_burst=100_000, rate_per_second=100_000.0)
+    # 2,000 listeners from one address, opened in batches: the door's per-address cap and the
+    # delegations' rate would otherwise (rightly) stop a load generator.
+    limits = Limits(
+        per_delegation=100, rate_burst=100_000, rate_per_second=100_000.0,
+        moderator_burst=100_000, moderator_per_second=100_000.0,
+        pending_max=4096, pending_per_address=4096,
+    )
     config = ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=db, port=0, limits=limits)
     async with serve(config) as running:
         settle_memory()  # as 'vccsched server run' does

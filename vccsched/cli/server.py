@@ -176,6 +176,11 @@ def run_command(
     public_per_address: Annotated[
         int, typer.Option("--public-per-address", min=1, help="Public view: connections from one address (raise it behind a proxy).")
     ] = 20,
+    pending_per_address: Annotated[
+        int,
+        typer.Option("--pending-per-address", min=1, help="Connections from one address not yet greeted, HTTP requests "
+                     "included (raise it behind a reverse proxy, where every caller has the proxy's address)."),
+    ] = 32,
     contributions: Annotated[
         Path | None,
         typer.Option("--contributions", help="The register of Member States' contributions (CSV or XLSX), shown per "
@@ -204,7 +209,7 @@ def run_command(
         tls_cert=tls_cert,
         tls_key=tls_key,
         public=public,
-        limits=Limits(public_max=public_max, public_per_address=public_per_address),
+        limits=Limits(public_max=public_max, public_per_address=public_per_address, pending_per_address=pending_per_address),
         contributions=contributions,
     )
     asyncio.run(run_forever(config))
