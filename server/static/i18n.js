@@ -223,7 +223,7 @@ const STRINGS = {
     refusal_no_such_request: "Cette demande ne figure plus sur la liste.",
     refusal_rate_limited: "Trop de demandes. Patientez un instant, puis réessayez.",
     record_button: "Registre",
-    record_head: "Empreinte du registre (notez-la pour vérifier le registre plus tard) :",
+    record_head: "Empreinte du registre (notez-la pour vérifier le registre plus tard) :",
   },
   es: {
     page_title: "Lista de oradores",
