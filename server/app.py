@@ -38,6 +38,8 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from server.assets import page_assets
+from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import TokenBucket
 from server.store import FloorStore, authenticate, hash_token
@@ -124,6 +126,8 @@ class ServerConfig:
     clock: Callable[[], dt.datetime] | None = None
     #: How often the token table is checked for revocations by ``server tokens``.
     token_poll_seconds: float = 0.5
+    #: A ``tick`` on connections sent nothing else for this long (server/heartbeat.py).
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
 
 
 @dataclass(eq=False)
@@ -216,6 +220,7 @@ class FloorServer:
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
+        self.assets = page_assets(STATIC_DIR, CSP, data)
         self.port = 0
 
     # --- HTTP ----------------------------------------------------------------------------
@@ -247,6 +252,8 @@ class FloorServer:
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Route a request: WebSocket paths go on to the handshake, the rest is answered here."""
         path = request.path.split("?", 1)[0]
+        if (page := self.assets.answer(request, path, public=self.config.public)) is not None:
+            return page  # the page and its assets (server/assets.py)
         if path in ("/ws", "/ws/public"):
             if path == "/ws/public" and not self.config.public:
                 return self._not_found()
@@ -352,6 +359,7 @@ class FloorServer:
                 return None
             token_hash = hash_token(hello.token)
             if sum(1 for c in self.clients if c.actor == actor) >= limits.per_delegation:
+                self._push(ws, ErrorMessage(code="too_many_connections", message=f"{actor} already has {limits.per_delegation} connections open; close one (another tab or device), then reconnect"))
                 await ws.close(
                     CLOSE_POLICY,
                     f"{actor} already has {limits.per_delegation} connections; close one first",
@@ -580,7 +588,8 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
             )
             lock.describe(f"pid {os.getpid()}, {running.http_url}/")
             watcher = asyncio.create_task(shell.watch_tokens())
-            yield running
+            async with beating(shell, config.heartbeat_seconds):
+                yield running
     finally:
         if watcher is not None:
             watcher.cancel()

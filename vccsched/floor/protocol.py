@@ -40,8 +40,9 @@ from vccsched.models import StrictModel
 from vccsched.validation import validation_messages
 
 #: The protocol version; a client's ``hello`` must name exactly this.
-#: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``).
-PROTOCOL_VERSION = "vccsched.floor/2"
+#: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``);
+#: version 3 the server's ``tick`` (liveness and clock, on connections sent nothing else for a while).
+PROTOCOL_VERSION = "vccsched.floor/3"
 
 #: Codes of ``error`` messages (problems with a message rather than a refusal of a command).
 ERROR_CODES: dict[str, str] = {
@@ -50,6 +51,7 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_protocol": "The hello names a protocol version this server does not speak.",
     "hello_required": "The first message of a connection must be a hello (sent by the server shell).",
     "not_authenticated": "The server could not tell which delegation this connection speaks for (sent by the server shell).",
+    "too_many_connections": "The delegation already has as many connections as allowed; close one, then reconnect (sent by the server shell before closing).",
 }
 
 
@@ -171,8 +173,16 @@ class ErrorMessage(StrictModel):
     message: str
 
 
+class TickMessage(StrictModel):
+    """The server's heartbeat on a connection sent nothing else for a while (liveness, clock, seq)."""
+
+    type: Literal["tick"] = "tick"
+    server_time: AwareDatetime = Field(description="The server's clock when it sent the tick.")
+    seq: int = Field(ge=0, description="Sequence number of the last event so far (a client behind it syncs).")
+
+
 ServerMessage = Annotated[
-    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage],
+    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage, TickMessage],
     Field(discriminator="type"),
 ]
 server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
