@@ -220,7 +220,7 @@ class FloorServer:
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
-        self.assets = page_assets(STATIC_DIR, CSP, data)
+        self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
         self.port = 0
 
     # --- HTTP ----------------------------------------------------------------------------

@@ -80,11 +80,23 @@ def accepts_gzip(request: Request) -> bool:
 class Assets:
     """The static files, hashed and gzipped once; :meth:`answer` serves them."""
 
-    def __init__(self, folder: Path, *, csp: str, title: str, meeting_id: str, title_zh: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        csp: str,
+        title: str,
+        meeting_id: str,
+        title_zh: str | None = None,
+        meeting_json: bytes | None = None,
+    ) -> None:
         self.csp = csp
         self.files: dict[str, Asset] = {}
         self.hashed: dict[str, str] = {}  # plain name -> hashed name
         sources = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+        if meeting_json is not None:
+            # The meeting's titles and names do not change while the server runs: cached like a script.
+            sources["meeting.json"] = meeting_json
         for name in sorted(sources, key=lambda n: (n.endswith(".html"), n)):
             if not name.endswith(".html"):
                 self._hash(name, sources, set())
@@ -143,6 +155,13 @@ class Assets:
         text = text.replace("{{title}}", html.escape(title)).replace("{{meeting_id}}", html.escape(meeting_id))
         for plain, hashed in self.hashed.items():
             text = text.replace(f'"/static/{plain}"', f'"/static/{hashed}"')
+        if "meeting.json" in self.hashed:
+            data = f"/static/{self.hashed['meeting.json']}"
+            text = text.replace(
+                '<meta name="vccsched-meeting" content="/meeting.json">',
+                f'<meta name="vccsched-meeting" content="{data}">\n'
+                f'<link rel="preload" href="{data}" as="fetch" crossorigin>',
+            )
         entry = re.search(r'<script type="module" src="/static/([^"]+)"', text)
         if entry:
             preload = "".join(
@@ -191,8 +210,9 @@ class Assets:
         return Response(200, http.HTTPStatus(200).phrase, headers, body)
 
 
-def page_assets(folder: Path, csp: str, data) -> Assets:
-    """The assets of the meeting ``data`` (a :class:`vccsched.loading.MeetingData`)."""
+def page_assets(folder: Path, csp: str, data, meeting_json: bytes | None = None) -> Assets:
+    """The assets of the meeting ``data`` (a :class:`vccsched.loading.MeetingData`), with
+    ``/meeting.json``'s body as ``meeting.<hash>.json``."""
     meeting = data.meeting
     title = meeting.title
     return Assets(
@@ -201,4 +221,5 @@ def page_assets(folder: Path, csp: str, data) -> Assets:
         title=title.en if title else meeting.id,
         title_zh=title.zh if title else None,
         meeting_id=meeting.id,
+        meeting_json=meeting_json,
     )

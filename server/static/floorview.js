@@ -25,7 +25,10 @@ export function $(id) {
 // The meeting's names and titles; without them the page still works, with ids for names.
 async function fetchMeeting() {
   try {
-    const response = await fetch("/meeting.json", { cache: "no-store" });
+    // The server names it with its content's hash (cached for good); /meeting.json otherwise.
+    const named = document.querySelector('meta[name="vccsched-meeting"]');
+    const url = (named && named.content) || "/meeting.json";
+    const response = await fetch(url, url === "/meeting.json" ? { cache: "no-store" } : {});
     if (response.ok) return new Meeting(await response.json());
   } catch (_) {
     // the server may be restarting
