@@ -159,7 +159,6 @@ class ClientSession:
     clock_offset: dt.timedelta = dt.timedelta(0)
     #: (local time received, estimate) of the last OFFSET_WINDOW; the largest counts (least delayed).
     _offsets: list[tuple[dt.datetime, dt.timedelta]] = field(default_factory=list)
-    _round_trip: dt.timedelta = dt.timedelta(0)
     _welcome_seq: int | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _counter: int = 0
@@ -249,8 +248,7 @@ class ClientSession:
         if server_time is not None and server_time.tzinfo is not None:
             # The server stamped its time between our hello and this welcome: take the midpoint.
             sent = self._hello_sent_at or local_now
-            self._round_trip = max(dt.timedelta(0), local_now - sent)
-            self._offset_sample(server_time, local_now)
+            self._offset_sample(server_time, sent + (local_now - sent) / 2)
         self._welcome_seq = int(raw.get("seq", 0)) if isinstance(raw.get("seq"), int) else None
         self.delegation = str(raw.get("delegation"))
         self.category = str(raw.get("category"))
@@ -329,8 +327,10 @@ class ClientSession:
         return [], []
 
     def _offset_sample(self, server_time: dt.datetime, local_now: dt.datetime) -> None:
-        # A frame arrives a one-way delay after it was stamped: about half the round trip.
-        estimate = server_time + self._round_trip / 2 - local_now
+        # A frame arrives a one-way delay after it was stamped, so each estimate is that much
+        # too low; the largest of the recent ones is the best (adding half a measured round
+        # trip would add the client's own delays in reading the welcome, too).
+        estimate = server_time - local_now
         self._offsets = [(at, e) for at, e in self._offsets if local_now - at < OFFSET_WINDOW]
         self._offsets.append((local_now, estimate))
         self.clock_offset = max(e for _, e in self._offsets)

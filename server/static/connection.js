@@ -64,7 +64,6 @@ export class FloorConnection {
     // Server time minus the monotonic clock, in ms; until the server says, the computer's clock.
     this.clockOffset = Date.now() - monotonic();
     this.offsets = [];       // [received (monotonic ms), estimate] of the last OFFSET_WINDOW_MS
-    this.rtt = 0;            // of the last hello -> welcome, ms
     this.heardAt = null;     // monotonic ms of the last frame received on this connection
     this.refusal = null;     // {code, message}: the server's reason for refusing us at the door
     this.pending = new Map(); // command id -> command, until accepted or refused
@@ -232,8 +231,8 @@ export class FloorConnection {
   /** One estimate of the server's clock offset: its time `serverMs` when we got a frame at `at`. */
   _offsetSample(serverMs, at) {
     if (Number.isNaN(serverMs)) return;
-    // A frame's time is late by the one-way delay: half a round trip, about.
-    const estimate = serverMs + this.rtt / 2 - at;
+    // Too low by the frame's one-way delay: the largest of the recent estimates is the best.
+    const estimate = serverMs - at;
     this.offsets = this.offsets.filter(([when]) => at - when < OFFSET_WINDOW_MS);
     this.offsets.push([at, estimate]);
     this.clockOffset = Math.max(...this.offsets.map(([, value]) => value));
@@ -293,9 +292,9 @@ export class FloorConnection {
   _welcome(m) {
     const received = monotonic();
     this.welcome = m;
-    this.rtt = Math.max(0, received - this.helloSentAt);
     this.offsets = []; // perhaps another server, another clock
-    if (m.server_time) this._offsetSample(Date.parse(m.server_time), received);
+    // The server stamped its time between our hello and this welcome: the midpoint.
+    if (m.server_time) this._offsetSample(Date.parse(m.server_time), (this.helloSentAt + received) / 2);
     this.caughtUpTo = m.seq;
     // A server whose log is behind ours was reset: it sends a snapshot that replaces what we had.
     this.resetExpected = this.lastSeq !== null && m.seq < this.lastSeq;
