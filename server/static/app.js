@@ -303,6 +303,11 @@ function tick() {
   renderClocks(now, page.meeting);
   renderPlan(page.plan, page.meeting, now, page.view); // redraws only on a change (a new day, say)
   const state = tickSpeaker(page.view, now, !!(conn && conn.live));
+  // The speaker's own time, in the banner too: on a phone it may hide the speaker's card.
+  if (page.speaking) {
+    $("you-left").textContent = $("countdown").textContent;
+    $("you-left-label").textContent = $("countdown-label").textContent;
+  }
   if (page.speaking && state && state !== page.spokenWarn) {
     if (state === "warn") announce(t("last_30"));
     if (state === "over") announce(t("overrun_label"));

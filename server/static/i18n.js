@@ -127,7 +127,6 @@ const STRINGS = {
     copy_link: "Copy my link",
     copy_link_done: "Link copied. Open it on your other device, and keep it private: it speaks for your delegation.",
     copy_link_manual: "Copy this link and open it on your other device; keep it private, it speaks for your delegation:",
-    waiting_data: "Waiting for the floor from the server…",
   },
   fr: {
     page_title: "Liste des orateurs",
@@ -239,7 +238,6 @@ const STRINGS = {
     copy_link: "Copier mon lien",
     copy_link_done: "Lien copié. Ouvrez-le sur votre autre appareil et gardez-le pour vous : il parle au nom de votre délégation.",
     copy_link_manual: "Copiez ce lien et ouvrez-le sur votre autre appareil ; gardez-le pour vous, il parle au nom de votre délégation :",
-    waiting_data: "En attente des informations du serveur…",
   },
   es: {
     page_title: "Lista de oradores",
@@ -351,7 +349,6 @@ const STRINGS = {
     copy_link: "Copiar mi enlace",
     copy_link_done: "Enlace copiado. Ábralo en su otro dispositivo y no lo comparta: habla en nombre de su delegación.",
     copy_link_manual: "Copie este enlace y ábralo en su otro dispositivo; no lo comparta, habla en nombre de su delegación:",
-    waiting_data: "Esperando la información del servidor…",
   },
   ru: {
     page_title: "Список ораторов",
@@ -463,7 +460,6 @@ const STRINGS = {
     copy_link: "Скопировать мою ссылку",
     copy_link_done: "Ссылка скопирована. Откройте её на другом устройстве и никому не передавайте: она действует от имени вашей делегации.",
     copy_link_manual: "Скопируйте эту ссылку и откройте её на другом устройстве; никому её не передавайте, она действует от имени вашей делегации:",
-    waiting_data: "Ожидание данных от сервера…",
   },
   zh: {
     page_title: "发言名单",
@@ -575,7 +571,6 @@ const STRINGS = {
     copy_link: "复制我的链接",
     copy_link_done: "链接已复制。请在另一台设备上打开，并妥善保管：该链接代表贵代表团发言。",
     copy_link_manual: "请复制此链接并在另一台设备上打开；请妥善保管，该链接代表贵代表团发言：",
-    waiting_data: "正在等待服务器发送会场信息…",
   },
   ar: {
     page_title: "قائمة المتكلمين",
@@ -687,7 +682,6 @@ const STRINGS = {
     copy_link: "نسخ رابطي",
     copy_link_done: "نُسخ الرابط. افتحوه على جهازكم الآخر واحتفظوا به لأنفسكم: فهو يتحدث باسم وفدكم.",
     copy_link_manual: "انسخوا هذا الرابط وافتحوه على جهازكم الآخر؛ احتفظوا به لأنفسكم، فهو يتحدث باسم وفدكم:",
-    waiting_data: "في انتظار معلومات الجلسة من الخادم…",
   },
 };
 
