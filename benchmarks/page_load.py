@@ -37,7 +37,10 @@ async def load(page, url: str | None, proxy) -> dict:
         await page.reload(wait_until="commit")
     else:
         await page.goto(url, wait_until="commit")
-    await page.wait_for_function("document.body && document.body.dataset.conn === 'live'", timeout=60000, polling=50)
+    while await page.evaluate("() => document.body ? document.body.dataset.conn : ''") != "live":
+        if time.monotonic() - started > 60:
+            raise RuntimeError("the page did not become live in 60 s")
+        await asyncio.sleep(0.05)
     live = time.monotonic() - started
     paint = await page.evaluate(
         "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime / 1000"

@@ -60,6 +60,7 @@ CLIENT_PROCESSES = 2
 COMMITS: list[float] = []  # in the floor server process: the time of each commit
 TICKS: list[float] = []  # in the floor server process: the time of each heartbeat round
 TICK_SLICES: list[float] = []  # ... and of each slice of it (how long the event loop is held)
+TICK_CPU: list[float] = []  # ... and the CPU time of each slice (what a loaded machine does not inflate)
 SEQ = re.compile(rb'"seq":(\d+)')
 
 
@@ -96,11 +97,12 @@ async def serve_floor(db: Path, heartbeat: float = 0.0) -> None:
             TICKS.append(time.perf_counter() - started)
 
     def timed_write(sockets, text):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return write(sockets, text)
         finally:
             TICK_SLICES.append(time.perf_counter() - started)
+            TICK_CPU.append((time.thread_time() - cpu, len(sockets)))
 
     server.heartbeat.tick, server.heartbeat.broadcast = timed_tick, timed_write
     if heartbeat:
@@ -159,7 +161,7 @@ async def _announce_and_wait(port: int) -> None:
     print(port, flush=True)
     await stop.wait()
     # The collector's pauses of the event loop, for the report.
-    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "commits": COMMITS, "ticks": TICKS, "tick_slices": TICK_SLICES}))
+    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "commits": COMMITS, "ticks": TICKS, "tick_slices": TICK_SLICES, "tick_cpu": TICK_CPU}))
 
 
 def start_server(role: str, *args: str) -> tuple[subprocess.Popen, int]:
@@ -656,6 +658,7 @@ def merge(rounds: list[dict]) -> dict:
     merged["commits"] = [t for r in rounds for t in r.get("commits", [])]
     merged["ticks"] = [t for r in rounds for t in r.get("ticks", [])]
     merged["tick_slices"] = [t for r in rounds for t in r.get("tick_slices", [])]
+    merged["tick_cpu"] = [t for r in rounds for t in r.get("tick_cpu", [])]
     merged["rss"] = rounds[0].get("rss")
     merged["by_command"] = {(n, seq): times for n, r in enumerate(rounds) for seq, times in r["by_command"].items()}
     return merged
@@ -697,7 +700,13 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
             f"| heartbeat round (one tick to every connection), p50 / max ms, {len(ticks)} rounds; "
             f"longest slice of {len(slices) // max(1, len(ticks))} | "
             f"{ms(pct(ticks, 50))} / {ms(max(ticks))}; {ms(max(slices))} "
-            f"| (--heartbeat {args.heartbeat:g}: even while events flow) | |"
+            + (f"| (--heartbeat {args.heartbeat:g}: even while events flow) | |" if args.heartbeat
+               else "| (every 5 s, only after 5 s without events) | |")
+        )
+        cpu, written = sum(c for c, _ in floor["tick_cpu"]), sum(n for _, n in floor["tick_cpu"])
+        rows.append(
+            f"| heartbeat CPU per tick written, µs; per round at {args.clients}, ms | "
+            f"{cpu / max(1, written) * 1e6:.1f}; {cpu / max(1, written) * args.clients * 1000:.1f} | | |"
         )
     rows.append(
         f"| longest garbage collection in the server, ms (floor; bare) | {ms(floor.get('gc_max', 0))}; "

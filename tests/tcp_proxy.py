@@ -75,6 +75,10 @@ class TcpProxy:
             await asyncio.wait_for(self._server.wait_closed(), 2)
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.CancelledError):  # the proxy closing: nothing to report
+            await self._relay(client_reader, client_writer)
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._writers.add(client_writer)
         try:
@@ -82,7 +86,7 @@ class TcpProxy:
                 await asyncio.sleep(self.rtt)  # the TCP handshake over the link
             await self.open.wait()
             server_reader, server_writer = await asyncio.open_connection(*self.target)
-        except (OSError, asyncio.CancelledError):
+        except OSError:
             client_writer.transport.abort()
             self._writers.discard(client_writer)
             return

@@ -86,7 +86,7 @@ export class FloorConnection {
     window.addEventListener("online", this._onOnline);
     window.addEventListener("offline", this._onOffline);
     document.addEventListener("visibilitychange", this._onVisible);
-    this.timers.silence = setInterval(() => this._checkSilence(), 1000);
+    this.timers.silence = setInterval(() => this._checkSilence(), 500);
     this._connect();
   }
 
@@ -222,7 +222,8 @@ export class FloorConnection {
     if (this.state === "live" && this.heardAt !== null && now - this.heardAt > SILENCE_SECONDS * 1000) {
       this.attempt = 0;
       this._drop(true, "silent");
-    } else if (this.state === "connecting" && now - this.connectedAt > CONNECT_SECONDS * 1000) {
+    } else if (this.state === "connecting" && now - Math.max(this.connectedAt, this.heardAt || 0) > CONNECT_SECONDS * 1000) {
+      // (a catch-up still arriving over a slow link is not silence)
       this.attempt = Math.min(this.attempt, 1);
       this._drop(true, "silent");
     }

@@ -105,7 +105,7 @@ export function renderConnection(conn, meeting, hadData) {
   const reason = doorReason(conn);
   // A refusal at the door is not a lost connection: it says why and what to do, even before any data.
   show($("offline"), !!conn && (state === "offline" || state === "refused" || (state === "connecting" && (hadData || !!reason))));
-  document.body.classList.toggle("refused", !!(conn && conn.refusal) && state !== "live");
+  document.body.classList.toggle("refused", state === "refused");
   $("offline-title").textContent = conn && conn.refusal && reason ? "" : t("offline_banner");
   $("offline-since").textContent = conn && conn.lastLiveMs
     ? t("last_update", { time: formatTime(conn.lastLiveMs, meeting.timezone) })
