@@ -69,16 +69,18 @@ async def test_the_countdown_survives_the_computer_clock_set_7_minutes_off(tmp_p
     computer = {"off": dt.timedelta(0)}
     wall = console.client.wall_now
     monkeypatch.setattr(console.client, "wall_now", lambda: wall() + computer["off"])
-    async with live_server(tmp_path, heartbeat_seconds=1.0) as srv, ws_client(srv, "VC") as vc:
+    # No tick and no reconnection to help: the console's own clock must hold.
+    async with live_server(tmp_path, heartbeat_seconds=3600) as srv, ws_client(srv, "VC") as vc:
         await vc.command({"type": "open_item", "item": 3})
-        app = ConsoleApp(FloorClient(srv.ws_url, srv.tokens["CHN"], backoff=(0.05, 0.1)), url=srv.ws_url, bell=False)
+        client = FloorClient(srv.ws_url, srv.tokens["CHN"], backoff=(0.05, 0.1), silence=3600)
+        app = ConsoleApp(client, url=srv.ws_url, bell=False)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.floor_screen is not None and app.floor_screen.state is not None, 10)
             await vc.command({"type": "give_floor", "delegation": "BRA"})
             await until(pilot, lambda: "Brazil" in speaker(app), 5)
 
             async def check(what: str) -> None:
-                await pilot.pause(2.5)  # the console's ticks, and two of the server's
+                await pilot.pause(0.5)  # a few of the console's own ticks
                 # Whole seconds rounded up: when the figure changes to n, the console's own
                 # time left has just passed n (a fifth of a second ago at most).
                 before = countdown_seconds(app)
@@ -95,3 +97,29 @@ async def test_the_countdown_survives_the_computer_clock_set_7_minutes_off(tmp_p
             await check("the computer clock set 7 minutes forward")
             computer["off"] = dt.timedelta(minutes=-7)
             await check("then 7 minutes back")
+
+
+def test_a_tick_beyond_the_last_seq_asks_for_the_missed_events_and_moves_the_clock():
+    from console.session import ClientSession
+
+    session = ClientSession("tok")
+    t0 = dt.datetime(2021, 6, 8, 10, 0, tzinfo=dt.timezone.utc)
+    session.hello(t0)
+    session.receive('{"type": "welcome", "protocol": "x", "delegation": "VC", "category": "chair", "seq": 0}', t0)
+    session.receive(
+        '{"type": "snapshot", "seq": 0, "state": ' + _empty_state() + "}", t0
+    )
+    # The server's clock is 90 s ahead of ours, and an event went missing on the way.
+    _, replies = session.receive('{"type": "tick", "server_time": "2021-06-08T12:01:30+02:00", "seq": 2}', t0)
+    assert replies == ['{"type": "sync", "last_seq": 0}']
+    assert session.server_now(t0) == t0 + dt.timedelta(seconds=90)
+    _, replies = session.receive('{"type": "tick", "server_time": "2021-06-08T12:01:35+02:00", "seq": 2}', t0)
+    assert replies == []  # asked once already
+
+
+def _empty_state() -> str:
+    from vccsched.floor.engine import Floor
+    from vccsched.floor.state import FloorSetup
+    from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+
+    return Floor(FloorSetup.from_meeting(load_meeting(DEFAULT_MEETING_DIR))).state.model_dump_json()

@@ -104,6 +104,8 @@ async def test_the_countdown_follows_the_real_time_when_the_computer_clock_is_se
         await vc.command({"type": "give_floor", "delegation": "BRA"})
         countdown = page.locator("#countdown")
         await expect(countdown).to_have_text(re.compile(r"^(3:00|2:5\d)$"))
+        reconnections: list = []
+        page.on("websocket", lambda ws: reconnections.append(ws))
 
         async def check(what: str) -> None:
             await asyncio.sleep(1)  # a few of the page's ticks, and perhaps one of the server's
@@ -130,6 +132,7 @@ async def test_the_countdown_follows_the_real_time_when_the_computer_clock_is_se
         await page.clock.set_system_time(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=7, seconds=30))
         await asyncio.sleep(6)  # the server's next tick gives a fresh offset: still the same countdown
         await check("a tick after")
+        assert reconnections == []  # the same connection all along: a clock step is no silence
     watch.check()
 
 
