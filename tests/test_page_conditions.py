@@ -284,3 +284,31 @@ async def test_the_page_comes_compressed_with_hashed_cacheable_assets_and_a_firs
         await expect(slow.locator(".pill")).to_have_text("Connecting…")
         await context.close()
     watch.check()
+
+
+@browser_test
+async def test_the_access_code_form_points_to_the_link_and_a_joined_page_copies_it(browser, tmp_path):
+    watch = Watch()
+    async with live_server(tmp_path) as srv:
+        # An address copied from another tab (the token is gone from it): the form says what to use.
+        bare = await open_page(browser, f"{srv.http_url}/", watch)
+        await expect(bare.locator("#join")).to_be_visible()
+        await expect(bare.locator(".join-hint")).to_contain_text("The personal link in the secretariat's e-mail opens the meeting directly")
+
+        context = await browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 800})
+        await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=srv.http_url)
+        page = await context.new_page()
+        watch.attach(page)
+        await page.goto(f"{srv.http_url}/#t={srv.tokens['KEN']}")
+        await expect(page.locator("body")).to_have_attribute("data-conn", "live")
+        assert await page.evaluate("location.hash") == ""  # still taken out of the address bar
+        await page.click("#copy-link")
+        await expect(page.locator("#copy-link-said")).to_contain_text("Link copied")
+        link = await page.evaluate("navigator.clipboard.readText()")
+        assert link == f"{srv.http_url}/#t={srv.tokens['KEN']}"
+
+        second = await open_page(browser, link, watch)  # the other device
+        await expect(second.locator("body")).to_have_attribute("data-conn", "live")
+        await expect(second.locator("#whoami")).to_have_text("Kenya")
+        await context.close()
+    watch.check()
