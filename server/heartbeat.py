@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,8 @@ from vccsched.floor.protocol import TickMessage, serialize
 
 if TYPE_CHECKING:  # pragma: no cover
     from server.app import FloorServer
+
+logger = logging.getLogger("vccsched.server")
 
 #: No connection goes longer than this without a frame (clients give up after twice this).
 HEARTBEAT_SECONDS = 5.0
@@ -66,7 +69,10 @@ async def beat(shell: FloorServer, period: float = HEARTBEAT_SECONDS) -> None:
             continue
         # A little early rather than late: the clients' 2 x period must never be reached.
         if now - heard >= period - look / 2 or TICK_EVEN_WHEN_BUSY:
-            await tick(shell)
+            try:
+                await tick(shell)
+            except Exception:  # noqa: BLE001 - a heartbeat that died would make every client reconnect
+                logger.exception("heartbeat: a tick failed; trying again next period")
             heard = now
 
 

@@ -61,3 +61,20 @@ async def test_no_tick_while_events_flow_and_the_gaps_stay_under_the_period(tmp_
         assert any(m["type"] == "tick" for _, m in got[-6:])  # and ticks again once quiet
         times = [at for at, _ in got]
         assert max(b - a for a, b in zip(times, times[1:])) <= PERIOD * 1.3
+
+
+async def test_a_tick_that_fails_does_not_stop_the_heartbeat(tmp_path, monkeypatch):
+    import server.heartbeat
+
+    real, failures = server.heartbeat.tick, []
+
+    async def flaky(shell):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("a clock that failed once")
+        return await real(shell)
+
+    monkeypatch.setattr(server.heartbeat, "tick", flaky)
+    async with live_server(tmp_path, heartbeat_seconds=PERIOD) as srv, ws_client(srv, "BRA") as bra:
+        got = await frames_for(bra, 4 * PERIOD)
+        assert failures and any(m["type"] == "tick" for _, m in got)

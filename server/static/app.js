@@ -197,6 +197,7 @@ function render() {
   const meeting = page.meeting;
   renderConnection(conn, meeting, view !== null);
   renderMeeting(meeting, `${page.speaking ? "● " : ""}${t("page_title")}`);
+  $("join-hint").textContent = t("join_link_hint", { copy: t("copy_link") });
   if (page.me) $("whoami").textContent = meeting.name(page.me);
   if (page.category) $("whoami-tier").textContent = tierLabel(page.category);
 

@@ -84,7 +84,7 @@ const STATUS_KEYS = {
 /** Why the server refused or closed us, in the page's language, and what to do; "" if it did not say. */
 function doorReason(conn) {
   if (!conn) return "";
-  if (conn.refusal && has(`door_${conn.refusal.code}`)) return t(`door_${conn.refusal.code}`);
+  if (conn.refusal && has(`door_${conn.refusal.code}`)) return t(`door_${conn.refusal.code}`, { button: t("reconnect_now") });
   if (conn.closeReason === "silent") return t("reason_silent");
   return "";
 }
