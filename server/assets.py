@@ -45,6 +45,9 @@ PAGES = {"/": "index.html", "/index.html": "index.html", "/public": "public.html
 #: ``from "./x.js"`` and ``import "./x.js"`` in our modules (no other form is used).
 _IMPORT = re.compile(r'''((?:from|import)\s*["'])\./([A-Za-z0-9_.-]+\.js)(["'])''')
 _HASH_LENGTH = 10
+#: The page's languages (i18n.js) and the direction of each.
+LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+_RTL = {"ar"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -59,6 +62,27 @@ class Asset:
 def _gzip(body: bytes) -> bytes | None:
     packed = gzip.compress(body, compresslevel=9, mtime=0)
     return packed if len(packed) < len(body) else None
+
+
+def preferred_language(request: Request) -> str:
+    """The first of the page's languages in Accept-Language (quality order as sent), or English."""
+    for part in request.headers.get("Accept-Language", "").split(","):
+        primary = part.split(";")[0].strip().lower().split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return "en"
+
+
+def _connecting_texts(i18n: str) -> dict[str, str]:
+    """``status_connecting`` of each language table of i18n.js, for the first screen."""
+    found: dict[str, str] = {}
+    language = None
+    for line in i18n.splitlines():
+        if (opening := re.match(r"^  ([a-z]{2}): \{$", line)) is not None:
+            language = opening[1]
+        elif language and (entry := re.match(r'^    status_connecting: "([^"]*)",$', line)) is not None:
+            found[language] = entry[1]
+    return found
 
 
 def accepts_gzip(request: Request) -> bool:
@@ -103,11 +127,15 @@ class Assets:
         for name, plain in sources.items():
             if not name.endswith(".html"):
                 self._add(name, self._rewritten(name, plain), "no-cache")
+        connecting = _connecting_texts(sources.get("i18n.js", b"").decode())
         self.pages: dict[str, dict[str, Asset]] = {}
         for name in {n for n in PAGES.values() if n in sources}:
             self.pages[name] = {
-                lang: self._page(sources[name], page_title, meeting_id)
-                for lang, page_title in (("en", title), ("zh", title_zh or title))
+                lang: self._page(
+                    sources[name], title_zh or title if lang == "zh" else title, meeting_id, lang,
+                    connecting.get(lang, "Connecting…"),
+                )
+                for lang in LANGUAGES
             }
 
     # --- building -------------------------------------------------------------------------------
@@ -150,9 +178,15 @@ class Assets:
             todo.extend(m[1] for m in _IMPORT.findall(self.files[name].body.decode()))
         return sorted(found)
 
-    def _page(self, body: bytes, title: str, meeting_id: str) -> Asset:
+    def _page(self, body: bytes, title: str, meeting_id: str, lang: str, connecting: str) -> Asset:
+        """A page in the reader's language as far as the first screen goes (the scripts do the rest)."""
         text = body.decode()
         text = text.replace("{{title}}", html.escape(title)).replace("{{meeting_id}}", html.escape(meeting_id))
+        text = text.replace(">Connecting…<", f">{html.escape(connecting)}<")
+        direction = "rtl" if lang in _RTL else "ltr"
+        text = text.replace('<html lang="en" dir="ltr">', f'<html lang="{lang}" dir="{direction}">', 1)
+        if lang != "zh":
+            text = text.replace('<h1 dir="auto">', '<h1 dir="auto" lang="en">', 1)
         for plain, hashed in self.hashed.items():
             text = text.replace(f'"/static/{plain}"', f'"/static/{hashed}"')
         if "meeting.json" in self.hashed:
@@ -178,8 +212,7 @@ class Assets:
             pages = self.pages.get(PAGES[path])
             if pages is None:
                 return None
-            language = request.headers.get("Accept-Language", "").strip().lower()
-            return self._response(request, pages["zh" if language.startswith("zh") else "en"], vary_language=True)
+            return self._response(request, pages[preferred_language(request)], vary_language=True)
         if path == "/favicon.ico":
             path = "/static/favicon.svg"
         if path.startswith("/static/"):

@@ -255,8 +255,12 @@ async def test_the_page_comes_compressed_with_hashed_cacheable_assets_and_a_firs
             totals[gzip_ok] = total
         print(f"first load (HTML, scripts, style, icon, meeting data; not the snapshot): {totals[True]} bytes gzipped, {totals[False]} plain")
         assert totals[True] < 0.4 * totals[False], totals
-        # The first screen is in the HTML: the meeting, and that the page is connecting.
+        # The first screen is in the HTML: the meeting, and that the page is connecting, in the
+        # reader's language as far as the browser says it.
         assert "C21/VCC-1" in text and "Connecting…" in text
+        request = urllib.request.Request(f"{srv.http_url}/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+        chinese = await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=10).read().decode())
+        assert '<html lang="zh"' in chinese and "正在连接…" in chinese and "理事" in chinese
 
         # In the browser: a reload takes only the page itself from the network.
         context = await browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 800})
