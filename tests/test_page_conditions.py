@@ -317,3 +317,20 @@ async def test_the_access_code_form_points_to_the_link_and_a_joined_page_copies_
         await expect(second.locator("#whoami")).to_have_text("Kenya")
         await context.close()
     watch.check()
+
+
+@browser_test
+async def test_a_full_server_is_explained_and_the_page_gets_in_by_itself_when_there_is_room(browser, tmp_path):
+    from server.app import Limits
+
+    watch = Watch()
+    async with live_server(tmp_path, limits=Limits(max_connections=1)) as srv:
+        async with ws_client(srv, "VC"):
+            page = await open_page(browser, f"{srv.http_url}/#t={srv.tokens['FRA']}", watch, locale="fr-FR")
+            await expect(page.locator("#offline-said")).to_have_text(
+                "Le serveur est complet pour le moment. La page réessaie d'elle-même."
+            )
+            assert await page.evaluate("document.body.dataset.conn") != "refused"  # it keeps trying
+            await expect(page.locator("#offline")).not_to_contain_text("Connexion perdue")
+        await expect(page.locator("body")).to_have_attribute("data-conn", "live", timeout=20000)
+    watch.check()

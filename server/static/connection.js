@@ -194,6 +194,8 @@ export class FloorConnection {
         this._setState("refused", { code: this.refusal.code, message: this.refusal.message });
         return; // until the reader presses Reconnect, having closed another page
       }
+      // 1013 "try again later" is the full server's close, whether or not it said so first.
+      if (e.code === 1013 && !this.refusal) this.refusal = { code: "server_full", message: e.reason };
       this._scheduleRetry(e.code, e.reason);
     });
     // "error" is always followed by "close", which does the work.
