@@ -359,7 +359,7 @@ class FloorServer:
                 return None
             token_hash = hash_token(hello.token)
             if sum(1 for c in self.clients if c.actor == actor) >= limits.per_delegation:
-                self._push(ws, ErrorMessage(code="too_many_connections", message=f"{actor} already has {limits.per_delegation} connections open; close one (another tab or device), then reconnect"))
+                self._push(ws, ErrorMessage(code="too_many_connections", message=f"{actor} already has {limits.per_delegation} connections; close one (another tab or device), then reconnect"))
                 await ws.close(
                     CLOSE_POLICY,
                     f"{actor} already has {limits.per_delegation} connections; close one first",
