@@ -71,6 +71,7 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
         await expect(page.locator("#speaker-none")).to_be_visible()
 
         proxy.stall()  # no FIN, no RST: the socket stays open and says nothing
+        stalled_at = srv.shell.clock()
         # Meanwhile the floor moves on: the page cannot know, and must not say it is live.
         await vc.command({"type": "give_floor", "delegation": "CHN"})
         await vc.command({"type": "close_list"})
@@ -79,6 +80,13 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
         await expect(page.locator("#offline")).to_be_visible()
         await expect(page.locator("#countdown")).to_be_hidden()  # nobody had the floor when it last knew
         await expect(page.locator("#offline-said")).to_have_text("Nothing heard from the server for 10 seconds.")
+        # "Last update" is when the server was last heard (at most a heartbeat before the stall),
+        # not when the silence was noticed.
+        since = re.search(r"(\d\d):(\d\d):(\d\d)", await page.locator("#offline-since").inner_text())
+        assert since, await page.locator("#offline-since").inner_text()
+        last = int(since[1]) * 3600 + int(since[2]) * 60 + int(since[3])
+        stall = stalled_at.hour * 3600 + stalled_at.minute * 60 + stalled_at.second
+        assert -6 <= (last - stall + 43200) % 86400 - 43200 <= 1, (since[0], stalled_at)
         await asyncio.sleep(20 - noticed)
 
         proxy.resume()

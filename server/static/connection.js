@@ -138,7 +138,10 @@ export class FloorConnection {
   // --- internals -------------------------------------------------------------------------
 
   _setState(state, detail = {}) {
-    if (this.state === "live" && state !== "live") this.lastLiveMs = this.now(); // for "last update at"
+    if (this.state === "live" && state !== "live") {
+      // "Last update at": when the server was last heard, not when its silence was noticed.
+      this.lastLiveMs = this.heardAt !== null ? this.heardAt + this.clockOffset : this.now();
+    }
     this.state = state;
     if (this.on.status) this.on.status(state, detail);
   }
