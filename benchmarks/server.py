@@ -57,13 +57,17 @@ sys.path.insert(0, str(ROOT))
 
 CLIENT_PROCESSES = 2
 COMMITS: list[float] = []  # in the floor server process: the time of each commit
+TICKS: list[float] = []  # in the floor server process: the time of each heartbeat round
+TICK_SLICES: list[float] = []  # ... and of each slice of it (how long the event loop is held)
+TICK_CPU: list[float] = []  # ... and the CPU time of each slice (what a loaded machine does not inflate)
 SEQ = re.compile(rb'"seq":(\d+)')
 
 
 # --- servers (each in its own process) ------------------------------------------------------------
 
 
-async def serve_floor(db: Path) -> None:
+async def serve_floor(db: Path, heartbeat: float = 0.0) -> None:
+    import server.heartbeat
     from server.app import Limits, ServerConfig, serve, settle_memory
     from server.store import FloorStore
     from vccsched.loading import DEFAULT_MEETING_DIR
@@ -80,6 +84,29 @@ async def serve_floor(db: Path) -> None:
 
     FloorStore.append = timed_append  # type: ignore[method-assign]
 
+    # Time each heartbeat round; with --heartbeat, tick that often even while events flow
+    # (a real server ticks only connections that heard nothing for 5 s: the worst case).
+    tick, write = server.heartbeat.tick, server.heartbeat.broadcast
+
+    async def timed_tick(shell):
+        started = time.perf_counter()
+        try:
+            return await tick(shell)
+        finally:
+            TICKS.append(time.perf_counter() - started)
+
+    def timed_write(sockets, text):
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return write(sockets, text)
+        finally:
+            TICK_SLICES.append(time.perf_counter() - started)
+            TICK_CPU.append((time.thread_time() - cpu, len(sockets)))
+
+    server.heartbeat.tick, server.heartbeat.broadcast = timed_tick, timed_write
+    if heartbeat:
+        server.heartbeat.TICK_EVEN_WHEN_BUSY = True
+
     # 2,000 connections share 73 delegations; the load generator sends faster than a person.
     # 2,000 listeners from one address, opened in batches: the door's per-address cap and the
     # delegations' rate would otherwise (rightly) stop a load generator.
@@ -88,7 +115,10 @@ async def serve_floor(db: Path) -> None:
         moderator_burst=100_000, moderator_per_second=100_000.0,
         pending_max=4096, pending_per_address=4096,
     )
-    config = ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=db, port=0, limits=limits)
+    config = ServerConfig(
+        meeting_dir=DEFAULT_MEETING_DIR, db_path=db, port=0, limits=limits,
+        heartbeat_seconds=heartbeat or server.heartbeat.HEARTBEAT_SECONDS,
+    )  # fmt: skip
     async with serve(config) as running:
         settle_memory()  # as 'vccsched server run' does
         await _announce_and_wait(running.port)
@@ -136,7 +166,7 @@ async def _announce_and_wait(port: int) -> None:
     print(port, flush=True)
     await stop.wait()
     # The collector's pauses of the event loop, for the report.
-    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "commits": COMMITS}))
+    print(json.dumps({"gc_max": max((t for _, t in pauses), default=0.0), "commits": COMMITS, "ticks": TICKS, "tick_slices": TICK_SLICES, "tick_cpu": TICK_CPU}))
 
 
 def start_server(role: str, *args: str) -> tuple[subprocess.Popen, int]:
@@ -455,7 +485,7 @@ async def run_commands(chair: Chair, count: int, interval: float, seed: int) -> 
 async def bench_floor(clients: ClientProcesses, args, tokens: dict[str, str], db: Path) -> dict:
     from vccsched.floor.protocol import PROTOCOL_VERSION
 
-    process, port = start_server("serve-floor", str(db))
+    process, port = start_server("serve-floor", str(db), str(args.heartbeat))
     url = f"ws://127.0.0.1:{port}/ws"
     out: dict = {}
     try:
@@ -631,6 +661,9 @@ def merge(rounds: list[dict]) -> dict:
     for key in ("connect_seconds", "gc_max"):
         merged[key] = max(r.get(key, 0.0) for r in rounds)
     merged["commits"] = [t for r in rounds for t in r.get("commits", [])]
+    merged["ticks"] = [t for r in rounds for t in r.get("ticks", [])]
+    merged["tick_slices"] = [t for r in rounds for t in r.get("tick_slices", [])]
+    merged["tick_cpu"] = [t for r in rounds for t in r.get("tick_cpu", [])]
     merged["rss"] = rounds[0].get("rss")
     merged["by_command"] = {(n, seq): times for n, r in enumerate(rounds) for seq, times in r["by_command"].items()}
     return merged
@@ -665,6 +698,21 @@ def report(args, floor: dict, bare: dict, rebuild: dict) -> None:
         f"| commit with fsync in the floor server, p50 / p99 / max ms | {ms(pct(commits, 50))} / "
         f"{ms(pct(commits, 99))} / {ms(max(commits))} | | |"
     )
+    ticks = floor.get("ticks") or []
+    if ticks:
+        slices = floor["tick_slices"]
+        rows.append(
+            f"| heartbeat round (one tick to every connection), p50 / max ms, {len(ticks)} rounds; "
+            f"longest slice of {len(slices) // max(1, len(ticks))} | "
+            f"{ms(pct(ticks, 50))} / {ms(max(ticks))}; {ms(max(slices))} "
+            + (f"| (--heartbeat {args.heartbeat:g}: even while events flow) | |" if args.heartbeat
+               else "| (every 5 s, only after 5 s without events) | |")
+        )
+        cpu, written = sum(c for c, _ in floor["tick_cpu"]), sum(n for _, n in floor["tick_cpu"])
+        rows.append(
+            f"| heartbeat CPU per tick written, µs; per round at {args.clients}, ms | "
+            f"{cpu / max(1, written) * 1e6:.1f}; {cpu / max(1, written) * args.clients * 1000:.1f} | | |"
+        )
     rows.append(
         f"| longest garbage collection in the server, ms (floor; bare) | {ms(floor.get('gc_max', 0))}; "
         f"{ms(bare.get('gc_max', 0))} | | |"
@@ -748,7 +796,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1].startswith("serve-"):
         os.setpriority(os.PRIO_PROCESS, 0, 0)  # not the coordinator's raised priority
     if len(sys.argv) > 1 and sys.argv[1] == "serve-floor":
-        asyncio.run(serve_floor(Path(sys.argv[2])))
+        asyncio.run(serve_floor(Path(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 0.0))
     elif len(sys.argv) > 1 and sys.argv[1] == "serve-bare":
         asyncio.run(serve_bare())
     else:
@@ -760,4 +808,8 @@ if __name__ == "__main__":
         parser.add_argument("--interval", type=float, default=0.25, help="seconds between commands")
         parser.add_argument("--rebuild-events", type=int, default=50_000)
         parser.add_argument("--dump", help="CSV file for the fan-out of each command (to look for stalls)")
+        parser.add_argument(
+            "--heartbeat", type=float, default=0.0,
+            help="tick every connection this often (seconds) even while events flow: the heartbeat's worst case",
+        )  # fmt: skip
         asyncio.run(main(parser.parse_args()))

@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import json
 import random
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -47,9 +48,34 @@ DEFAULT_BACKOFF: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
 #: After this long without a connection, "reconnecting" becomes "offline".
 OFFLINE_AFTER = dt.timedelta(seconds=10)
 
+#: The server sends at least a ``tick`` this often; twice that without a frame, the connection is dead.
+HEARTBEAT_SECONDS = 5.0
+SILENCE_SECONDS = 2 * HEARTBEAT_SECONDS
 
-def local_now() -> dt.datetime:
+
+def wall_now() -> dt.datetime:
+    """The computer's clock, which NTP or a person may set forward or back at any moment."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+class SteadyClock:
+    """Local time that only moves forward, evenly: the computer's clock read once, then the
+    monotonic clock. Countdowns computed with it (plus the server's offset) survive the
+    computer's clock being set while the console runs."""
+
+    def __init__(self) -> None:
+        self._wall = wall_now()
+        self._mono = time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self._wall + dt.timedelta(seconds=time.monotonic() - self._mono)
+
+
+local_now = SteadyClock()
+
+
+class SilentConnection(Exception):
+    """Nothing came from the server for :data:`SILENCE_SECONDS`: the link died without a word."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,7 @@ class FloorClient:
         backoff: Sequence[float] = DEFAULT_BACKOFF,
         offline_after: dt.timedelta = OFFLINE_AFTER,
         clock: Callable[[], dt.datetime] = local_now,
+        silence: float = SILENCE_SECONDS,
     ) -> None:
         self.url = url
         self.session = ClientSession(token)
@@ -144,6 +171,7 @@ class FloorClient:
         self.backoff = tuple(backoff)
         self.offline_after = offline_after
         self.clock = clock
+        self.silence = silence
         self.connection = Connection("connecting", clock())
         self._ws: Any = None
         self._closing = False
@@ -218,8 +246,13 @@ class FloorClient:
                 if fatal is not None:
                     self._set("rejected", f"{fatal.message} ({fatal.code})")
                     return
+            except SilentConnection as exc:
+                reason = str(exc)
+                attempt = 0  # the link was up and has just gone quiet: try again at once
             except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
+                if isinstance(exc, asyncio.TimeoutError):
+                    attempt = min(attempt, 1)  # the attempt already waited: keep trying often
                 lasting = lasting_problem(exc, self.url, attempt=attempt, ever_connected=self.state is not None)
                 if lasting is not None:  # a wrong address: say so, and stop rather than retry for ever
                     reason, stop = lasting
@@ -253,21 +286,39 @@ class FloorClient:
         """One connection, until it drops; returns a fatal server error, if any."""
         async with websockets.connect(self.url, open_timeout=5, max_size=2**24) as ws:
             self._ws = ws
-            await ws.send(self.session.hello(self.clock()))
-            async for text in ws:
-                updates, replies = self.session.receive(text, self.clock())
-                for reply in replies:
-                    await ws.send(reply)
-                for update in updates:
-                    if isinstance(update, ServerError) and update.fatal:
+            self._heard = time.monotonic()
+            watchdog = asyncio.create_task(self._watch_silence(ws))
+            try:
+                await ws.send(self.session.hello(self.clock()))
+                async for text in ws:
+                    self._heard = time.monotonic()
+                    updates, replies = self.session.receive(text, self.clock())
+                    for reply in replies:
+                        await ws.send(reply)
+                    for update in updates:
+                        if isinstance(update, ServerError) and update.fatal:
+                            self._emit(update)
+                            return update
+                        if not self.connection.live and type(update).__name__ == "Welcomed":
+                            self._set("live")
                         self._emit(update)
-                        return update
-                    if not self.connection.live and type(update).__name__ == "Welcomed":
-                        self._set("live")
-                    self._emit(update)
-                    if self._closing:
-                        return None
+                        if self._closing:
+                            return None
+            except ConnectionClosed:
+                if watchdog.done() and watchdog.result():
+                    raise SilentConnection(f"nothing from the server for {self.silence:g} s") from None
+                raise
+            finally:
+                watchdog.cancel()
         return None
+
+    async def _watch_silence(self, ws) -> bool:
+        """Abort the connection once nothing came for :attr:`silence` seconds; True if it did."""
+        while True:
+            await asyncio.sleep(min(1.0, self.silence / 4))
+            if time.monotonic() - self._heard > self.silence:
+                ws.transport.abort()  # no closing handshake over a dead link: it would wait 10 s
+                return True
 
     async def close(self) -> None:
         """Stop: close the connection and end :meth:`run`; waiting sends are cancelled."""

@@ -105,6 +105,9 @@ Update = Welcomed | StateReplaced | EventApplied | Answered | ServerError | Stor
 #: Errors after which reconnecting with the same credentials is pointless.
 FATAL_ERRORS = frozenset({"not_authenticated", "unsupported_protocol", "hello_required", "token_revoked"})
 
+#: How long clock estimates are kept (docs/protocol.md, ``tick``).
+OFFSET_WINDOW = dt.timedelta(seconds=30)
+
 
 class SessionError(Exception):
     """The server sent something this client cannot take (not a refusal: a broken message)."""
@@ -169,8 +172,11 @@ class ClientSession:
     state: FloorState | None = None
     delegation: str | None = None
     category: str | None = None
-    #: server time minus local time, from the last welcome (zero until then).
+    #: server time minus local time: from the welcome, then every tick and live event (zero until then).
     clock_offset: dt.timedelta = dt.timedelta(0)
+    #: (local time received, estimate) of the last OFFSET_WINDOW; the largest counts (least delayed).
+    _offsets: list[tuple[dt.datetime, dt.timedelta]] = field(default_factory=list)
+    _welcome_seq: int | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _counter: int = 0
     _hello_sent_at: dt.datetime | None = None
@@ -255,10 +261,12 @@ class ClientSession:
                 server_time = dt.datetime.fromisoformat(raw["server_time"])
             except ValueError:
                 server_time = None
+        self._offsets = []  # perhaps another server, another clock
         if server_time is not None and server_time.tzinfo is not None:
             # The server stamped its time between our hello and this welcome: take the midpoint.
             sent = self._hello_sent_at or local_now
-            self.clock_offset = server_time - (sent + (local_now - sent) / 2)
+            self._offset_sample(server_time, sent + (local_now - sent) / 2)
+        self._welcome_seq = int(raw.get("seq", 0)) if isinstance(raw.get("seq"), int) else None
         self.delegation = str(raw.get("delegation"))
         self.category = str(raw.get("category"))
         welcomed = Welcomed(
@@ -292,6 +300,8 @@ class ClientSession:
             self.state = apply(self.state, event)
         except FoldError as exc:
             raise SessionError(str(exc)) from None
+        if self._welcome_seq is not None and event.seq > self._welcome_seq:
+            self._offset_sample(event.at, local_now)  # live, not caught up: stamped just before sending
         if self._syncing_to is not None and self.state.seq >= self._syncing_to:
             self._syncing_to = None
         return [EventApplied(event, self.state, _head_of(raw))], []
@@ -321,6 +331,29 @@ class ClientSession:
 
     def _on_status(self, raw: dict, local_now: dt.datetime) -> tuple[list[Update], list[str]]:
         return [StorageStatus(failing=raw.get("storage") == "failing", message=str(raw.get("message") or ""))], []
+
+    def _on_tick(self, raw: dict, local_now: dt.datetime) -> tuple[list[Update], list[str]]:
+        """The server's heartbeat: its clock, and its last seq (beyond ours: an event was lost)."""
+        try:
+            server_time = dt.datetime.fromisoformat(raw["server_time"])
+        except (KeyError, TypeError, ValueError):
+            server_time = None
+        if server_time is not None and server_time.tzinfo is not None:
+            self._offset_sample(server_time, local_now)
+        seq = raw.get("seq")
+        if self.state is not None and isinstance(seq, int) and seq > self.state.seq and self._syncing_to is None:
+            self._syncing_to = seq
+            return [], [json.dumps({"type": "sync", "last_seq": self.state.seq})]
+        return [], []
+
+    def _offset_sample(self, server_time: dt.datetime, local_now: dt.datetime) -> None:
+        # A frame arrives a one-way delay after it was stamped, so each estimate is that much
+        # too low; the largest of the recent ones is the best (adding half a measured round
+        # trip would add the client's own delays in reading the welcome, too).
+        estimate = server_time - local_now
+        self._offsets = [(at, e) for at, e in self._offsets if local_now - at < OFFSET_WINDOW]
+        self._offsets.append((local_now, estimate))
+        self.clock_offset = max(e for _, e in self._offsets)
 
     def _on_error(self, raw: dict, local_now: dt.datetime) -> tuple[list[Update], list[str]]:
         return [ServerError(code=str(raw.get("code")), message=str(raw.get("message")))], []

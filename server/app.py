@@ -51,6 +51,8 @@ from server.door import (
     plan_capacity,
     raise_open_file_limit,
 )
+from server.assets import page_assets
+from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
 from server.store import FloorStore, StoreError, authenticate, hash_token
@@ -95,16 +97,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-}
-_ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -166,6 +158,8 @@ class ServerConfig:
     #: The register of Member States' contributions (``--contributions``); default: the
     #: meeting folder's contributions.csv, if any. Shown per item; the rules ignore it.
     contributions: Path | None = None
+    #: A ``tick`` on connections sent nothing else for this long (server/heartbeat.py).
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
 
 
 @dataclass(eq=False)
@@ -315,6 +309,7 @@ class FloorServer:
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
+        self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
         self.port = 0
         self.capacity: Capacity | None = None
 
@@ -339,15 +334,6 @@ class FloorServer:
 
     def _not_found(self) -> Response:
         return self._text(404, "Not found\n")
-
-    def _file(self, name: str) -> Response:
-        path = STATIC_DIR / name
-        if not _ASSET_NAME.match(name) or not path.is_file():
-            return self._not_found()
-        if name.startswith("public.") and not self.config.public:
-            return self._not_found()  # the webcast view exists only with --public
-        content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-        return self._response(200, path.read_bytes(), content_type)
 
     def _moderator_of(self, request: Request) -> str | None:
         """The chair or secretariat delegation whose token the request carries in its header."""
@@ -378,6 +364,8 @@ class FloorServer:
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Route a request: WebSocket paths go on to the handshake, the rest is answered here."""
         path = request.path.split("?", 1)[0]
+        if (page := self.assets.answer(request, path, public=self.config.public)) is not None:
+            return page  # the page and its assets (server/assets.py)
         if path in ("/ws", "/ws/public"):
             if path == "/ws/public" and not self.config.public:
                 return self._not_found()
@@ -400,14 +388,6 @@ class FloorServer:
                     "send their token as 'Authorization: Bearer <token>'.\n",
                 )
             return self._response(200, self._meeting_files_json, "application/json")
-        if path in ("/", "/index.html"):
-            return self._file("index.html")
-        if path == "/public" and self.config.public:
-            return self._file("public.html")
-        if path.startswith("/static/"):
-            return self._file(path[len("/static/"):])
-        if path == "/favicon.ico":
-            return self._file("favicon.ico")
         return self._not_found()
 
     # --- WebSocket -----------------------------------------------------------------------
@@ -920,7 +900,8 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
             )
             lock.describe(f"pid {os.getpid()}, {running.http_url}/")
             tasks = [asyncio.create_task(shell.watch_tokens()), asyncio.create_task(shell.watch_storage())]
-            yield running
+            async with beating(shell, config.heartbeat_seconds):
+                yield running
     finally:
         for task in tasks:
             task.cancel()

@@ -37,7 +37,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
 
 def test_the_protocol_version_is_named():
-    # Version 2 added the published plan (publish_plan, plan_published, FloorState.plan).
+    # Version 2 added the published plan (publish_plan, plan_published, FloorState.plan); 3 the tick.
     assert PROTOCOL_VERSION == "vccsched.floor/3"
 
 
@@ -155,7 +155,7 @@ def test_the_doc_lists_every_refusal_and_error_code(doc):
 
 
 def test_the_doc_names_every_message_type(doc):
-    for name in ["hello", "command", "sync", "welcome", "snapshot", "event", "accepted", "refusal", "error", "status"]:
+    for name in ["hello", "command", "sync", "welcome", "snapshot", "event", "accepted", "refusal", "error", "status", "tick"]:
         assert f"### `{name}`" in doc, name
 
 
@@ -181,7 +181,7 @@ def test_every_json_example_in_the_doc_is_valid(doc):
         else:
             parse_server_message(block)
             kinds.add(raw["type"])
-    assert kinds >= {"hello", "command", "sync", "welcome", "snapshot", "event", "accepted", "refusal", "error"}
+    assert kinds >= {"hello", "command", "sync", "welcome", "snapshot", "event", "accepted", "refusal", "error", "tick"}
 
 
 def test_the_snapshot_example_in_the_doc_is_a_real_state(doc):

@@ -64,6 +64,30 @@ function forgetToken() {
   }
 }
 
+// --- the delegate's link, for a second device ------------------------------------------------
+
+/** The personal link (token in the fragment, never sent to the server), to the clipboard or shown. */
+async function copyLink() {
+  const token = page.token;
+  if (!token) return;
+  const link = `${location.origin}${location.pathname}#t=${encodeURIComponent(token)}`;
+  const box = $("copy-link-box");
+  const field = $("copy-link-field");
+  try {
+    await navigator.clipboard.writeText(link);
+    field.value = "";
+    show(field, false);
+    $("copy-link-said").textContent = t("copy_link_done");
+  } catch (_) {
+    // No clipboard (plain http, or refused): show it to copy by hand.
+    field.value = link;
+    show(field, true);
+    field.select();
+    $("copy-link-said").textContent = t("copy_link_manual");
+  }
+  show(box, true);
+}
+
 // --- joining ------------------------------------------------------------------------------
 
 function showJoin(error) {
@@ -83,6 +107,8 @@ function showJoin(error) {
 }
 
 function join(token) {
+  page.token = token;
+  show($("copy-link-box"), false);
   show($("join"), false);
   show($("fatal"), false);
   show($("floor"), true);
@@ -100,9 +126,9 @@ function join(token) {
 }
 
 function onFatal(code, message) {
-  if (code === "not_authenticated") {
+  if (code === "not_authenticated" || code === "token_revoked") {
     forgetToken();
-    showJoin(t("err_token"));
+    showJoin(t(code === "token_revoked" ? "door_token_revoked" : "err_token"));
     return;
   }
   const box = $("fatal");
@@ -179,6 +205,7 @@ function render() {
   const meeting = page.meeting;
   renderConnection(conn, meeting, view !== null);
   renderMeeting(meeting, `${page.speaking ? "● " : ""}${t("page_title")}`);
+  $("join-hint").textContent = t("join_link_hint", { copy: t("copy_link") });
   if (page.me) $("whoami").textContent = meeting.name(page.me);
   if (page.category) $("whoami-tier").textContent = tierLabel(page.category);
 
@@ -194,7 +221,8 @@ function render() {
 
 function renderYouSpeak(view, live) {
   const speaking = !!(view && view.speaker && page.me && view.speaker.delegation === page.me);
-  if (speaking && !page.speaking) {
+  const started = speaking && !page.speaking;
+  if (started) {
     // Announced once, when the floor is given; the banner stays while the speech lasts.
     announce(t("you_have_floor"));
     chime();
@@ -203,6 +231,9 @@ function renderYouSpeak(view, live) {
   page.speaking = speaking;
   document.body.classList.toggle("speaking", speaking);
   show($("you-speak"), speaking);
+  // Wherever the delegate had scrolled (to withdraw, to read the list): the banner and
+  // "End my speech" come into view; on a phone the banner then stays at the top (style.css).
+  if (started) $("you-speak").scrollIntoView({ block: "nearest" });
   $("you-speak").classList.toggle("stale", !live);
 }
 
@@ -283,6 +314,11 @@ function tick() {
   renderClocks(now, page.meeting);
   renderPlan(page.plan, page.meeting, now, page.view); // redraws only on a change (a new day, say)
   const state = tickSpeaker(page.view, now, !!(conn && conn.live));
+  // The speaker's own time, in the banner too: on a phone it may hide the speaker's card.
+  if (page.speaking) {
+    $("you-left").textContent = $("countdown").textContent;
+    $("you-left-label").textContent = $("countdown-label").textContent;
+  }
   if (page.speaking && state && state !== page.spokenWarn) {
     if (state === "warn") announce(t("last_30"));
     if (state === "over") announce(t("overrun_label"));
@@ -336,8 +372,10 @@ function wire() {
     $("token").value = "";
     join(token);
   });
+  $("copy-link").addEventListener("click", copyLink);
   $("leave").addEventListener("click", () => {
     forgetToken();
+    page.token = null;
     page.me = null;
     page.category = null;
     showJoin("");

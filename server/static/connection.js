@@ -1,17 +1,33 @@
 // One WebSocket to the floor server (docs/protocol.md), kept alive by itself.
 //
 // It says hello with the last seq it applied, follows the server's seq (asks
-// `sync` on a gap), takes the server's clock from `welcome.server_time`,
-// reconnects with backoff after a loss or a server restart, and resends
-// commands that got no answer with the same id. It never changes the floor
-// itself: callers render the `view` that each snapshot and event carries.
+// `sync` on a gap), keeps the server's clock from `welcome`, every `tick` and
+// every live event on the monotonic clock (a computer clock set forward or back
+// changes nothing), takes a connection that has said nothing for twice the
+// server's heartbeat for dead, reconnects with backoff after a loss or a server
+// restart, and resends commands that got no answer with the same id. It never
+// changes the floor itself: callers render the `view` that each snapshot and
+// event carries. A refusal at the door that will not go away by itself (too
+// many connections for the delegation, a revoked link) stops the retries.
 
 export const FALLBACK_PROTOCOL = "vccsched.floor/3";
 
 const BACKOFF_SECONDS = [0.5, 1, 2, 4, 8, 15, 30];
-const WATCHDOG_SECONDS = 25;   // how often to check the server over HTTP while live
-const WATCHDOG_TIMEOUT = 8;    // seconds before a /healthz check counts as failed
-const SYNC_RETRY_SECONDS = 5;  // a sync unanswered this long may be sent again
+const HEARTBEAT_SECONDS = 5;    // the server sends at least a tick this often (docs/protocol.md)
+export const SILENCE_SECONDS = 2 * HEARTBEAT_SECONDS; // heard nothing this long: the connection is dead
+const CONNECT_SECONDS = 10;     // a connection not welcomed by then is given up and tried again
+const SYNC_RETRY_SECONDS = 5;   // a sync unanswered this long may be sent again
+const OFFSET_WINDOW_MS = 30000; // clock estimates kept this long; the largest (least delayed) counts
+
+/** Refusals at the door (error codes) that retrying on its own cannot cure: wait for the reader. */
+export const STOPPING_ERRORS = new Set(["too_many_connections"]);
+/** Refusals after which this link or this page cannot work at all. */
+export const FATAL_ERRORS = new Set(["not_authenticated", "token_revoked", "unsupported_protocol"]);
+
+/** The monotonic clock, in ms: unmoved when the computer's clock is set. */
+export function monotonic() {
+  return performance.now();
+}
 
 function wsUrl(path) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -46,7 +62,11 @@ export class FloorConnection {
     this.head = null;        // the record's head (docs/protocol.md, "The record's chain")
     this.state = "connecting";
     this.welcome = null;
-    this.clockOffset = 0;    // server clock minus ours, in ms
+    // Server time minus the monotonic clock, in ms; until the server says, the computer's clock.
+    this.clockOffset = Date.now() - monotonic();
+    this.offsets = [];       // [received (monotonic ms), estimate] of the last OFFSET_WINDOW_MS
+    this.heardAt = null;     // monotonic ms of the last frame received on this connection
+    this.refusal = null;     // {code, message}: the server's reason for refusing us at the door
     this.pending = new Map(); // command id -> command, until accepted or refused
     this.counter = 0;
     this.tag = randomTag();
@@ -57,8 +77,9 @@ export class FloorConnection {
     this.timers = {};
     this._onOnline = () => this.reconnectNow();
     this._onOffline = () => this._drop();
+    // A hidden tab's timers are slowed down: look again as soon as it is seen.
     this._onVisible = () => {
-      if (document.visibilityState === "visible") this._checkHealth();
+      if (document.visibilityState === "visible") this._checkSilence();
     };
   }
 
@@ -66,6 +87,7 @@ export class FloorConnection {
     window.addEventListener("online", this._onOnline);
     window.addEventListener("offline", this._onOffline);
     document.addEventListener("visibilitychange", this._onVisible);
+    this.timers.silence = setInterval(() => this._checkSilence(), 500);
     this._connect();
   }
 
@@ -75,13 +97,14 @@ export class FloorConnection {
     window.removeEventListener("offline", this._onOffline);
     document.removeEventListener("visibilitychange", this._onVisible);
     for (const id of Object.values(this.timers)) clearTimeout(id);
+    clearInterval(this.timers.silence);
     if (this.ws) this.ws.close(1000);
     this.ws = null;
   }
 
-  /** Server time now, in ms since the epoch (our clock corrected by welcome.server_time). */
+  /** Server time now, in ms since the epoch: the monotonic clock plus the server's offset. */
   now() {
-    return Date.now() + this.clockOffset;
+    return monotonic() + this.clockOffset;
   }
 
   get live() {
@@ -107,6 +130,7 @@ export class FloorConnection {
   reconnectNow() {
     if (this.stopped || this.live || this.state === "fatal") return;
     this.attempt = 0;
+    this.refusal = null;
     this._clear("retry");
     this._drop(false);
     this._connect();
@@ -115,7 +139,10 @@ export class FloorConnection {
   // --- internals -------------------------------------------------------------------------
 
   _setState(state, detail = {}) {
-    if (this.state === "live" && state !== "live") this.lastLiveMs = this.now(); // for "last update at"
+    if (this.state === "live" && state !== "live") {
+      // "Last update at": when the server was last heard, not when its silence was noticed.
+      this.lastLiveMs = this.heardAt !== null ? this.heardAt + this.clockOffset : this.now();
+    }
     this.state = state;
     if (this.on.status) this.on.status(state, detail);
   }
@@ -135,6 +162,9 @@ export class FloorConnection {
     this._clear("retry");
     this.retryAt = null;
     this.welcome = null;
+    this.refusal = null;
+    this.heardAt = null;
+    this.connectedAt = monotonic();
     this._setState("connecting");
     let ws;
     try {
@@ -146,11 +176,12 @@ export class FloorConnection {
     this.ws = ws;
     ws.addEventListener("open", () => {
       if (ws !== this.ws) return;
-      this.helloSentAt = Date.now();
+      this.helloSentAt = monotonic();
       this._sendJson({ type: "hello", protocol: this.protocol, last_seq: this.lastSeq, token: this.token });
     });
     ws.addEventListener("message", (e) => {
       if (ws !== this.ws) return;
+      this.heardAt = monotonic();
       let message;
       try {
         message = JSON.parse(e.data);
@@ -162,18 +193,22 @@ export class FloorConnection {
     ws.addEventListener("close", (e) => {
       if (ws !== this.ws) return;
       this.ws = null;
-      this._clear("watchdog");
       if (this.state === "fatal" || this.stopped) return;
+      if (this.refusal && STOPPING_ERRORS.has(this.refusal.code)) {
+        this._setState("refused", { code: this.refusal.code, message: this.refusal.message });
+        return; // until the reader presses Reconnect, having closed another page
+      }
+      // 1013 "try again later" is the full server's close, whether or not it said so first.
+      if (e.code === 1013 && !this.refusal) this.refusal = { code: "server_full", message: e.reason };
       this._scheduleRetry(e.code, e.reason);
     });
     // "error" is always followed by "close", which does the work.
   }
 
-  /** Forget the socket and show the page as offline (network gone, or the watchdog failed). */
-  _drop(schedule = true) {
+  /** Forget the socket and show the page as offline (network gone, or the connection went silent). */
+  _drop(schedule = true, reason = "") {
     const ws = this.ws;
     this.ws = null;
-    this._clear("watchdog");
     if (ws) {
       try {
         ws.close();
@@ -181,14 +216,40 @@ export class FloorConnection {
         // already closing
       }
     }
-    if (schedule && !this.stopped && this.state !== "fatal") this._scheduleRetry();
+    if (schedule && !this.stopped && this.state !== "fatal") this._scheduleRetry(undefined, reason);
+  }
+
+  // Nothing heard for twice the heartbeat, or no welcome in time: the connection is dead
+  // even if the socket does not know it yet (no FIN or RST came). Retry at once: the
+  // previous attempt already waited.
+  _checkSilence() {
+    if (this.stopped || !this.ws) return;
+    const now = monotonic();
+    if (this.state === "live" && this.heardAt !== null && now - this.heardAt > SILENCE_SECONDS * 1000) {
+      this.attempt = 0;
+      this._drop(true, "silent");
+    } else if (this.state === "connecting" && now - Math.max(this.connectedAt, this.heardAt || 0) > CONNECT_SECONDS * 1000) {
+      // (a catch-up still arriving over a slow link is not silence)
+      this.attempt = Math.min(this.attempt, 1);
+      this._drop(true, "silent");
+    }
+  }
+
+  /** One estimate of the server's clock offset: its time `serverMs` when we got a frame at `at`. */
+  _offsetSample(serverMs, at) {
+    if (Number.isNaN(serverMs)) return;
+    // Too low by the frame's one-way delay: the largest of the recent estimates is the best.
+    const estimate = serverMs - at;
+    this.offsets = this.offsets.filter(([when]) => at - when < OFFSET_WINDOW_MS);
+    this.offsets.push([at, estimate]);
+    this.clockOffset = Math.max(...this.offsets.map(([, value]) => value));
   }
 
   _scheduleRetry(code, reason = "") {
     const base = BACKOFF_SECONDS[Math.min(this.attempt, BACKOFF_SECONDS.length - 1)];
     this.attempt += 1;
     const delay = base * (0.8 + Math.random() * 0.4) * 1000;
-    this.retryAt = Date.now() + delay;
+    this.retryAt = monotonic() + delay;
     this.closeReason = reason || ""; // the server's words, e.g. "the server is full; try again in a moment"
     this._setState("offline", { retryAt: this.retryAt, code, reason: this.closeReason });
     this._clear("retry");
@@ -209,6 +270,8 @@ export class FloorConnection {
         return this._maybeLive();
       case "event":
         return this._event(m);
+      case "tick":
+        return this._tick(m);
       case "accepted":
       case "refusal": {
         const command = m.command_id != null ? this.pending.get(m.command_id) : undefined;
@@ -221,10 +284,14 @@ export class FloorConnection {
         if (this.on.storage) this.on.storage(m.storage === "failing", m.message || "");
         return;
       case "error":
-        if (m.code === "not_authenticated" || m.code === "unsupported_protocol") {
+        if (FATAL_ERRORS.has(m.code)) {
+          this.refusal = { code: m.code, message: m.message };
           this._setState("fatal", { code: m.code, message: m.message });
           if (this.on.fatal) this.on.fatal(m.code, m.message);
           this._drop(false);
+        } else if (!this.welcome || m.code === "server_full" || m.code === "rate_limited_closed") {
+          // Refused at the door (or closed for flooding): the close follows; remember why.
+          this.refusal = { code: m.code, message: m.message };
         } else if (this.on.reply) {
           this.on.reply(m, undefined);
         }
@@ -235,12 +302,11 @@ export class FloorConnection {
   }
 
   _welcome(m) {
-    const received = Date.now();
+    const received = monotonic();
     this.welcome = m;
-    if (m.server_time) {
-      const server = Date.parse(m.server_time);
-      if (!Number.isNaN(server)) this.clockOffset = server - (this.helloSentAt + received) / 2;
-    }
+    this.offsets = []; // perhaps another server, another clock
+    // The server stamped its time between our hello and this welcome: the midpoint.
+    if (m.server_time) this._offsetSample(Date.parse(m.server_time), (this.helloSentAt + received) / 2);
     this.caughtUpTo = m.seq;
     // A server whose log is behind ours was reset: it sends a snapshot that replaces what we had.
     this.resetExpected = this.lastSeq !== null && m.seq < this.lastSeq;
@@ -256,14 +322,12 @@ export class FloorConnection {
     if (seq <= this.lastSeq) return; // already applied (a repeat after a resume)
     if (seq !== this.lastSeq + 1) {
       // Missed frames (a slow link): ask for them; the reply brings this one too.
-      if (Date.now() - this.syncSentAt > SYNC_RETRY_SECONDS * 1000) {
-        this.syncSentAt = Date.now();
-        this._sendJson({ type: "sync", last_seq: this.lastSeq });
-      }
+      this._syncBehind();
       return;
     }
     this.syncSentAt = 0;
     this.lastSeq = seq;
+    if (this.live && event.at) this._offsetSample(Date.parse(event.at), this.heardAt);
     if (m.view) this.view = m.view;
     if (m.head) this.head = m.head;
     if (this.on.view) this.on.view(this.view, event);
@@ -276,47 +340,20 @@ export class FloorConnection {
     if (this.state !== "live") {
       this.attempt = 0;
       this._setState("live");
-      this._scheduleWatchdog();
     }
   }
 
-  _scheduleWatchdog() {
-    this._clear("watchdog");
-    const delay = WATCHDOG_SECONDS * (0.8 + Math.random() * 0.4) * 1000;
-    this.timers.watchdog = setTimeout(() => this._checkHealth(), delay);
+  // The server's heartbeat: its clock, and its last seq (beyond ours: an event was lost).
+  _tick(m) {
+    if (typeof m.server_time === "string") this._offsetSample(Date.parse(m.server_time), this.heardAt);
+    if (this.live && typeof m.seq === "number" && this.lastSeq !== null && m.seq > this.lastSeq) this._syncBehind();
+    if (this.on.tick) this.on.tick(m);
   }
 
-  // A connection can die without a close (a laptop lid, a mobile network switch):
-  // ask the server over HTTP now and then; if it does not answer, the socket is not
-  // to be trusted either. If the server is ahead of us, ask for what we missed.
-  async _checkHealth() {
-    if (this.state !== "live") return;
-    const ws = this.ws;
-    const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(), WATCHDOG_TIMEOUT * 1000);
-    let health = null;
-    try {
-      const response = await fetch("/healthz", { cache: "no-store", signal: controller.signal });
-      if (response.ok) health = await response.json();
-    } catch (_) {
-      health = null;
-    } finally {
-      clearTimeout(timeout);
+  _syncBehind() {
+    if (monotonic() - this.syncSentAt > SYNC_RETRY_SECONDS * 1000 || !this.syncSentAt) {
+      this.syncSentAt = monotonic();
+      this._sendJson({ type: "sync", last_seq: this.lastSeq });
     }
-    if (ws !== this.ws || this.state !== "live") return;
-    if (health === null) {
-      this._drop();
-      return;
-    }
-    if (typeof health.seq === "number" && this.lastSeq !== null && health.seq > this.lastSeq) {
-      if (this.seenBehind === this.lastSeq) {
-        this.syncSentAt = Date.now();
-        this._sendJson({ type: "sync", last_seq: this.lastSeq });
-      }
-      this.seenBehind = this.lastSeq; // behind twice in a row: not just an event in flight
-    } else {
-      this.seenBehind = null;
-    }
-    this._scheduleWatchdog();
   }
 }

@@ -3,7 +3,8 @@
 // Every text that comes from the server or the meeting data goes in with
 // textContent; nothing here builds HTML from strings.
 
-import { around, fillLanguageSelect, language, locale, rememberLanguage, setLanguage, t } from "./i18n.js";
+import { monotonic } from "./connection.js";
+import { around, fillLanguageSelect, has, language, locale, rememberLanguage, setLanguage, t } from "./i18n.js";
 
 const TIER_KEYS = {
   council_member: "tier_council_member",
@@ -24,7 +25,10 @@ export function $(id) {
 // The meeting's names and titles; without them the page still works, with ids for names.
 async function fetchMeeting() {
   try {
-    const response = await fetch("/meeting.json", { cache: "no-store" });
+    // The server names it with its content's hash (cached for good); /meeting.json otherwise.
+    const named = document.querySelector('meta[name="vccsched-meeting"]');
+    const url = (named && named.content) || "/meeting.json";
+    const response = await fetch(url, url === "/meeting.json" ? { cache: "no-store" } : {});
     if (response.ok) return new Meeting(await response.json());
   } catch (_) {
     // the server may be restarting
@@ -72,7 +76,18 @@ export function wireCommon(connection, onLanguage) {
   });
 }
 
-const STATUS_KEYS = { live: "status_live", connecting: "status_connecting", offline: "status_offline", fatal: "status_offline" };
+const STATUS_KEYS = {
+  live: "status_live", connecting: "status_connecting", offline: "status_offline", fatal: "status_offline",
+  refused: "status_refused",
+};
+
+/** Why the server refused or closed us, in the page's language, and what to do; "" if it did not say. */
+function doorReason(conn) {
+  if (!conn) return "";
+  if (conn.refusal && has(`door_${conn.refusal.code}`)) return t(`door_${conn.refusal.code}`, { button: t("reconnect_now") });
+  if (conn.closeReason === "silent") return t("reason_silent");
+  return "";
+}
 
 /**
  * The connection as the reader must see it: the status pill, and while not live
@@ -81,12 +96,17 @@ const STATUS_KEYS = { live: "status_live", connecting: "status_connecting", offl
 export function renderConnection(conn, meeting, hadData) {
   const state = conn ? conn.state : "signed-out";
   document.body.dataset.conn = state;
+  document.body.classList.toggle("no-view", !hadData);
   const pill = $("conn");
   const label = STATUS_KEYS[state] ? t(STATUS_KEYS[state]) : "";
   // A status region: touched only on a change, so that "Offline" / "Live" is said once.
   if (pill.textContent !== label) pill.textContent = label;
   pill.className = `pill pill-${state}`;
-  show($("offline"), !!conn && (state === "offline" || (state === "connecting" && hadData)));
+  const reason = doorReason(conn);
+  // A refusal at the door is not a lost connection: it says why and what to do, even before any data.
+  show($("offline"), !!conn && (state === "offline" || state === "refused" || (state === "connecting" && (hadData || !!reason))));
+  document.body.classList.toggle("refused", state === "refused");
+  $("offline-title").textContent = conn && conn.refusal && reason ? "" : t("offline_banner");
   $("offline-since").textContent = conn && conn.lastLiveMs
     ? t("last_update", { time: formatTime(conn.lastLiveMs, meeting.timezone) })
     : "";
@@ -95,10 +115,14 @@ export function renderConnection(conn, meeting, hadData) {
 
 /** The seconds to the next attempt, and the server's reason for closing if it gave one. */
 export function tickConnection(conn) {
-  $("offline-reason").textContent = conn && conn.closeReason ? `(${conn.closeReason})` : "";
+  const reason = doorReason(conn);
+  const said = $("offline-said");
+  if (said.textContent !== reason) said.textContent = reason;
+  // The server's own words (English) only when there is nothing of ours to say.
+  $("offline-reason").textContent = conn && conn.closeReason && !reason ? `(${conn.closeReason})` : "";
   let retry = "";
   if (conn && conn.state === "offline" && conn.retryAt) {
-    const seconds = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
+    const seconds = Math.max(0, Math.ceil((conn.retryAt - monotonic()) / 1000));
     retry = seconds > 0 ? t("offline_retry", { s: seconds }) : t("offline_retrying");
   } else if (conn && conn.state === "connecting") {
     retry = t("offline_retrying");

@@ -42,7 +42,8 @@ function banners() {
     // Not a live region: its countdown changes every second; the status pill says "Offline" once.
     h("div", { id: "offline", class: "banner banner-offline", hidden: true },
       h("p", {},
-        h("strong", { "data-i18n": "offline_banner" }), " ",
+        h("strong", { id: "offline-title" }), " ",
+        h("span", { id: "offline-said", class: "said" }), " ",
         h("span", { id: "offline-retry" }), " ",
         h("span", { id: "offline-reason", class: "reason", lang: "en", dir: "auto" }), " ",
         h("span", { id: "offline-since" })),
@@ -123,7 +124,7 @@ function planCard() {
  */
 export function buildLayout({ webcast = false } = {}) {
   const top = document.getElementById("top");
-  top.append(...header({ webcast }));
+  top.replaceChildren(...header({ webcast })); // the server's first screen (meeting, "connecting") goes
   top.after(...banners());
   document.getElementById("col-main").prepend(itemCard(), speakerCard());
   document.getElementById("col-side").append(queueCard(), planCard());

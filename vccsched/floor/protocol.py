@@ -41,7 +41,7 @@ from vccsched.validation import validation_messages
 
 #: The protocol version; a client's ``hello`` must name exactly this.
 #: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``);
-#: version 3 the server's ``status`` message (whether it can store commands).
+#: version 3 the server's ``tick`` (liveness and clock) and ``status`` (whether it can store commands).
 PROTOCOL_VERSION = "vccsched.floor/3"
 
 #: Codes of ``error`` messages (problems with a message rather than a refusal of a command).
@@ -203,8 +203,16 @@ class StatusMessage(StrictModel):
     message: str = Field(default="", description="What failed, for people (empty when ok).")
 
 
+class TickMessage(StrictModel):
+    """The server's heartbeat on a connection sent nothing else for a while (liveness, clock, seq)."""
+
+    type: Literal["tick"] = "tick"
+    server_time: AwareDatetime = Field(description="The server's clock when it sent the tick.")
+    seq: int = Field(ge=0, description="Sequence number of the last event so far (a client behind it syncs).")
+
+
 ServerMessage = Annotated[
-    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage, StatusMessage],
+    Union[Welcome, SnapshotMessage, EventMessage, AcceptedMessage, RefusalMessage, ErrorMessage, StatusMessage, TickMessage],
     Field(discriminator="type"),
 ]
 server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
