@@ -329,12 +329,20 @@ async def test_the_access_code_form_points_to_the_link_and_a_joined_page_copies_
 
 @browser_test
 async def test_a_full_server_is_explained_and_the_page_gets_in_by_itself_when_there_is_room(browser, tmp_path):
+    # Only the public view can be full: a delegation's places are its own (issue 18).
+    import json as json_
+
+    from websockets.asyncio.client import connect as ws_connect
+
     from server.app import Limits
+    from vccsched.floor.protocol import PROTOCOL_VERSION
 
     watch = Watch()
-    async with live_server(tmp_path, limits=Limits(max_connections=1)) as srv:
-        async with ws_client(srv, "VC"):
-            page = await open_page(browser, f"{srv.http_url}/#t={srv.tokens['FRA']}", watch, locale="fr-FR")
+    async with live_server(tmp_path, public=True, limits=Limits(public_max=1)) as srv:
+        async with ws_connect(srv.ws_url + "/public") as viewer:  # the one place
+            await viewer.send(json_.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": None}))
+            assert json_.loads(await asyncio.wait_for(viewer.recv(), 5))["type"] == "welcome"
+            page = await open_page(browser, f"{srv.http_url}/public", watch, locale="fr-FR")
             await expect(page.locator("#offline-said")).to_have_text(
                 "Le serveur est complet pour le moment. La page réessaie d'elle-même."
             )

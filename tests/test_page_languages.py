@@ -23,7 +23,9 @@ async def say(page, lang: str, key: str, **params) -> str:
     """Our text for ``key`` in ``lang`` as the page's own i18n module gives it."""
     return await page.evaluate(
         """([lang, key, params]) => import('/static/i18n.js').then((i18n) => {
-            const before = i18n.language();
+            // The page loads i18n under its hashed name; this import is another instance of it,
+            // so the page's language is read from the document, not from this instance.
+            const before = document.documentElement.lang;
             i18n.setLanguage(lang);
             try { return i18n.t(key, params); } finally { i18n.setLanguage(before); }
         })""",
