@@ -6,8 +6,9 @@ the port can hold every descriptor the process has (and then nobody, not even
 the chair, gets in). So:
 
 * :class:`Door` counts connections from their TCP accept until they are
-  greeted (or gone): at most ``pending_max`` in all, the oldest closed first
-  when a new one arrives, and at most ``pending_per_address`` from one address.
+  greeted (or gone): at most ``pending_max`` in all, the oldest of the address
+  holding the most closed first when a new one arrives, and at most
+  ``pending_per_address`` from one address.
   An honest client says hello within milliseconds; only idlers grow old here.
 * :func:`plan_capacity` raises the process's open-file limit toward what the
   system allows and divides it: every roster delegation's connections are
@@ -58,7 +59,11 @@ class Door:
             return False, []
         evicted = []
         while len(self._pending) >= config.pending_max and self._pending:
-            oldest, _ = next(iter(self._pending.items()))
+            # The oldest of the address that holds the most: idlers re-opened in a loop
+            # from a few addresses make room for each other, never for a delegate's one
+            # connection on its way to its hello.
+            most = max(self._per_address.values())
+            oldest = next(c for c, a in self._pending.items() if self._per_address[a] == most)
             self.leave(oldest)
             evicted.append(oldest)
         self._pending[connection] = address
@@ -145,7 +150,10 @@ def plan_capacity(
     shrunk = False
     if room < public + pending:
         shrunk = True
-        pending = max(0, min(pending, room // 4))
+        # The door is never starved, even when the delegations' reservation takes every
+        # descriptor: a delegate's connection waits there for its hello too (the
+        # reservation is for all of them at once, which a meeting seldom reaches).
+        pending = max(0, min(pending, max(room // 4, (open_files - reserved_files) // 8)))
         public = max(0, min(public, room - pending))
     return Capacity(delegations=delegations, public=public, pending=max(pending, 1), open_files=open_files, shrunk=shrunk)
 
