@@ -257,6 +257,13 @@ async def test_anonymous_viewers_cannot_take_the_delegations_places(tmp_path):
         await open_item(target)
         before, _, _ = stored(target.db_path)
         public_url = target.ws_url + "/public"
+        async with asyncio.timeout(5), connect(public_url, max_size=None) as ws:
+            await ws.send(hello(None))
+            assert json.loads(await ws.recv())["type"] == "welcome"
+            seen = json.loads(await ws.recv())
+            # Who may vote depends on arrears: not for anonymous viewers.
+            assert seen["type"] == "snapshot" and seen["state"]["setup"]["participants"], seen
+            assert {p["voting_rights"] for p in seen["state"]["setup"]["participants"]} == {None}
         held = 0
         most_held = 0
         outcomes: Counter = Counter()
