@@ -546,6 +546,7 @@ class FloorServer:
                 f"{actor} sent too many messages ({rates.rate.describe()}); wait a few seconds, then connect again",
             )
             return None
+        self.door.greeted(_address_of(ws))
         return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator)
 
     async def _admit_public(self, ws: ServerConnection) -> Client | None:

@@ -665,3 +665,16 @@ def test_a_low_open_file_limit_still_leaves_room_at_the_door():
     assert capacity.shrunk and capacity.pending >= 16, capacity
     roomy = plan_capacity(delegations=74 * 5, public=1000, pending=256, reserved_files=64, open_files=20_000)
     assert not roomy.shrunk and (roomy.public, roomy.pending) == (1000, 256)
+
+
+def test_the_door_closes_strangers_before_a_delegations_address():
+    """Anonymous connections from as many addresses as the door holds: the one from an address
+    a delegation was greeted from is kept."""
+    door = Door(DoorConfig(pending_max=4, pending_per_address=32))
+    door.greeted("127.0.0.1")
+    chair = object()
+    assert door.arrive(chair, "127.0.0.1") == (True, [])
+    for n in range(20):
+        keep, evicted = door.arrive(object(), f"10.0.0.{n}")
+        assert keep and chair not in evicted
+    assert len(door) == 4
