@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
 from live_server import ServerProcess, get, issue_tokens, start_server_process
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
