@@ -314,6 +314,7 @@ class FloorServer:
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
+        self._public_snapshot: tuple[object, str] = (None, "")  # the same without voting rights
         self.port = 0
         self.capacity: Capacity | None = None
 
@@ -579,7 +580,7 @@ class FloorServer:
         for message in resume_messages(self.floor, last_seq):
             if isinstance(message, SnapshotMessage):
                 slot = "_public_snapshot" if public else "_snapshot"
-                state, text = getattr(self, slot, (None, ""))
+                state, text = getattr(self, slot)
                 if state is not self.floor.state:
                     text = serialize(_without_voting_rights(message) if public else message)
                     setattr(self, slot, (self.floor.state, text))
