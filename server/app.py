@@ -310,6 +310,7 @@ class FloorServer:
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
         self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
+        self._public_snapshot: tuple[object, str] = (None, "")  # the same without voting rights
         self.port = 0
         self.capacity: Capacity | None = None
 
@@ -482,7 +483,7 @@ class FloorServer:
         else:
             greeting = welcome(self.floor, client.actor, now)
         self._push(ws, greeting)
-        self._catch_up(ws, hello.last_seq)
+        self._catch_up(ws, hello.last_seq, public=client.actor is None)
         if self.storage.failing:
             self._push(ws, self._status_message())
         self.clients.add(client)
@@ -527,6 +528,7 @@ class FloorServer:
                 f"{actor} sent too many messages ({rates.rate.describe()}); wait a few seconds, then connect again",
             )
             return None
+        self.door.greeted(_address_of(ws))
         return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator)
 
     async def _admit_public(self, ws: ServerConnection) -> Client | None:
@@ -548,18 +550,22 @@ class FloorServer:
             return None
         return Client(ws=ws, actor=None, token_hash=None, rate_key=address)
 
-    def _catch_up(self, ws: ServerConnection, last_seq: int | None) -> None:
+    def _catch_up(self, ws: ServerConnection, last_seq: int | None, *, public: bool = False) -> None:
         """Send what a client that applied the events up to ``last_seq`` missed.
 
         A snapshot is serialized once per state, not once per client: hundreds of
         pages open at the start of a session, and a long meeting's snapshot is large
-        (2 MB after 50,000 events, 50 ms to serialize).
+        (2 MB after 50,000 events, 50 ms to serialize). The public view's has no
+        voting rights (they depend on arrears: not for anonymous viewers).
         """
         for message in resume_messages(self.floor, last_seq, self.store.head):
             if isinstance(message, SnapshotMessage):
-                if self._snapshot[0] is not self.floor.state:
-                    self._snapshot = (self.floor.state, serialize(message))
-                broadcast([ws], self._snapshot[1])
+                slot = "_public_snapshot" if public else "_snapshot"
+                state, text = getattr(self, slot)
+                if state is not self.floor.state:
+                    text = serialize(_without_voting_rights(message) if public else message)
+                    setattr(self, slot, (self.floor.state, text))
+                broadcast([ws], text)
             else:
                 self._push(ws, message)
 
@@ -609,7 +615,7 @@ class FloorServer:
             self._push(ws, ErrorMessage(code="invalid_message", message="hello was already received on this connection"))
         elif isinstance(message, Sync):
             if ws.transport.get_write_buffer_size() <= self.limits.slow_client_buffer:
-                self._catch_up(ws, message.last_seq)
+                self._catch_up(ws, message.last_seq, public=client.actor is None)
             # else: it has not taken what it was sent; it syncs again at the next gap
         elif isinstance(message, CommandMessage):
             self._command(client, message)
@@ -754,6 +760,13 @@ class FloorServer:
 def _address_of(ws: ServerConnection) -> str:
     peer = ws.remote_address
     return str(peer[0]) if peer else "?"
+
+
+def _without_voting_rights(message: SnapshotMessage) -> SnapshotMessage:
+    setup = message.state.setup
+    participants = [p.model_copy(update={"voting_rights": None}) for p in setup.participants]
+    state = message.state.model_copy(update={"setup": setup.model_copy(update={"participants": participants})})
+    return message.model_copy(update={"state": state})
 
 
 def _storage_reason(exc: BaseException) -> str:

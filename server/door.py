@@ -6,8 +6,10 @@ the port can hold every descriptor the process has (and then nobody, not even
 the chair, gets in). So:
 
 * :class:`Door` counts connections from their TCP accept until they are
-  greeted (or gone): at most ``pending_max`` in all, the oldest closed first
-  when a new one arrives, and at most ``pending_per_address`` from one address.
+  greeted (or gone): at most ``pending_max`` in all, and at most
+  ``pending_per_address`` from one address. When a new one arrives at a full
+  door, the oldest of the address holding the most is closed, one from an
+  address no delegation was greeted from first.
   An honest client says hello within milliseconds; only idlers grow old here.
 * :func:`plan_capacity` raises the process's open-file limit toward what the
   system allows and divides it: every roster delegation's connections are
@@ -42,10 +44,23 @@ class DoorConfig:
 class Door:
     """Connections accepted but not yet greeted, oldest first."""
 
+    #: Addresses remembered as a delegation's (see :meth:`greeted`), the most recent last.
+    KNOWN_MAX = 1024
+
     def __init__(self, config: DoorConfig) -> None:
         self.config = config
         self._pending: OrderedDict[object, str] = OrderedDict()
         self._per_address: dict[str, int] = {}
+        self._known: OrderedDict[str, None] = OrderedDict()
+
+    def greeted(self, address: str) -> None:
+        """A delegation's token was accepted from ``address``: its connections are the last
+        closed to make room, so that a chair or a delegate reconnecting during a flood of
+        anonymous connections from many addresses still reaches its hello."""
+        self._known[address] = None
+        self._known.move_to_end(address)
+        if len(self._known) > self.KNOWN_MAX:
+            self._known.popitem(last=False)
 
     def arrive(self, connection: object, address: str) -> tuple[bool, list[object]]:
         """A connection was accepted from ``address``.
@@ -58,7 +73,13 @@ class Door:
             return False, []
         evicted = []
         while len(self._pending) >= config.pending_max and self._pending:
-            oldest, _ = next(iter(self._pending.items()))
+            # The oldest of the address that holds the most: idlers re-opened in a loop
+            # from a few addresses make room for each other, never for a delegate's one
+            # connection on its way to its hello.
+            # Addresses no delegation was greeted from go first.
+            candidates = {a for a in self._per_address if a not in self._known} or set(self._per_address)
+            most = max(self._per_address[a] for a in candidates)
+            oldest = next(c for c, a in self._pending.items() if a in candidates and self._per_address[a] == most)
             self.leave(oldest)
             evicted.append(oldest)
         self._pending[connection] = address
@@ -145,7 +166,10 @@ def plan_capacity(
     shrunk = False
     if room < public + pending:
         shrunk = True
-        pending = max(0, min(pending, room // 4))
+        # The door is never starved, even when the delegations' reservation takes every
+        # descriptor: a delegate's connection waits there for its hello too (the
+        # reservation is for all of them at once, which a meeting seldom reaches).
+        pending = max(0, min(pending, max(room // 4, (open_files - reserved_files) // 8)))
         public = max(0, min(public, room - pending))
     return Capacity(delegations=delegations, public=public, pending=max(pending, 1), open_files=open_files, shrunk=shrunk)
 

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -206,9 +207,16 @@ class ServerProcess:
         return self.process.wait(10)
 
 
-def start_server_process(db_path: Path, *args: str, port: int = 0, timeout: float = 20.0) -> ServerProcess:
-    """``vccsched server run --db DB --port PORT ARGS...`` in a subprocess; returns once it listens."""
+def start_server_process(
+    db_path: Path, *args: str, port: int = 0, timeout: float = 20.0, open_files: int | None = None
+) -> ServerProcess:
+    """``vccsched server run --db DB --port PORT ARGS...`` in a subprocess; returns once it listens.
+
+    ``open_files``: start it under that open-file limit (soft and hard), as on a host with
+    ``ulimit -n``; the server cannot raise it.
+    """
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    limit = None if open_files is None else (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files)))
     process = subprocess.Popen(
         [sys.executable, "-m", "vccsched", "server", "run", "--db", str(db_path), "--port", str(port), *args],
         stdout=subprocess.PIPE,
@@ -216,6 +224,7 @@ def start_server_process(db_path: Path, *args: str, port: int = 0, timeout: floa
         text=True,
         cwd=ROOT,
         env=env,
+        preexec_fn=limit,
     )
     assert process.stdout is not None
     # Read its lines in a thread: a server that hangs before printing must fail the test
