@@ -34,33 +34,9 @@ from server.store import FloorStore  # noqa: E402
 from vccsched.meeting_files import meeting_file_texts  # noqa: E402
 from vccsched.floor import chain  # noqa: E402
 from vccsched.floor.engine import Floor  # noqa: E402
+from vccsched.floor.simulation import plausible_commands  # noqa: E402
 from vccsched.floor.state import FloorSetup  # noqa: E402
 from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting  # noqa: E402
-
-
-def commands(setup: FloorSetup, rng: random.Random):
-    """An endless stream of plausible (actor, command): items opened, requests, speakers, closings."""
-    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat")]
-    item, n, open_ = 0, 0, False
-    while True:
-        n += 1
-        if not open_:
-            item = item % len(setup.items) + 1
-            actor, command = "VC", {"type": "open_item", "item": setup.items[item - 1].number}
-        else:
-            roll = rng.random()
-            if roll < 0.55:
-                actor, command = rng.choice(speakers), {"type": "request_floor"}
-            elif roll < 0.8:
-                actor, command = "VC", {"type": "next_speaker"}
-            elif roll < 0.9:
-                actor, command = rng.choice(speakers), {"type": "withdraw"}
-            elif roll < 0.97:
-                actor, command = "VC", {"type": "set_speaking_time", "seconds": rng.choice([120, 180, 240])}
-            else:
-                actor, command = "VC", {"type": "close_item"}
-        command["id"] = f"{actor}-{n}"
-        open_ = yield actor, command
 
 
 def write(path: Path, wanted: int, *, fsync: bool, timings: list[float] | None = None,
@@ -72,7 +48,7 @@ def write(path: Path, wanted: int, *, fsync: bool, timings: list[float] | None =
         store._db.execute("PRAGMA synchronous=OFF")  # generating only; the server always runs FULL
     floor = Floor(setup)
     clock = dt.datetime.combine(data.meeting.dates[0], dt.time(12, 0), tzinfo=data.meeting.zone)
-    stream = commands(setup, random.Random(5))
+    stream = plausible_commands(setup, random.Random(5))
     actor, command = next(stream)
     stored = 0
     while stored < wanted:

@@ -592,36 +592,21 @@ def bench_rebuild(events_wanted: int, folder: Path) -> dict:
     store._db.execute("PRAGMA synchronous=OFF")  # generating only; the server always runs FULL
     floor = Floor(setup)
     rng = random.Random(5)
-    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat")]
     now = data.meeting.dates[0]
     import datetime as dt
 
+    from vccsched.floor.simulation import plausible_commands
+
     clock = dt.datetime.combine(now, dt.time(12, 0), tzinfo=data.meeting.zone)
-    n = 0
-    item = 0
+    stream = plausible_commands(setup, rng)
+    actor, command = next(stream)
     started = time.perf_counter()
     while floor.seq < events_wanted:
-        n += 1
         clock += dt.timedelta(seconds=rng.randint(1, 20))
-        if floor.state.current_item is None:
-            item = item % len(setup.items) + 1
-            actor, command = "VC", {"type": "open_item", "item": setup.items[item - 1].number}
-        else:
-            roll = rng.random()
-            if roll < 0.55:
-                actor, command = rng.choice(speakers), {"type": "request_floor"}
-            elif roll < 0.8:
-                actor, command = "VC", {"type": "next_speaker"}
-            elif roll < 0.9:
-                actor, command = rng.choice(speakers), {"type": "withdraw"}
-            elif roll < 0.97:
-                actor, command = "VC", {"type": "set_speaking_time", "seconds": rng.choice([120, 180, 240])}
-            else:
-                actor, command = "VC", {"type": "close_item"}
-        command["id"] = f"{actor}-{n}"
         answer = floor.handle_raw(actor, command, clock)
         if answer.accepted:
             store.append(actor, clock, command, answer.events)
+        actor, command = stream.send(floor.state.current_item is not None)
     store.close()
     written = time.perf_counter() - started
     gc.collect()

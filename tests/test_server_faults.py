@@ -25,7 +25,6 @@ from server.app import Limits
 from vccsched.floor.protocol import PROTOCOL_VERSION
 from vccsched.loading import DEFAULT_MEETING_DIR
 
-GENEVA = dt.timezone(dt.timedelta(hours=2))
 
 
 def vccsched(*args: str) -> subprocess.CompletedProcess:
@@ -243,24 +242,6 @@ async def test_a_used_command_id_keeps_its_meaning_after_a_restart(tmp_path):
             same, events = await vc.command({"type": "open_item", "id": "vc-1", "item": 3})
             assert (same["type"], same["seqs"], same["repeated"], events) == ("accepted", [1], True, [])
         assert srv.shell.floor.seq == 1
-
-
-# --- the clock ----------------------------------------------------------------------------------------
-
-
-async def test_each_command_is_stamped_with_the_servers_clock_as_it_moves_on(tmp_path):
-    times = iter(dt.datetime(2021, 6, 8, 12, minute, tzinfo=GENEVA) for minute in range(0, 60, 5))
-    last = [dt.datetime(2021, 6, 8, 12, 0, tzinfo=GENEVA)]
-
-    def clock():
-        last[0] = next(times, last[0])
-        return last[0]
-
-    async with live_server(tmp_path, clock=clock) as srv:
-        async with ws_client(srv, "VC") as vc:
-            _, [opened] = await vc.command({"type": "open_item", "item": 3})
-            _, [closed] = await vc.command({"type": "close_list"})
-    assert dt.datetime.fromisoformat(closed["at"]) > dt.datetime.fromisoformat(opened["at"])
 
 
 # --- what is shown, and to whom ------------------------------------------------------------------------

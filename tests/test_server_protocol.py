@@ -248,6 +248,7 @@ async def test_the_server_clock_never_goes_backwards_in_the_log(tmp_path):
             dt.datetime(2021, 6, 8, 12, 0, 0, tzinfo=ZURICH),  # the welcome's server_time
             dt.datetime(2021, 6, 8, 12, 0, 5, tzinfo=ZURICH),
             dt.datetime(2021, 6, 8, 11, 59, 0, tzinfo=ZURICH),  # the system clock stepped back
+            dt.datetime(2021, 6, 8, 12, 1, 0, tzinfo=ZURICH),  # and moves on past the log again
         ]
     )
     last = [dt.datetime(2021, 6, 8, 11, 59, tzinfo=ZURICH)]
@@ -260,8 +261,10 @@ async def test_the_server_clock_never_goes_backwards_in_the_log(tmp_path):
         async with ws_client(srv, "VC") as vc:
             _, [opened] = await vc.command({"type": "open_item", "item": 3})
             _, [closed] = await vc.command({"type": "close_list"})
+            _, [reopened] = await vc.command({"type": "reopen_list"})
         assert opened["at"] == "2021-06-08T12:00:05+02:00"
         assert closed["at"] == opened["at"]  # the system clock stepped back; the log did not
+        assert reopened["at"] == "2021-06-08T12:01:00+02:00"  # each command has the clock's time once past
 
 
 # --- HTTP ------------------------------------------------------------------------------------

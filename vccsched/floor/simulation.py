@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from vccsched.floor.engine import Floor
@@ -97,3 +98,29 @@ def floor_for(data: MeetingData) -> SimulatedFloor:
         chair_only = [Participant(id="VC", category="chair").model_dump()]
         setup = FloorSetup.model_validate({**setup.model_dump(), "participants": chair_only})
     return SimulatedFloor(setup)
+
+
+def plausible_commands(setup: FloorSetup, rng: random.Random) -> Iterator[tuple[str, dict]]:
+    """An endless stream of plausible ``(actor, command)`` for benchmarks: items opened,
+    requests, speakers, closings. ``send`` it whether an item is open after each command."""
+    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat")]
+    item, n, open_ = 0, 0, False
+    while True:
+        n += 1
+        if not open_:
+            item = item % len(setup.items) + 1
+            actor, command = "VC", {"type": "open_item", "item": setup.items[item - 1].number}
+        else:
+            roll = rng.random()
+            if roll < 0.55:
+                actor, command = rng.choice(speakers), {"type": "request_floor"}
+            elif roll < 0.8:
+                actor, command = "VC", {"type": "next_speaker"}
+            elif roll < 0.9:
+                actor, command = rng.choice(speakers), {"type": "withdraw"}
+            elif roll < 0.97:
+                actor, command = "VC", {"type": "set_speaking_time", "seconds": rng.choice([120, 180, 240])}
+            else:
+                actor, command = "VC", {"type": "close_item"}
+        command["id"] = f"{actor}-{n}"
+        open_ = yield actor, command
