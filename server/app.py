@@ -1,728 +1,927 @@
-"""The speaking rules: ``decide(state, actor, command, now) -> list[Event] | Refusal``.
+"""The floor server: one process per meeting, a thin asyncio shell around ``vccsched.floor``.
 
-``decide`` is pure: it reads the state, the authenticated ``actor`` (a roster
-delegation id), the command and the time, and either returns the events the
-command causes (numbered from ``state.seq + 1``) or a :class:`Refusal`. It
-changes nothing: fold the events with :func:`vccsched.floor.state.apply`, or
-let :class:`vccsched.floor.engine.Floor` do both and keep the log.
+It does the I/O the pure core leaves out, and nothing else:
 
-Each rule is one small function returning a refusal or ``None``; the handler
-of each command lists the rules it checks, in order.
+* authenticates each WebSocket connection by the token of its ``hello`` and
+  takes the actor of every command from that, never from a message;
+* stamps each command with the server's clock and hands it to
+  :class:`vccsched.floor.Floor`, which decides;
+* stores an accepted command and its events durably (:mod:`server.store`)
+  *before* broadcasting the events and sending ``accepted``;
+* serves the delegates' page, ``/meeting.json`` and ``/healthz`` over HTTP;
+* keeps every participant within its share (:mod:`server.door` for
+  connections, :mod:`server.ratelimit` for messages), so that nothing one
+  token or address sends costs the others their floor or the server its memory.
+
+Use :func:`serve` (an async context manager) in tests and tools, and
+``vccsched server run`` from the command line.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+import gc
+import http
+import json
+import logging
+import os
+import re
+import sqlite3
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from vccsched.floor import events as ev
-from vccsched.floor.asker import Asker
-from vccsched.floor.commands import (
-    CHAIR_COMMANDS,
-    CHAIR_OR_SECRETARIAT_COMMANDS,
-    BaseCommand,
-    CloseItem,
-    CloseList,
-    ConcludeEnBloc,
-    DeferItem,
-    EndSpeech,
-    GiveFloor,
-    NextSpeaker,
-    OpenItem,
-    PauseClock,
-    PublishPlan,
-    RecordConclusion,
-    RemoveRequest,
-    ReopenList,
-    RequestFloor,
-    ResumeClock,
-    ResumeMeeting,
-    SetSpeakingTime,
-    SuspendMeeting,
-    Withdraw,
+from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import serve as ws_serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from server.door import (
+    AcceptErrorLog,
+    Capacity,
+    Door,
+    DoorConfig,
+    guarded_connection,
+    plan_capacity,
+    raise_open_file_limit,
 )
-from vccsched.floor.published import canonical, check_published_plan, plan_changes, plan_of
-from vccsched.floor.queue import tier_index
-from vccsched.floor.refusals import Refusal
-from vccsched.floor.setup import Participant
-from vccsched.floor.state import FloorState
+from server.assets import page_assets
+from server.heartbeat import HEARTBEAT_SECONDS, beating
+from server.lock import ServerLock
+from server.ratelimit import Rate, RateLimiter
+from server.store import FloorStore, StoreError, authenticate, hash_token
+from vccsched.floor.engine import Floor
+from vccsched.floor.protocol import (
+    PROTOCOL_VERSION,
+    CommandMessage,
+    ErrorMessage,
+    Hello,
+    MessageError,
+    RefusalMessage,
+    SnapshotMessage,
+    StatusMessage,
+    Sync,
+    Welcome,
+    answer_messages,
+    check_hello,
+    command_envelope,
+    decode_client_frame,
+    error_reply,
+    parse_client_message,
+    resume_messages,
+    serialize,
+    validate_client_message,
+    welcome,
+    with_view,
+)
+from vccsched.floor.state import FloorSetup
+from vccsched.loading import MeetingData, load_meeting
+from vccsched.names import delegation_names
 
-Rule = Callable[["Context"], Refusal | None]
+logger = logging.getLogger("vccsched.server")
 
-#: Commands still taken while the meeting is suspended (re-plans are published between sessions).
-TAKEN_WHILE_SUSPENDED = frozenset({"resume_meeting", "suspend_meeting", "withdraw", "publish_plan"})
+STATIC_DIR = Path(__file__).parent / "static"
+
+#: Close codes (RFC 6455): policy violation, message too big (sent by websockets), try again later.
+CLOSE_POLICY = 1008
+CLOSE_TRY_LATER = 1013
+
+#: Pages and assets; ``Content-Security-Policy`` forbids inline script and anything from elsewhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one connection, one delegation, one address and the whole server may use.
+
+    The defaults suit a Council meeting; ``docs/protocol.md`` (the server's
+    limits) and the README ("Does it hold?") say the same numbers.
+    """
+
+    hello_timeout: float = 10.0
+    max_frame: int = 64 * 1024
+    #: Frames read ahead of the handler per connection (each at most ``max_frame``).
+    max_queue: int = 4
+    per_delegation: int = 5
+    #: One token bucket per delegation, across all its connections and reconnects.
+    rate_burst: int = 20
+    rate_per_second: float = 10.0
+    #: The chair and the secretariat moderate: a share no real moderation reaches.
+    moderator_burst: int = 200
+    moderator_per_second: float = 50.0
+    #: Messages refused in a row for the rate before the delegation's connections are closed.
+    flood_close_after: int = 50
+    #: The public view (``--public``): connections in all and from one address.
+    public_max: int = 1000
+    public_per_address: int = 20
+    #: What each public address may send (only ``sync`` makes sense there).
+    public_burst: int = 10
+    public_per_second: float = 2.0
+    #: Connections that have not yet said hello (from the TCP accept on): in all and per address.
+    pending_max: int = 256
+    pending_per_address: int = 32
+    #: A client whose unsent data exceeds this misses broadcasts and catches up by seq gap + sync.
+    slow_client_buffer: int = 1024 * 1024
+    #: Open files the process keeps for itself (the database, its WAL, the lock, logs).
+    reserved_files: int = 64
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``vccsched server run`` takes."""
+
+    meeting_dir: Path
+    db_path: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    #: Browser origins allowed besides the server's own (``--origin``).
+    origins: tuple[str, ...] = ()
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    public: bool = False
+    limits: Limits = field(default_factory=Limits)
+    #: Returns the current time, zone-aware; the meeting's zone by default. Tests inject one.
+    clock: Callable[[], dt.datetime] | None = None
+    #: How often the token table is checked for revocations by ``server tokens``.
+    token_poll_seconds: float = 0.5
+    #: How often a server whose commits fail tries to write again, to recover by itself.
+    storage_probe_seconds: float = 5.0
+    #: The register of Member States' contributions (``--contributions``); default: the
+    #: meeting folder's contributions.csv, if any. Shown per item; the rules ignore it.
+    contributions: Path | None = None
+    #: A ``tick`` on connections sent nothing else for this long (server/heartbeat.py).
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
+
+
+@dataclass(eq=False)
+class Client:
+    """One open connection and what the server knows of it."""
+
+    ws: ServerConnection
+    actor: str | None  # None: the read-only public view
+    token_hash: str | None
+    #: Whose share its messages come from: the delegation, or the public caller's address.
+    rate_key: str
+    moderator: bool = False
+    #: Being closed by the server (flood, revoked token): what it still sends is dropped unread.
+    closing: bool = False
 
 
 @dataclass
-class Context:
-    """One command being decided: inputs plus the events emitted so far."""
+class StorageHealth:
+    """Whether commits succeed; what ``/healthz`` and the ``status`` message say."""
 
-    state: FloorState
-    actor: str
-    command: BaseCommand
-    now: dt.datetime
-    events: list = field(default_factory=list)
-    #: The registered person behind the command; None for a delegation's own token or a log.
-    asker: Asker | None = None
+    failing: bool = False
+    since: dt.datetime | None = None
+    reason: str = ""
+    last_failure: dt.datetime | None = None
+    failures: int = 0
 
-    @property
-    def participant(self) -> Participant | None:
-        return self.state.setup.participant(self.actor)
+    def document(self) -> dict:
+        if not self.failing:
+            return {"storage": "ok"}
+        return {
+            "storage": "failing",
+            "reason": self.reason,
+            "since": self.since.isoformat() if self.since else None,
+            "last_failure": self.last_failure.isoformat() if self.last_failure else None,
+            "failed_commits": self.failures,
+        }
 
-    @property
-    def is_chair(self) -> bool:
-        p = self.participant
-        return p is not None and p.category == "chair"
 
-    def emit(self, cls: type, **fields) -> None:
-        self.events.append(
-            cls(
-                seq=self.state.seq + len(self.events) + 1,
-                at=self.now,
-                actor=self.actor,
-                command_id=self.command.id,
-                **fields,
+def rebuild_floor(setup: FloorSetup, store: FloorStore) -> Floor:
+    """The floor as the database has it, on start; with the stored commands, so that
+    command ids keep their meaning across a restart.
+
+    The garbage collector is paused meanwhile: the objects a long meeting's events
+    make would otherwise be scanned again and again (a sixth of the time at 50,000
+    events), and folding events makes no reference cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Floor(setup, events=store.events(), commands=store.accepted_commands())
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def settle_memory() -> None:
+    """Take what start-up made (modules, the meeting, the rebuilt floor) out of the collector's way.
+
+    For the server process only (``vccsched server run``), once it listens: a full
+    collection then scans only what came after, mostly the connections. At 2,000
+    connections that halves its pause of the event loop (175 to 75 ms), which every
+    broadcast caught behind it waits for.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def meeting_document(data: MeetingData) -> dict:
+    """``/meeting.json``: what the page needs besides the floor (titles in two languages, names, zones)."""
+    meeting = data.meeting
+    title = meeting.title
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "meeting": {
+            "id": meeting.id,
+            "title": {"zh": title.zh, "en": title.en} if title else {"zh": meeting.id, "en": meeting.id},
+            "timezone": meeting.timezone,
+            "window": {"start": meeting.window.start.strftime("%H:%M"), "end": meeting.window.end.strftime("%H:%M")},
+            "dates": [d.isoformat() for d in meeting.dates],
+            "languages": meeting.languages,
+        },
+        "items": [
+            {"number": i.number, "code": i.code, "title": {"zh": i.title.zh, "en": i.title.en}, "en_bloc": i.en_bloc}
+            for i in data.agenda.items
+        ],
+        "participants": [
+            {"id": d.id, "name": d.name, "names": delegation_names(d), "category": d.category, "timezone": d.timezone}
+            for d in data.roster.delegations
+        ],
+    }
+
+
+def _bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header (never one in a URL)."""
+    value = request.headers.get("Authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _from_loopback(connection: ServerConnection) -> bool:
+    peer = connection.remote_address
+    host = peer[0] if peer else ""
+    return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1")
+
+
+def _origin_allowed(request: Request, extra: tuple[str, ...]) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser (the console, a script): the token decides
+    host = request.headers.get("Host", "")
+    own = {f"http://{host}", f"https://{host}"}
+    return origin in own or origin in extra
+
+
+class FloorServer:
+    """The running shell: connections, the floor, the store. Made by :func:`serve`."""
+
+    def __init__(self, config: ServerConfig, data: MeetingData, store: FloorStore) -> None:
+        self.config = config
+        self.limits = limits = config.limits
+        self.data = data
+        self.store = store
+        from vccsched.contributions.floor import load_floor_contributions
+
+        contributions, _ = load_floor_contributions(data, config.contributions, config.meeting_dir)
+        self.setup = FloorSetup.from_meeting(data, contributions)
+        self.floor = rebuild_floor(self.setup, store)
+        zone = data.meeting.zone
+        self.clock = config.clock or (lambda: dt.datetime.now(zone))
+        self.clients: set[Client] = set()
+        #: delegation -> its open connections (the per-delegation cap, the flood close).
+        self.by_actor: dict[str, set[Client]] = {}
+        self.public_count = 0
+        self.public_by_address: dict[str, int] = {}
+        self.door = Door(
+            DoorConfig(
+                pending_max=limits.pending_max,
+                pending_per_address=limits.pending_per_address,
             )
         )
+        self.rates = RateLimiter(Rate(limits.rate_burst, limits.rate_per_second))
+        self.moderator_rates = RateLimiter(Rate(limits.moderator_burst, limits.moderator_per_second))
+        self.public_rates = RateLimiter(Rate(limits.public_burst, limits.public_per_second))
+        self.storage = StorageHealth()
+        self.token_hashes = store.token_hashes()
+        self._data_version = store.data_version()
+        self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
+        self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
+        self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
+        self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
+        self._public_snapshot: tuple[object, str] = (None, "")  # the same without voting rights
+        self.port = 0
+        self.capacity: Capacity | None = None
 
+    # --- HTTP ----------------------------------------------------------------------------
 
-def refuse(code: str, message: str) -> Refusal:
-    return Refusal(code=code, message=message)
-
-
-# --- general rules -------------------------------------------------------------------
-
-
-def _not_on_roster(actor: str) -> Refusal:
-    return refuse("unknown_delegation", f"{actor!r} is not a delegation on the roster.")
-
-
-def _not_chair(command_type: str) -> Refusal:
-    return refuse("not_chair", f"only the chair may {command_type.replace('_', ' ')}.")
-
-
-def _not_chair_or_secretariat(p: Participant) -> Refusal:
-    return refuse(
-        "not_chair_or_secretariat",
-        f"only the chair or the secretariat may publish a plan; {p.id} is a "
-        f"{p.category.replace('_', ' ')}.",
-    )
-
-
-def privilege_refusal(state: FloorState, actor: str, command_type: str) -> Refusal | None:
-    """Whether ``actor`` may send commands of ``command_type`` at all, from its category alone.
-
-    The same refusals :func:`decide` gives (its first checks), without the
-    command itself: a server asks this before reading a large command, so
-    that a delegate's ``publish_plan`` costs it nothing to refuse.
-    """
-    p = state.setup.participant(actor)
-    if p is None:
-        return _not_on_roster(actor)
-    if command_type in CHAIR_COMMANDS and p.category != "chair":
-        return _not_chair(command_type)
-    if command_type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):
-        return _not_chair_or_secretariat(p)
-    return None
-
-
-def actor_on_roster(ctx: Context) -> Refusal | None:
-    if ctx.participant is None:
-        return _not_on_roster(ctx.actor)
-    return None
-
-
-def chair_only(ctx: Context) -> Refusal | None:
-    if ctx.command.type in CHAIR_COMMANDS and not ctx.is_chair:  # type: ignore[attr-defined]
-        return _not_chair(ctx.command.type)  # type: ignore[attr-defined]
-    return None
-
-
-def meeting_in_session(ctx: Context) -> Refusal | None:
-    if ctx.state.suspended and ctx.command.type not in TAKEN_WHILE_SUSPENDED:  # type: ignore[attr-defined]
-        # Said to the chair too, who would be told to wait for itself.
-        who = "resume it first" if ctx.is_chair else "wait for the chair to resume it"
-        return refuse("meeting_suspended", f"the meeting is suspended; {who}.")
-    return None
-
-
-def chair_or_secretariat(ctx: Context) -> Refusal | None:
-    """Plans are published by the chair or the secretariat, no one else."""
-    p = ctx.participant
-    assert p is not None
-    if ctx.command.type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):  # type: ignore[attr-defined]
-        return _not_chair_or_secretariat(p)
-    return None
-
-
-GENERAL_RULES: tuple[Rule, ...] = (actor_on_roster, chair_only, meeting_in_session)
-
-
-# --- item rules ---------------------------------------------------------------------------
-
-
-def item_is_open(ctx: Context) -> Refusal | None:
-    """The command applies to the open item (and to the one it names, if any)."""
-    current = ctx.state.current_item
-    named = getattr(ctx.command, "item", None)
-    if current is None:
-        return refuse("item_not_open", "no item is open; the chair opens one first.")
-    if named is not None and named != current:
-        return refuse("item_not_open", f"item {named} is not open; the open item is {current}.")
-    return None
-
-
-def item_exists(number: int) -> Rule:
-    def check(ctx: Context) -> Refusal | None:
-        if number not in ctx.state.items:
-            return refuse("unknown_item", f"there is no item {number} on the agenda.")
-        return None
-
-    return check
-
-
-def item_not_closed(number: int) -> Rule:
-    def check(ctx: Context) -> Refusal | None:
-        if ctx.state.items[number].status == "closed":
-            return refuse("item_closed", f"item {number} is closed.")
-        return None
-
-    return check
-
-
-def delegation_on_roster(delegation: str) -> Rule:
-    def check(ctx: Context) -> Refusal | None:
-        if ctx.state.setup.participant(delegation) is None:
-            return refuse("unknown_delegation", f"{delegation!r} is not a delegation on the roster.")
-        return None
-
-    return check
-
-
-# --- request rules -----------------------------------------------------------------
-
-
-def may_queue(ctx: Context) -> Refusal | None:
-    """The secretariat speaks when the chair gives it the floor; it does not queue."""
-    p = ctx.participant
-    assert p is not None
-    if tier_index(p.category, ctx.state.setup.tiers) is None:
-        return refuse(
-            "speaks_when_given_floor",
-            f"{p.id} ({p.category.replace('_', ' ')}) does not join the list of speakers; "
-            "the chair gives it the floor when needed.",
+    def _response(self, status: int, body: bytes, content_type: str, *, cache: bool = False) -> Response:
+        headers = Headers(
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+                ("Content-Security-Policy", CSP),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"),
+                ("Cache-Control", "max-age=300" if cache else "no-store"),
+                ("Connection", "close"),
+            ]
         )
-    return None
+        return Response(status, http.HTTPStatus(status).phrase, headers, body)
 
+    def _text(self, status: int, text: str) -> Response:
+        return self._response(status, text.encode(), "text/plain; charset=utf-8")
 
-def registered_speaker(ctx: Context) -> Refusal | None:
-    """With registrations, only the delegation's registered speakers ask for the floor."""
-    asker = ctx.asker
-    if asker is None or asker.speaker:
-        return None
-    who = (
-        f"its registered speakers: {', '.join(asker.speakers)}"
-        if asker.speakers
-        else "it has no registered speaker; the secretariat can register one"
-    )
-    delegation = ctx.participant.name if ctx.participant and ctx.participant.name else ctx.actor
-    return refuse(
-        "not_a_speaker",
-        f"{asker.label} is not registered as a speaker of {delegation} and follows the meeting; "
-        f"the floor is asked by {who}.",
-    )
+    def _not_found(self) -> Response:
+        return self._text(404, "Not found\n")
 
+    def _moderator_of(self, request: Request) -> str | None:
+        """The chair or secretariat delegation whose token the request carries in its header."""
+        token = _bearer(request)
+        actor = authenticate(token, self.token_hashes) if token else None
+        participant = self.setup.participant(actor) if actor else None
+        return actor if participant is not None and participant.category in ("chair", "secretariat") else None
 
-def list_open_for_speeches(ctx: Context) -> Refusal | None:
-    """A closed list still takes points of order (and rights of reply)."""
-    item = ctx.state.current
-    assert item is not None
-    if ctx.command.kind == "speech" and item.list_closed:  # type: ignore[attr-defined]
-        return refuse(
-            "list_closed",
-            f"the list of speakers on item {item.number} is closed; points of order are still taken.",
+    def _health(self, connection: ServerConnection, request: Request) -> Response:
+        """Whether the floor can store commands (503 while it cannot); attendance only for
+        the chair, the secretariat, or a monitor on this machine."""
+        body = {
+            "status": "ok" if not self.storage.failing else "storage_failing",
+            "meeting": self.setup.meeting_id,
+            "protocol": PROTOCOL_VERSION,
+            "seq": self.floor.seq,
+            **self.storage.document(),
+        }
+        if _from_loopback(connection) or self._moderator_of(request) is not None:
+            body["connections"] = len(self.clients)
+            body["delegations_connected"] = len(self.by_actor)
+            body["public"] = self.public_count
+            body["not_greeted"] = len(self.door)  # HTTP requests in progress too
+        return self._response(
+            503 if self.storage.failing else 200, json.dumps(body).encode(), "application/json"
         )
-    return None
 
+    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Route a request: WebSocket paths go on to the handshake, the rest is answered here."""
+        path = request.path.split("?", 1)[0]
+        if (page := self.assets.answer(request, path, public=self.config.public)) is not None:
+            return page  # the page and its assets (server/assets.py)
+        if path in ("/ws", "/ws/public"):
+            if path == "/ws/public" and not self.config.public:
+                return self._not_found()
+            if not _origin_allowed(request, self.config.origins):
+                logger.info("refused a WebSocket from origin %s", request.headers.get("Origin"))
+                return self._text(403, "This origin may not open the floor's WebSocket.\n")
+            return None
+        if path == "/healthz":
+            return self._health(connection, request)
+        if path == "/meeting.json":
+            return self._response(200, self._meeting_json, "application/json")
+        if path == "/meeting-files.json":
+            # The meeting's three files as the floor runs with them, for a console that
+            # re-plans: the roster's voting rights and notes are not for everyone.
+            if self._moderator_of(request) is None:
+                status = 403 if _bearer(request) else 401
+                return self._text(
+                    status,
+                    "The meeting files are given to the chair's and the secretariat's consoles only: "
+                    "send their token as 'Authorization: Bearer <token>'.\n",
+                )
+            return self._response(200, self._meeting_files_json, "application/json")
+        return self._not_found()
 
-def one_voice(ctx: Context) -> Refusal | None:
-    """One waiting request of each kind per delegation and item."""
-    item = ctx.state.current
-    assert item is not None
-    kind = ctx.command.kind  # type: ignore[attr-defined]
-    if any(r.delegation == ctx.actor and r.kind == kind for r in item.queue):
-        return refuse(
-            "duplicate_request",
-            f"{ctx.actor} already has a waiting {kind.replace('_', ' ')} request on item {item.number}.",
-        )
-    return None
+    # --- WebSocket -----------------------------------------------------------------------
 
+    def _push(self, ws: ServerConnection, message) -> None:
+        """Queue a message on one connection without awaiting (keeps every client's order)."""
+        broadcast([ws], serialize(message))
 
-def request_waiting(delegation: str, kind: str) -> Rule:
-    def check(ctx: Context) -> Refusal | None:
-        item = ctx.state.current
-        assert item is not None
-        if not any(r.delegation == delegation and r.kind == kind for r in item.queue):
-            return refuse(
-                "no_such_request",
-                f"{delegation} has no waiting {kind.replace('_', ' ')} request on item {item.number}.",
+    async def _refuse_at_door(self, ws: ServerConnection, close_code: int, code: str, message: str) -> None:
+        """Say why (an ``error`` the page can translate), then close."""
+        self._push(ws, ErrorMessage(code=code, message=message))
+        await ws.close(close_code, code)
+
+    def _now(self) -> dt.datetime:
+        now = self.clock()
+        last = self.floor.state.last_at
+        # The log's times never go backwards, even if the system clock is stepped back.
+        return last if last is not None and now < last else now
+
+    async def handler(self, ws: ServerConnection) -> None:
+        public = ws.request is not None and ws.request.path.split("?", 1)[0] == "/ws/public"
+        try:
+            client = await self._greet(ws, public)
+        except ConnectionClosed:
+            return
+        finally:
+            self.door.leave(ws)  # greeted or gone: no longer waiting for its hello
+        if client is None:
+            return
+        try:
+            # Read until the connection is closed, even one the server is closing: frames
+            # left unread would stop websockets from reading the client's close frame.
+            async for frame in ws:
+                if not client.closing:
+                    self._take(client, frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._forget(client)
+
+    def _forget(self, client: Client) -> None:
+        if client not in self.clients:
+            return
+        self.clients.discard(client)
+        if client.actor is not None:
+            mine = self.by_actor.get(client.actor)
+            if mine is not None:
+                mine.discard(client)
+                if not mine:
+                    del self.by_actor[client.actor]
+        else:
+            self.public_count -= 1
+            left = self.public_by_address.get(client.rate_key, 1) - 1
+            if left > 0:
+                self.public_by_address[client.rate_key] = left
+            else:
+                self.public_by_address.pop(client.rate_key, None)
+
+    async def _greet(self, ws: ServerConnection, public: bool) -> Client | None:
+        """Wait for ``hello``, authenticate, welcome and catch up; None if the connection was refused."""
+        limits = self.limits
+        try:
+            first = await asyncio.wait_for(ws.recv(), limits.hello_timeout)
+        except TimeoutError:
+            await ws.close(CLOSE_POLICY, f"no hello within {limits.hello_timeout:g} s")
+            return None
+        try:
+            hello = parse_client_message(first) if isinstance(first, str) else None
+            if not isinstance(hello, Hello):
+                raise MessageError(
+                    "hello_required", "the first message of a connection must be a hello"
+                )
+            check_hello(hello)
+        except MessageError as exc:
+            reply = error_reply(exc)
+            if exc.code == "invalid_command":  # a command before hello: still hello_required
+                reply = ErrorMessage(code="hello_required", message="the first message of a connection must be a hello")
+            self._push(ws, reply)
+            await ws.close(CLOSE_POLICY, reply.code if isinstance(reply, ErrorMessage) else "hello_required")
+            return None
+        if public:
+            client = await self._admit_public(ws)
+        else:
+            client = await self._admit(ws, hello.token)
+        if client is None:
+            return None
+        # Welcome, catch-up and registration happen without awaiting in between, so
+        # no broadcast can slip between the catch-up and the first live event.
+        now = self.clock()
+        if client.actor is None:
+            greeting = Welcome(delegation="public", category="public", seq=self.floor.seq, server_time=now)
+        else:
+            greeting = welcome(self.floor, client.actor, now)
+        self._push(ws, greeting)
+        self._catch_up(ws, hello.last_seq, public=client.actor is None)
+        if self.storage.failing:
+            self._push(ws, self._status_message())
+        self.clients.add(client)
+        if client.actor is not None:
+            self.by_actor.setdefault(client.actor, set()).add(client)
+        else:
+            self.public_count += 1
+            self.public_by_address[client.rate_key] = self.public_by_address.get(client.rate_key, 0) + 1
+        return client
+
+    async def _admit(self, ws: ServerConnection, token: str | None) -> Client | None:
+        """A delegation's connection: its token, its cap, its share of the rate."""
+        limits = self.limits
+        actor = authenticate(token, self.token_hashes) if token else None
+        if actor is None:
+            await self._refuse_at_door(
+                ws,
+                CLOSE_POLICY,
+                "not_authenticated",
+                "this token does not open the floor (unknown, rotated or revoked); "
+                "ask the secretariat for your delegation's link",
             )
-        return None
-
-    return check
-
-
-# --- floor rules ---------------------------------------------------------------------
-
-
-def someone_speaking(ctx: Context) -> Refusal | None:
-    if ctx.state.speaker is None:
-        return refuse("no_speaker", "no one has the floor.")
-    return None
-
-
-def own_speech_or_chair(ctx: Context) -> Refusal | None:
-    """A delegate may end only its own speech; the chair may end any."""
-    speaker = ctx.state.speaker
-    assert speaker is not None
-    if not ctx.is_chair and speaker.delegation != ctx.actor:
-        return refuse("not_speaker", f"{ctx.actor} does not have the floor; {speaker.delegation} has.")
-    return None
-
-
-def queue_not_empty(ctx: Context) -> Refusal | None:
-    item = ctx.state.current
-    assert item is not None
-    if not item.queue:
-        return refuse("queue_empty", f"no one is waiting for the floor on item {item.number}.")
-    return None
-
-
-def can_take_floor(delegation: str) -> Rule:
-    def check(ctx: Context) -> Refusal | None:
-        p = ctx.state.setup.participant(delegation)
-        assert p is not None
-        if p.category == "chair":
-            return refuse("chair_presides", "the chair presides; it does not take the floor.")
-        speaker = ctx.state.speaker
-        if speaker is not None and speaker.delegation == delegation:
-            return refuse("already_has_floor", f"{delegation} already has the floor.")
-        return None
-
-    return check
-
-
-def clock_running(ctx: Context) -> Refusal | None:
-    assert ctx.state.speaker is not None
-    if ctx.state.speaker.running_since is None:
-        return refuse("clock_already_paused", "the speaker's clock is already paused.")
-    return None
-
-
-def clock_paused(ctx: Context) -> Refusal | None:
-    assert ctx.state.speaker is not None
-    if ctx.state.speaker.running_since is not None:
-        return refuse("clock_not_paused", "the speaker's clock is running.")
-    return None
-
-
-# --- list and outcome rules ----------------------------------------------------------
-
-
-def list_is_open(ctx: Context) -> Refusal | None:
-    item = ctx.state.current
-    assert item is not None
-    if item.list_closed:
-        return refuse("list_already_closed", f"the list of speakers on item {item.number} is already closed.")
-    return None
-
-
-def list_is_closed(ctx: Context) -> Refusal | None:
-    item = ctx.state.current
-    assert item is not None
-    if not item.list_closed:
-        return refuse("list_not_closed", f"the list of speakers on item {item.number} is not closed.")
-    return None
-
-
-def deferral_by_council_member(requested_by: str) -> Rule:
-    """Annex 1: a deferral to the next physical session is asked for by a Council Member."""
-
-    def check(ctx: Context) -> Refusal | None:
-        p = ctx.state.setup.participant(requested_by)
-        assert p is not None
-        if p.category != "council_member":
-            return refuse(
-                "deferral_needs_council_member",
-                f"{requested_by} is not a Council Member ({p.category.replace('_', ' ')}); "
-                "only a Council Member may ask for a deferral.",
+            return None
+        if len(self.by_actor.get(actor, ())) >= limits.per_delegation:
+            await self._refuse_at_door(
+                ws,
+                CLOSE_POLICY,
+                "too_many_connections",
+                f"{actor} already has {limits.per_delegation} connections; close the page on another "
+                "tab or device, then connect again",
             )
+            return None
+        participant = self.setup.participant(actor)
+        moderator = participant is not None and participant.category in ("chair", "secretariat")
+        rates = self.moderator_rates if moderator else self.rates
+        # A hello is a message too: a delegation reconnecting in a loop spends its share.
+        if not rates.allow(actor, time.monotonic()):
+            await self._refuse_at_door(
+                ws,
+                CLOSE_TRY_LATER,
+                "rate_limited_closed",
+                f"{actor} sent too many messages ({rates.rate.describe()}); wait a few seconds, then connect again",
+            )
+            return None
+        self.door.greeted(_address_of(ws))
+        return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator)
+
+    async def _admit_public(self, ws: ServerConnection) -> Client | None:
+        """A webcast viewer: its own budget, so viewers never take a delegation's place."""
+        limits = self.limits
+        address = _address_of(ws)
+        if self.public_count >= limits.public_max or self.public_by_address.get(address, 0) >= limits.public_per_address:
+            await self._refuse_at_door(
+                ws,
+                CLOSE_TRY_LATER,
+                "server_full",
+                "the public view has as many viewers as it can hold; try again in a few minutes",
+            )
+            return None
+        if not self.public_rates.allow(address, time.monotonic()):
+            await self._refuse_at_door(
+                ws, CLOSE_TRY_LATER, "rate_limited_closed", "too many connections from this address; wait a moment"
+            )
+            return None
+        return Client(ws=ws, actor=None, token_hash=None, rate_key=address)
+
+    def _catch_up(self, ws: ServerConnection, last_seq: int | None, *, public: bool = False) -> None:
+        """Send what a client that applied the events up to ``last_seq`` missed.
+
+        A snapshot is serialized once per state, not once per client: hundreds of
+        pages open at the start of a session, and a long meeting's snapshot is large
+        (2 MB after 50,000 events, 50 ms to serialize). The public view's has no
+        voting rights (they depend on arrears: not for anonymous viewers).
+        """
+        for message in resume_messages(self.floor, last_seq, self.store.head):
+            if isinstance(message, SnapshotMessage):
+                slot = "_public_snapshot" if public else "_snapshot"
+                state, text = getattr(self, slot)
+                if state is not self.floor.state:
+                    text = serialize(_without_voting_rights(message) if public else message)
+                    setattr(self, slot, (self.floor.state, text))
+                broadcast([ws], text)
+            else:
+                self._push(ws, message)
+
+    def _limiter(self, client: Client) -> RateLimiter:
+        if client.actor is None:
+            return self.public_rates
+        return self.moderator_rates if client.moderator else self.rates
+
+    def _take(self, client: Client, frame: str | bytes) -> None:
+        """Handle one frame after the hello."""
+        ws = client.ws
+        limiter = self._limiter(client)
+        bucket = limiter.bucket(client.rate_key)
+        if not bucket.allow(time.monotonic()):
+            if bucket.refused_in_a_row >= self.limits.flood_close_after:
+                self._close_flooder(client, limiter)
+                return
+            self._push(
+                ws,
+                RefusalMessage(
+                    command_id=_command_id_of(frame),
+                    code="rate_limited",
+                    message=f"too many messages: {limiter.rate.describe()}"
+                    f"{' for your delegation, on all its connections' if client.actor else ''}; "
+                    "wait a moment and send it again (with the same id)",
+                ),
+            )
+            return
+        if isinstance(frame, bytes):
+            self._push(ws, ErrorMessage(code="invalid_message", message="binary frames are not read; send JSON text"))
+            return
+        try:
+            raw = decode_client_frame(frame)
+            envelope = command_envelope(raw)
+            if envelope is not None and client.actor is not None and set(raw) == {"type", "command"}:
+                # Who may send it is decided before the command is read: a delegate's
+                # large publish_plan is refused without being validated or kept.
+                refusal = self.floor.precheck(client.actor, envelope[0])
+                if refusal is not None:
+                    self._push(ws, RefusalMessage(command_id=envelope[1], code=refusal.code, message=refusal.message))
+                    return
+            message = validate_client_message(raw)
+        except MessageError as exc:
+            self._push(ws, error_reply(exc))
+            return
+        if isinstance(message, Hello):
+            self._push(ws, ErrorMessage(code="invalid_message", message="hello was already received on this connection"))
+        elif isinstance(message, Sync):
+            if ws.transport.get_write_buffer_size() <= self.limits.slow_client_buffer:
+                self._catch_up(ws, message.last_seq, public=client.actor is None)
+            # else: it has not taken what it was sent; it syncs again at the next gap
+        elif isinstance(message, CommandMessage):
+            self._command(client, message)
+
+    def _close_flooder(self, client: Client, limiter: RateLimiter) -> None:
+        """A sender that kept sending while refused: close its delegation's connections
+        (or this public connection), saying why; the others never notice."""
+        victims = list(self.by_actor.get(client.actor, ())) if client.actor else [client]
+        logger.warning("closing %d connection(s) of %s: flooding", len(victims), client.actor or client.rate_key)
+        error = ErrorMessage(
+            code="rate_limited_closed",
+            message=f"too many messages while refused ({limiter.rate.describe()}); the connections of "
+            f"{client.actor or 'this address'} are closed: fix the sender, then connect again",
+        )
+        for victim in victims:
+            self._forget(victim)
+            victim.closing = True
+            self._push(victim.ws, error)
+            asyncio.ensure_future(victim.ws.close(CLOSE_POLICY, "rate_limited_closed"))
+
+    def _command(self, client: Client, message: CommandMessage) -> None:
+        command = message.command
+        if client.actor is None:
+            self._push(
+                client.ws,
+                RefusalMessage(command_id=command.id, code="read_only", message="the public view cannot send commands"),
+            )
+            return
+        now = self._now()
+        answer = self.floor.handle(client.actor, command, now)
+        if answer.accepted and answer.fresh:
+            try:
+                self.store.append(client.actor, now, command.model_dump(mode="json"), answer.events)
+            except Exception as exc:  # noqa: BLE001 (sqlite3.Error, or e.g. text SQLite cannot encode)
+                # Not on disk, so it did not happen: take it back, tell the sender, and
+                # never broadcast it.
+                self.floor.undo_last()
+                self._storage_failed(exc)
+                self._push(
+                    client.ws,
+                    RefusalMessage(
+                        command_id=command.id,
+                        code="storage_failed",
+                        message="the server could not store this command, so it was not carried out "
+                        f"({self.storage.reason}); send it again",
+                    ),
+                )
+                return
+            if self.storage.failing:
+                self._storage_recovered()
+        reply, events = answer_messages(answer, self.store.head)
+        sender = client.ws
+        if not events:
+            self._push(sender, reply)
+            return
+        texts = [serialize(m) for m in with_view(events, self.floor.state, self.store.head)]
+        limit = self.limits.slow_client_buffer
+        # The sender first, its events then its accepted (the order it must see them in), so
+        # that its answer does not wait behind the fan-out to thousands of others.
+        if sender.transport.get_write_buffer_size() <= limit:
+            for text in texts:
+                broadcast([sender], text)
+        self._push(sender, reply)
+        # A client too slow to keep up is skipped: it sees the seq gap and syncs.
+        others = [c.ws for c in self.clients if c.ws is not sender and c.ws.transport.get_write_buffer_size() <= limit]
+        for text in texts:
+            broadcast(others, text)
+
+    # --- storage faults ----------------------------------------------------------------------
+
+    def _status_message(self) -> StatusMessage:
+        health = self.storage
+        return StatusMessage(
+            storage="failing" if health.failing else "ok",
+            since=health.since or self.clock(),
+            message=f"the server cannot store commands: {health.reason}" if health.failing else "",
+        )
+
+    def _storage_failed(self, exc: BaseException) -> None:
+        health = self.storage
+        now = self.clock()
+        reason = _storage_reason(exc)
+        health.last_failure, health.failures, health.reason = now, health.failures + 1, reason
+        logger.error("storing a command failed: %s", reason)
+        if not health.failing:
+            health.failing, health.since = True, now
+            broadcast([c.ws for c in self.clients], serialize(self._status_message()))
+
+    def _storage_recovered(self) -> None:
+        health = self.storage
+        logger.warning("storing commands works again after %d failed commit(s)", health.failures)
+        self.storage = StorageHealth(since=self.clock())
+        broadcast([c.ws for c in self.clients], serialize(self._status_message()))
+
+    async def watch_storage(self) -> None:
+        """While commits fail, try a small write now and then, so that the server says it
+        is well again (``/healthz``, the consoles, the pages) as soon as there is room."""
+        while True:
+            await asyncio.sleep(self.config.storage_probe_seconds)
+            if self.storage.failing:
+                try:
+                    self.store.probe_write()
+                except Exception as exc:  # noqa: BLE001
+                    self.storage.reason = _storage_reason(exc)
+                else:
+                    self._storage_recovered()
+
+    # --- tokens revoked or rotated while running ---------------------------------------------
+
+    async def watch_tokens(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.token_poll_seconds)
+            with contextlib.suppress(sqlite3.Error):
+                self.refresh_tokens()
+            # Anonymous callers' buckets are dropped once full again, so addresses tried
+            # once cost no memory that stays; the delegations' buckets are kept, so that
+            # reconnecting never refills them.
+            self.public_rates.forget_idle(time.monotonic())
+
+    def refresh_tokens(self) -> None:
+        """Reload live token hashes after another process changed them; close what they no longer open."""
+        version = self.store.data_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        self.token_hashes = self.store.token_hashes()
+        live = set(self.token_hashes.values())
+        for client in list(self.clients):
+            if client.token_hash is not None and client.token_hash not in live:
+                self._forget(client)
+                client.closing = True
+                self._push(
+                    client.ws,
+                    ErrorMessage(
+                        code="token_revoked",
+                        message="the secretariat revoked or replaced this link; use the new link it sent you",
+                    ),
+                )
+                asyncio.ensure_future(client.ws.close(CLOSE_POLICY, "token revoked"))
+
+
+def _address_of(ws: ServerConnection) -> str:
+    peer = ws.remote_address
+    return str(peer[0]) if peer else "?"
+
+
+def _without_voting_rights(message: SnapshotMessage) -> SnapshotMessage:
+    setup = message.state.setup
+    participants = [p.model_copy(update={"voting_rights": None}) for p in setup.participants]
+    state = message.state.model_copy(update={"setup": setup.model_copy(update={"participants": participants})})
+    return message.model_copy(update={"state": state})
+
+
+def _storage_reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _command_id_of(frame: str | bytes) -> str | None:
+    # Only for the rate-limit refusal, so the client can match it; never trusted otherwise.
+    try:
+        raw = json.loads(frame)
+        command_id = raw["command"]["id"]
+        if not isinstance(command_id, str) or not 1 <= len(command_id) <= 100:
+            return None
+        command_id.encode("utf-8")  # a lone surrogate (\ud800 in JSON) could not be sent back
+        return command_id
+    except Exception:  # noqa: BLE001 (any malformed frame simply has no id)
         return None
 
-    return check
+
+@dataclass
+class RunningServer:
+    """A server started by :func:`serve`."""
+
+    server: FloorServer
+    port: int
+    http_url: str
+    ws_url: str
 
 
-def has_conclusion(ctx: Context) -> Refusal | None:
-    item = ctx.state.current
-    assert item is not None
-    if item.outcome is None or item.outcome.conclusion is None:
-        return refuse("no_conclusion", f"item {item.number} has no recorded conclusion to defer.")
-    return None
-
-
-def not_suspended_yet(ctx: Context) -> Refusal | None:
-    if ctx.state.suspended:
-        return refuse("already_suspended", "the meeting is already suspended.")
-    return None
-
-
-def is_suspended(ctx: Context) -> Refusal | None:
-    if not ctx.state.suspended:
-        return refuse("not_suspended", "the meeting is not suspended.")
-    return None
-
-
-def check(ctx: Context, *rules: Rule) -> Refusal | None:
-    """The first refusal among ``rules``, checked in order, or ``None``."""
-    for rule in rules:
-        refusal = rule(ctx)
-        if refusal is not None:
-            return refusal
-    return None
-
-
-# --- events helpers ---------------------------------------------------------------------
-
-
-def _end_speech(ctx: Context, reason: str) -> None:
-    s = ctx.state.speaker
-    assert s is not None
-    duration = s.elapsed(ctx.now)
-    ctx.emit(
-        ev.SpeechEnded,
-        item=s.item,
-        delegation=s.delegation,
-        kind=s.kind,
-        reason=reason,
-        duration_seconds=duration,
-        paused_seconds=max(0.0, (ctx.now - s.since).total_seconds() - duration),
-    )
-
-
-def _give_floor(ctx: Context, delegation: str, kind: str) -> None:
-    item = ctx.state.current
-    assert item is not None
-    if ctx.state.speaker is not None:
-        _end_speech(ctx, "next_speaker")
-    head = item.queue[0] if item.queue else None
-    first_in_line = head is not None and head.delegation == delegation and head.kind == kind
-    request = next((r for r in item.queue if r.delegation == delegation and r.kind == kind), None)
-    ctx.emit(
-        ev.FloorGiven,
-        item=item.number,
-        delegation=delegation,
-        kind=kind,
-        out_of_order=not first_in_line,
-        from_queue=request is not None,
-        limit_seconds=item.speaking_time_seconds,
-        # The person who asked speaks (the delegation's request, whoever of it asked).
-        person=request.person if request is not None else None,
-    )
-
-
-# --- command handlers -----------------------------------------------------------------------
-
-#: What a handler returns: a refusal, or None once it has emitted its events.
-Result = Refusal | None
-
-
-def _request_floor(ctx: Context, c: RequestFloor) -> Result:
-    refusal = check(ctx, may_queue, registered_speaker, item_is_open, list_open_for_speeches, one_voice)
-    if refusal:
-        return refusal
-    ctx.emit(
-        ev.FloorRequested,
-        item=ctx.state.current_item,
-        delegation=ctx.actor,
-        kind=c.kind,
-        order=ctx.state.next_order,
-        person=ctx.asker.person if ctx.asker else None,
-    )
-    return None
-
-
-def _withdraw(ctx: Context, c: Withdraw) -> Result:
-    refusal = check(ctx, item_is_open, request_waiting(ctx.actor, c.kind))
-    if refusal:
-        return refusal
-    ctx.emit(ev.RequestWithdrawn, item=ctx.state.current_item, delegation=ctx.actor, kind=c.kind)
-    return None
-
-
-def _end_speech_command(ctx: Context, c: EndSpeech) -> Result:
-    refusal = check(ctx, someone_speaking, own_speech_or_chair)
-    if refusal:
-        return refusal
-    assert ctx.state.speaker is not None
-    own = ctx.state.speaker.delegation == ctx.actor
-    _end_speech(ctx, "finished" if own else "ended_by_chair")
-    return None
-
-
-def _open(ctx: Context, c: OpenItem) -> Result:
-    """Open a pending item, or reopen a closed one.
-
-    Reopening is the chair's call, as in a room: to correct or complete a
-    conclusion, or to take up again an item approved en bloc. The fold gives
-    the item an open, empty list and keeps its outcome until a new one is
-    recorded (docs/protocol.md, "Reopening an item").
-    """
-
-    def not_open_already(ctx: Context) -> Refusal | None:
-        current = ctx.state.current_item
-        if current == c.item:
-            return refuse("item_already_open", f"item {c.item} is already open.")
-        if current is not None:
-            return refuse("another_item_open", f"item {current} is open; close it before opening item {c.item}.")
+def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
+    if config.tls_cert is None and config.tls_key is None:
         return None
-
-    refusal = check(ctx, item_exists(c.item), not_open_already)
-    if refusal:
-        return refusal
-    ctx.emit(ev.ItemOpened, item=c.item)
-    return None
-
-
-def _next_speaker(ctx: Context, c: NextSpeaker) -> Result:
-    refusal = check(ctx, item_is_open, queue_not_empty)
-    if refusal:
-        return refusal
-    head = ctx.state.current.queue[0]  # type: ignore[union-attr]
-    _give_floor(ctx, head.delegation, head.kind)
-    return None
+    if config.tls_cert is None or config.tls_key is None:
+        raise StoreError("give both --tls-cert and --tls-key, or neither", title="TLS")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise StoreError(
+            f"{config.tls_cert} / {config.tls_key}: cannot load the certificate and key ({exc})", title="TLS"
+        ) from None
+    return context
 
 
-def _give(ctx: Context, c: GiveFloor) -> Result:
-    refusal = check(ctx, item_is_open, delegation_on_roster(c.delegation), can_take_floor(c.delegation))
-    if refusal:
-        return refusal
-    _give_floor(ctx, c.delegation, c.kind)
-    return None
+def open_store(config: ServerConfig, data: MeetingData) -> FloorStore:
+    """The meeting's database, created on first use, checked against the meeting data."""
+    from vccsched.meeting_files import meeting_file_texts
+
+    return FloorStore.open_or_create(config.db_path, data.meeting.id, meeting_file_texts(config.meeting_dir))
 
 
-def _set_speaking_time(ctx: Context, c: SetSpeakingTime) -> Result:
-    if c.item is None:
-        refusal = check(ctx, item_is_open)
-        number = ctx.state.current_item
-    else:
-        number = c.item
-        refusal = check(ctx, item_exists(number), item_not_closed(number))
-    if refusal:
-        return refusal
-    ctx.emit(ev.SpeakingTimeSet, item=number, seconds=c.seconds)
-    return None
+def open_server_store(config: ServerConfig, data: MeetingData) -> FloorStore:
+    """:func:`open_store`, then what a server needs besides: a sound file it can write to."""
+    store = open_store(config, data)
+    try:
+        store.check_sound()
+        store.check_writable()
+    except BaseException:
+        store.close_reader()
+        raise
+    return store
 
 
-def _pause(ctx: Context, c: PauseClock) -> Result:
-    refusal = check(ctx, someone_speaking, clock_running)
-    if refusal:
-        return refusal
-    s = ctx.state.speaker
-    ctx.emit(ev.ClockPaused, item=s.item, delegation=s.delegation)  # type: ignore[union-attr]
-    return None
-
-
-def _resume(ctx: Context, c: ResumeClock) -> Result:
-    refusal = check(ctx, someone_speaking, clock_paused)
-    if refusal:
-        return refusal
-    s = ctx.state.speaker
-    ctx.emit(ev.ClockResumed, item=s.item, delegation=s.delegation)  # type: ignore[union-attr]
-    return None
-
-
-def _close_list(ctx: Context, c: CloseList) -> Result:
-    refusal = check(ctx, item_is_open, list_is_open)
-    if refusal:
-        return refusal
-    ctx.emit(ev.ListClosed, item=ctx.state.current_item)
-    return None
-
-
-def _reopen_list(ctx: Context, c: ReopenList) -> Result:
-    refusal = check(ctx, item_is_open, list_is_closed)
-    if refusal:
-        return refusal
-    ctx.emit(ev.ListReopened, item=ctx.state.current_item)
-    return None
-
-
-def _remove_request(ctx: Context, c: RemoveRequest) -> Result:
-    refusal = check(ctx, item_is_open, delegation_on_roster(c.delegation), request_waiting(c.delegation, c.kind))
-    if refusal:
-        return refusal
-    ctx.emit(ev.RequestRemoved, item=ctx.state.current_item, delegation=c.delegation, kind=c.kind)
-    return None
-
-
-def _record_conclusion(ctx: Context, c: RecordConclusion) -> Result:
-    refusal = check(ctx, item_is_open)
-    if refusal:
-        return refusal
-    ctx.emit(
-        ev.ConclusionRecorded,
-        item=ctx.state.current_item,
-        conclusion=c.conclusion,
-        by_correspondence=c.by_correspondence,
-        majority_needed=ctx.state.setup.correspondence_majority if c.by_correspondence else None,
+def _plan_capacity(config: ServerConfig, data: MeetingData) -> tuple[Limits, Capacity]:
+    """The limits this process can keep with the open files the system allows it."""
+    limits = config.limits
+    delegations = len(data.roster.delegations) * limits.per_delegation
+    public = limits.public_max if config.public else 0
+    wanted = limits.reserved_files + delegations + public + limits.pending_max
+    capacity = plan_capacity(
+        delegations=delegations,
+        public=public,
+        pending=limits.pending_max,
+        reserved_files=limits.reserved_files,
+        open_files=raise_open_file_limit(wanted),
     )
-    return None
+    if capacity.shrunk:
+        limits = dataclasses.replace(
+            limits, public_max=capacity.public if config.public else limits.public_max, pending_max=capacity.pending
+        )
+    return limits, capacity
 
 
-def _defer(ctx: Context, c: DeferItem) -> Result:
-    rules: list[Rule] = [
-        item_is_open,
-        delegation_on_roster(c.requested_by),
-        deferral_by_council_member(c.requested_by),
-    ]
-    if c.scope == "conclusion":
-        rules.append(has_conclusion)
-    refusal = check(ctx, *rules)
-    if refusal:
-        return refusal
-    ctx.emit(
-        ev.ItemDeferred,
-        item=ctx.state.current_item,
-        target=ctx.state.setup.deferral_target,
-        requested_by=c.requested_by,
-        scope=c.scope,
-        note=c.note,
-    )
-    return None
+def _remove_new_database(db_path: Path) -> None:
+    """Undo a database this run created, when the server could not start after all."""
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        with contextlib.suppress(OSError):
+            Path(f"{db_path}{suffix}").unlink()
 
 
-def _close(ctx: Context, c: CloseItem) -> Result:
-    refusal = check(ctx, item_is_open)
-    if refusal:
-        return refusal
-    item = ctx.state.current
-    assert item is not None
-    if ctx.state.speaker is not None:
-        _end_speech(ctx, "item_closed")
-    ctx.emit(
-        ev.ItemClosed,
-        item=item.number,
-        dropped=[ev.RequestRef(delegation=r.delegation, kind=r.kind) for r in item.queue],
-    )
-    return None
-
-
-def _conclude_en_bloc(ctx: Context, c: ConcludeEnBloc) -> Result:
-    state = ctx.state
-    if c.items is None:
-        numbers = [
-            i.number for i in state.setup.items if i.en_bloc and state.items[i.number].status != "closed"
-        ]
-        if not numbers:
-            return refuse("nothing_to_conclude", "every item marked en bloc is already closed.")
-    else:
-        numbers = sorted(set(c.items))
-        for number in numbers:
-
-            def marked_en_bloc(ctx: Context, number: int = number) -> Refusal | None:
-                info = ctx.state.setup.item(number)
-                if info is None or not info.en_bloc:
-                    return refuse("not_en_bloc", f"item {number} is not marked for approval en bloc.")
-                return None
-
-            refusal = check(ctx, item_exists(number), marked_en_bloc, item_not_closed(number))
-            if refusal:
-                return refusal
-    if state.speaker is not None and state.speaker.item in numbers:
-        _end_speech(ctx, "item_closed")
-    ctx.emit(ev.EnBlocConcluded, items=numbers, conclusion=c.conclusion)
-    return None
-
-
-def _suspend(ctx: Context, c: SuspendMeeting) -> Result:
-    refusal = check(ctx, not_suspended_yet)
-    if refusal:
-        return refusal
-    if ctx.state.speaker is not None:
-        _end_speech(ctx, "meeting_suspended")
-    ctx.emit(ev.MeetingSuspended)
-    return None
-
-
-def _resume_meeting(ctx: Context, c: ResumeMeeting) -> Result:
-    refusal = check(ctx, is_suspended)
-    if refusal:
-        return refusal
-    ctx.emit(ev.MeetingResumed)
-    return None
-
-
-def _publish_plan(ctx: Context, c: PublishPlan) -> Result:
-    refusal = check(ctx, chair_or_secretariat)
-    if refusal:
-        return refusal
-    plan = check_published_plan(ctx.state.setup, c.plan)
-    if isinstance(plan, Refusal):
-        return plan
-    previous = ctx.state.plan
-    closed = frozenset(n for n, item in ctx.state.items.items() if item.status == "closed")
-    ctx.emit(
-        ev.PlanPublished,
-        revision=previous.revision + 1 if previous else 1,
-        plan=canonical(plan),
-        changes=plan_changes(plan_of(previous.plan) if previous else None, plan, closed=closed),
-    )
-    return None
-
-
-HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
-    "request_floor": _request_floor,
-    "withdraw": _withdraw,
-    "end_speech": _end_speech_command,
-    "open_item": _open,
-    "next_speaker": _next_speaker,
-    "give_floor": _give,
-    "set_speaking_time": _set_speaking_time,
-    "pause_clock": _pause,
-    "resume_clock": _resume,
-    "close_list": _close_list,
-    "reopen_list": _reopen_list,
-    "remove_request": _remove_request,
-    "record_conclusion": _record_conclusion,
-    "defer_item": _defer,
-    "close_item": _close,
-    "conclude_en_bloc": _conclude_en_bloc,
-    "suspend_meeting": _suspend,
-    "resume_meeting": _resume_meeting,
-    "publish_plan": _publish_plan,
-}
-
-
-def decide(
-    state: FloorState, actor: str, command: BaseCommand, now: dt.datetime, asker: Asker | None = None
-) -> list | Refusal:
-    """Events caused by ``command`` from ``actor`` at ``now``, or why it is refused.
-
-    ``now`` must be zone-aware; a time before the last event counts as the
-    time of the last event (a clock stepping back never makes a negative
-    duration). Accepted commands give at least one event. Apply the events in
-    order (:func:`vccsched.floor.state.fold`) to get the new state.
-    """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("decide() needs a zone-aware time, e.g. datetime.now(ZoneInfo('Europe/Zurich'))")
-    if state.last_at is not None and now < state.last_at:
-        now = state.last_at
-    ctx = Context(state=state, actor=actor, command=command, now=now, asker=asker)
-    refusal = check(ctx, *GENERAL_RULES)
-    if refusal:
-        return refusal
-    refusal = HANDLERS[command.type](ctx, command)  # type: ignore[attr-defined]
-    if refusal:
-        return refusal
-    return ctx.events
+@contextlib.asynccontextmanager
+async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
+    """Run the floor server until the block ends; then close connections (1001) and the database."""
+    data = load_meeting(config.meeting_dir)
+    ssl_context = _ssl_context(config)
+    limits, capacity = _plan_capacity(config, data)
+    config = dataclasses.replace(config, limits=limits)
+    created = not Path(config.db_path).exists()
+    lock = ServerLock(config.db_path)
+    lock.acquire()
+    store = None
+    try:
+        store = open_server_store(config, data)
+        shell = FloorServer(config, data, store)
+    except BaseException:
+        if store is not None:
+            store.close_reader()
+        lock.release()
+        if created:
+            _remove_new_database(config.db_path)
+        raise
+    tasks: list[asyncio.Task] = []
+    loop = asyncio.get_running_loop()
+    previous_handler = loop.get_exception_handler()
+    listening = False
+    try:
+        shell.capacity = capacity
+        loop.set_exception_handler(AcceptErrorLog())
+        async with ws_serve(
+            shell.handler,
+            config.host,
+            config.port,
+            process_request=shell.process_request,
+            create_connection=guarded_connection(shell.door),
+            max_size=limits.max_frame,
+            max_queue=limits.max_queue,
+            compression=None,  # per-connection zlib state costs ~100 KiB; frames are small
+            ssl=ssl_context,
+            server_header=None,
+            ping_interval=20,
+            ping_timeout=20,
+        ) as ws_server:
+            listening = True
+            port = next(iter(ws_server.sockets)).getsockname()[1]
+            shell.port = port
+            host = config.host if ":" not in config.host else f"[{config.host}]"
+            scheme = "https" if ssl_context else "http"
+            running = RunningServer(
+                server=shell,
+                port=port,
+                http_url=f"{scheme}://{host}:{port}",
+                ws_url=f"{'wss' if ssl_context else 'ws'}://{host}:{port}/ws",
+            )
+            lock.describe(f"pid {os.getpid()}, {running.http_url}/")
+            tasks = [asyncio.create_task(shell.watch_tokens()), asyncio.create_task(shell.watch_storage())]
+            async with beating(shell, config.heartbeat_seconds):
+                yield running
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        loop.set_exception_handler(previous_handler)
+        store.close()
+        lock.release()
+        if created and not listening:
+            _remove_new_database(config.db_path)  # e.g. the port was in use: leave nothing behind
