@@ -11,7 +11,7 @@ from pathlib import Path
 from vccsched.cli.common import read_log_text
 from vccsched.errors import DataError, ProtocolError
 from vccsched.floor import chain
-from vccsched.floor.replay import LogHeader, parse_line
+from vccsched.floor.replay import LogHeader, checked_genesis, parse_line
 
 _HEX_HEAD = re.compile(rf"[0-9a-fA-F]{{{chain.SHORT_HEAD},64}}")
 
@@ -46,15 +46,7 @@ def log_entries(lines: list[str], source: str) -> tuple[LogHeader, str, Iterator
             "'vccsched floor export' of this version (its first line names the meeting and the chain)",
             title="No chain",
         )
-    if header.meeting_files is None or header.genesis is None:
-        raise ProtocolError(f"{source} line {number}: the header gives no \"meeting_files\" or \"genesis\"")
-    genesis = chain.genesis(header.meeting, header.meeting_files)
-    if header.genesis != genesis:
-        raise ProtocolError(
-            f"{source} line {number}: the header's genesis is not the one its meeting and meeting files "
-            f"make ({chain.short(genesis)}): the header was changed",
-            title="Broken record",
-        )
+    genesis = checked_genesis(header, number, source)
 
     def entries() -> Iterator[chain.ChainEntry]:
         for number, text in numbered[1:]:

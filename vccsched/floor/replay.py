@@ -189,7 +189,7 @@ def replay(
             result.meeting = header.meeting
             header_seen = header
             if header.chain is not None:
-                result.head = _checked_genesis(header, number, source)
+                result.head = checked_genesis(header, number, source)
             first = False
             continue
         first = False
@@ -228,7 +228,7 @@ def replay(
     return result
 
 
-def _checked_genesis(header: LogHeader, number: int, source: str) -> str:
+def checked_genesis(header: LogHeader, number: int, source: str) -> str:
     """The genesis of a chained log's header, after checking it is the one its fields make."""
     where = f"{source} line {number}"
     if header.chain != chain_module.CHAIN_FORMAT:
