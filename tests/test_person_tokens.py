@@ -180,3 +180,77 @@ async def test_revoking_one_person_leaves_the_other_of_the_delegation_connected(
             assert [m["code"] for m in messages] == ["not_authenticated"] and code == 1008
         async with ws_client(srv, "CHN.1") as again:
             assert again.welcome["delegation"] == "CHN"
+
+
+# --------------------------------------------------------------------------- only speakers ask
+
+
+def open_floor(c21):
+    from vccsched.floor.commands import parse_command
+    from vccsched.floor.engine import Floor
+    from vccsched.floor.setup import FloorSetup
+
+    floor = Floor(FloorSetup.from_meeting(c21))
+    answer = floor.handle("VC", parse_command({"type": "open_item", "id": "vc-1", "item": 3}), T0)
+    assert answer.accepted
+    return floor, parse_command
+
+
+T0 = __import__("datetime").datetime(2021, 6, 8, 12, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Zurich"))
+
+
+def test_a_person_who_is_not_a_speaker_is_refused_and_nothing_changes(c21):
+    from vccsched.floor.asker import Asker
+
+    floor, parse = open_floor(c21)
+    before = (floor.state, len(floor.events))
+    adviser = Asker(person="CHN.3", label="Example Example-Delegate-3 (CHN.3)", speaker=False,
+                    speakers=("Ms Example-Delegate-1 (CHN.1)", "Mr Example-Delegate-2 (CHN.2)"))
+    answer = floor.handle("CHN", parse({"type": "request_floor", "id": "c-1"}), T0, adviser)
+    assert answer.refusal.code == "not_a_speaker"
+    assert answer.refusal.message == (
+        "Example Example-Delegate-3 (CHN.3) is not registered as a speaker of CHN and follows the meeting; "
+        "the floor is asked by its registered speakers: Ms Example-Delegate-1 (CHN.1), Mr Example-Delegate-2 (CHN.2).")
+    assert (floor.state, len(floor.events)) == before
+    lonely = adviser.model_copy(update={"speakers": ()})
+    answer = floor.handle("CHN", parse({"type": "request_floor", "id": "c-1", "kind": "point_of_order"}), T0, lonely)
+    assert answer.refusal.code == "not_a_speaker" and "has no registered speaker" in answer.refusal.message
+    # A speaker of the delegation asks for it, as the delegation always did; the queue's order
+    # is the delegations', whoever of them asked.
+    speaker = adviser.model_copy(update={"person": "CHN.1", "speaker": True})
+    assert floor.handle("USA", parse({"type": "request_floor", "id": "u-1"}), T0).accepted
+    assert floor.handle("CHN", parse({"type": "request_floor", "id": "c-2"}), T0, speaker).accepted
+    again = floor.handle("CHN", parse({"type": "request_floor", "id": "c-3"}), T0, speaker.model_copy(update={"person": "CHN.2"}))
+    assert again.refusal.code == "duplicate_request"  # one waiting request of each kind per delegation
+    from vccsched.floor.view import floor_view as view
+
+    assert [r.delegation for r in view(floor.state).queue] == ["USA", "CHN"]
+
+
+async def test_on_a_live_server_a_non_speaker_is_refused_and_a_speaker_of_the_same_delegation_is_not(tmp_path, meeting):
+    async with live_server(tmp_path, meeting_dir=meeting) as srv:
+        out = tmp_path / "tokens.csv"
+        await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
+        for row in rows(out):
+            srv.tokens[row["person"] or row["delegation"]] = row["token"]
+        deadline = time.monotonic() + 3
+        while "CHN.3" not in srv.shell.token_hashes:
+            assert time.monotonic() < deadline, "the server did not read the persons' tokens"
+            await asyncio.sleep(0.05)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.3") as adviser, ws_client(srv, "CHN.1") as head, \
+                ws_client(srv, "BRA") as bra:
+            assert adviser.welcome["delegation"] == "CHN"
+            reply, _ = await vc.command({"type": "open_item", "item": 3})
+            assert reply["type"] == "accepted", reply
+            seq = srv.shell.floor.seq
+            reply, events = await adviser.command({"type": "request_floor", "kind": "speech"})
+            assert (reply["type"], reply["code"]) == ("refusal", "not_a_speaker")
+            assert [e for e in events if e["seq"] > seq] == []  # before it: only the chair's opening
+            assert "Ms Example-Delegate-1 (CHN.1), Mr Example-Delegate-2 (CHN.2)" in reply["message"]
+            assert srv.shell.floor.seq == seq
+            reply, _ = await head.command({"type": "request_floor", "kind": "speech"})
+            assert reply["type"] == "accepted", reply
+            # Brazil registered nobody: its delegation's token asks as before.
+            reply, _ = await bra.command({"type": "request_floor", "kind": "speech"})
+            assert reply["type"] == "accepted", reply
+            assert [r.delegation for r in floor_view(srv.shell.floor.state).queue] == ["CHN", "BRA"]
