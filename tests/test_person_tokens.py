@@ -254,3 +254,18 @@ async def test_on_a_live_server_a_non_speaker_is_refused_and_a_speaker_of_the_sa
             reply, _ = await bra.command({"type": "request_floor", "kind": "speech"})
             assert reply["type"] == "accepted", reply
             assert [r.delegation for r in floor_view(srv.shell.floor.state).queue] == ["CHN", "BRA"]
+
+
+def test_without_registrations_revoking_a_delegation_also_cuts_its_persons_earlier_tokens(tmp_path, cli):
+    # Registrations given up after persons had their links: --revoke CHN must still cut them all.
+    db = tmp_path / "floor.db"
+    store = FloorStore.open_or_create(db, "C21/VCC-1", meeting_file_texts(DEFAULT_MEETING_DIR))
+    persons = store.issue_person_tokens([("CHN.1", "CHN")], replace=False)
+    store.close()
+    result = cli("server", "tokens", "--db", str(db), "--revoke", "CHN")
+    assert result.returncode == 0 and "CHN: revoked" in result.stderr, result.stderr
+    store = FloorStore.open(db)
+    try:
+        assert authenticate(persons["CHN.1"], store.token_hashes()) is None
+    finally:
+        store.close()

@@ -129,10 +129,13 @@ def tokens_command(
     try:
         if revoke_ids:
             revoked = store.revoke_tokens(revoke_ids)
+            # Persons' tokens issued while the meeting had registrations are the delegation's too.
+            persons = store.revoke_person_tokens(delegations=revoke_ids)
             for delegation in revoke_ids:
-                state = "revoked" if delegation in revoked else "had no live token"
+                cut = delegation in revoked or any(p.startswith(delegation + ".") for p in persons)
+                state = "revoked" if cut else "had no live token"
                 print(f"{delegation}: {state}", file=sys.stderr)
-            if revoked:
+            if revoked or persons:
                 print("A running server closes their connections within a second.", file=sys.stderr)
             if not rotate_ids:
                 return
