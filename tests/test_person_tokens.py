@@ -209,7 +209,7 @@ def test_a_person_who_is_not_a_speaker_is_refused_and_nothing_changes(c21):
     answer = floor.handle("CHN", parse({"type": "request_floor", "id": "c-1"}), T0, adviser)
     assert answer.refusal.code == "not_a_speaker"
     assert answer.refusal.message == (
-        "Example Example-Delegate-3 (CHN.3) is not registered as a speaker of CHN and follows the meeting; "
+        "Example Example-Delegate-3 (CHN.3) is not registered as a speaker of China and follows the meeting; "
         "the floor is asked by its registered speakers: Ms Example-Delegate-1 (CHN.1), Mr Example-Delegate-2 (CHN.2).")
     assert (floor.state, len(floor.events)) == before
     lonely = adviser.model_copy(update={"speakers": ()})

@@ -226,9 +226,10 @@ def registered_speaker(ctx: Context) -> Refusal | None:
         if asker.speakers
         else "it has no registered speaker; the secretariat can register one"
     )
+    delegation = ctx.participant.name if ctx.participant and ctx.participant.name else ctx.actor
     return refuse(
         "not_a_speaker",
-        f"{asker.label} is not registered as a speaker of {ctx.actor} and follows the meeting; "
+        f"{asker.label} is not registered as a speaker of {delegation} and follows the meeting; "
         f"the floor is asked by {who}.",
     )
 
