@@ -482,13 +482,18 @@ class FloorStore:
 
     def log_lines(self) -> Iterator[str]:
         """The accepted commands as ``floor replay`` JSON Lines (no newline at the end of each)."""
-        rows = self._db.execute("SELECT actor, at, command FROM commands ORDER BY n")
-        for actor, at, command in rows:
-            yield json.dumps(
-                {"actor": actor, "at": at, "command": json.loads(command)},
-                ensure_ascii=False,
-                separators=(", ", ": "),
-            )
+        # The registered person who asked (issue 17) is in the command's floor_requested event only;
+        # a line names them (optional "person") so that a replay records them again.
+        rows = self._db.execute(
+            "SELECT c.actor, c.at, c.command, (SELECT json_extract(e.event, '$.person') FROM events e "
+            "WHERE e.command_n = c.n AND json_extract(e.event, '$.person') IS NOT NULL LIMIT 1) "
+            "FROM commands c ORDER BY c.n"
+        )
+        for actor, at, command, person in rows:
+            line = {"actor": actor, "at": at, "command": json.loads(command)}
+            if isinstance(person, str):
+                line["person"] = person
+            yield json.dumps(line, ensure_ascii=False, separators=(", ", ": "))
 
     def chained_log_lines(self) -> Iterator[str]:
         """The accepted commands as ``floor export`` writes them: with their events, seq range

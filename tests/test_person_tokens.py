@@ -269,3 +269,53 @@ def test_without_registrations_revoking_a_delegation_also_cuts_its_persons_earli
         assert authenticate(persons["CHN.1"], store.token_hashes()) is None
     finally:
         store.close()
+
+
+def test_the_request_names_the_person_who_asked_and_a_delegations_token_none(c21):
+    import json
+
+    from vccsched.floor.asker import Asker
+
+    floor, parse = open_floor(c21)
+    speaker = Asker(person="CHN.1", label="Ms Example-Delegate-1 (CHN.1)", speaker=True)
+    asked = floor.handle("CHN", parse({"type": "request_floor", "id": "c-1"}), T0, speaker)
+    plain = floor.handle("USA", parse({"type": "request_floor", "id": "u-1"}), T0)
+    assert json.loads(asked.events[0].model_dump_json())["person"] == "CHN.1"
+    # Without a person the event is byte for byte what it always was: old logs verify.
+    assert "person" not in json.loads(plain.events[0].model_dump_json())
+    queue = floor.state.items[3].queue
+    assert [(r.delegation, r.person) for r in queue] == [("CHN", "CHN.1"), ("USA", None)]
+    assert "person" not in floor.state.items[3].queue[1].model_dump(mode="json")
+
+
+async def test_the_person_who_asked_is_in_the_record_and_an_exported_log_replays_and_verifies(tmp_path, meeting, cli):
+    from server.store import read_floor_log
+    from vccsched.floor.replay import replay
+    from vccsched.floor.setup import FloorSetup
+    from vccsched.loading import load_meeting
+
+    async with live_server(tmp_path, meeting_dir=meeting) as srv:
+        out = tmp_path / "tokens.csv"
+        await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
+        for row in rows(out):
+            srv.tokens[row["person"] or row["delegation"]] = row["token"]
+        deadline = time.monotonic() + 3
+        while "CHN.2" not in srv.shell.token_hashes:
+            assert time.monotonic() < deadline, "the server did not read the persons' tokens"
+            await asyncio.sleep(0.05)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.2") as two, ws_client(srv, "BRA") as bra:
+            await vc.command({"type": "open_item", "item": 3})
+            reply, events = await two.command({"type": "request_floor", "kind": "speech"})
+            assert reply["type"] == "accepted"
+            assert events[-1]["type"] == "floor_requested" and events[-1]["person"] == "CHN.2"
+            reply, events = await bra.command({"type": "request_floor", "kind": "speech"})
+            assert reply["type"] == "accepted" and "person" not in events[-1]
+    log = tmp_path / "log.jsonl"
+    exported = cli("floor", "export", "--db", str(srv.db_path), "--out", str(log))
+    assert exported.returncode == 0, exported.stderr
+    verified = cli("floor", "verify", "--log", str(log))
+    assert verified.returncode == 0, verified.stderr
+    floor_log = read_floor_log(srv.db_path)
+    result = replay(floor_log.lines, FloorSetup.from_meeting(load_meeting(meeting)))
+    assert result.refusals == []
+    assert [(r.delegation, r.person) for r in result.state.items[3].queue] == [("CHN", "CHN.2"), ("BRA", None)]

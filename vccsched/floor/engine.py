@@ -165,7 +165,9 @@ class Floor:
         """
         return privilege_refusal(self.state, actor, command_type)
 
-    def handle_raw(self, actor: str, raw: Mapping[str, Any] | Any, now: dt.datetime) -> Answer:
+    def handle_raw(
+        self, actor: str, raw: Mapping[str, Any] | Any, now: dt.datetime, asker: Asker | None = None
+    ) -> Answer:
         """Like :meth:`handle` for a decoded JSON command not yet validated.
 
         A command that does not match the schema is refused with
@@ -181,7 +183,7 @@ class Floor:
                 command_id=command_id if isinstance(command_id, str) else "",
                 refusal=Refusal(code="invalid_command", message=f"not a valid command: {problems}"),
             )
-        return self.handle(actor, command, now)
+        return self.handle(actor, command, now, asker)
 
     def events_since(self, seq: int) -> list[BaseEvent] | None:
         """Events after ``seq`` for a client resuming; ``None`` if ``seq`` is not one we issued."""

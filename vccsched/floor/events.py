@@ -48,6 +48,11 @@ class FloorRequested(BaseEvent):
     delegation: str
     kind: RequestKind
     order: int = Field(description="Arrival number of the request (first come, first served).")
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who asked ('CHN.1'); absent when a delegation's own token asked.",
+    )
 
 
 class RequestWithdrawn(BaseEvent):

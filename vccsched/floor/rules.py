@@ -445,6 +445,7 @@ def _request_floor(ctx: Context, c: RequestFloor) -> Result:
         delegation=ctx.actor,
         kind=c.kind,
         order=ctx.state.next_order,
+        person=ctx.asker.person if ctx.asker else None,
     )
     return None
 

@@ -57,6 +57,11 @@ class Request(StrictModel):
     kind: RequestKind
     order: int = Field(description="Arrival number: first come, first served.")
     at: AwareDatetime
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who asked ('CHN.1'); absent when a delegation's own token asked.",
+    )
 
 
 class Speaker(StrictModel):
@@ -284,7 +289,7 @@ def _item_opened(state: FloorState, e: ItemOpened) -> dict:
 
 def _floor_requested(state: FloorState, e: FloorRequested) -> dict:
     item = state.items[e.item]
-    request = Request(delegation=e.delegation, kind=e.kind, order=e.order, at=e.at)
+    request = Request(delegation=e.delegation, kind=e.kind, order=e.order, at=e.at, person=e.person)
     queue = _sorted_queue(state, item, [*item.queue, request], item.spoken)
     return {"items": _with_item(state, item, queue=queue), "next_order": max(state.next_order, e.order + 1)}
 
