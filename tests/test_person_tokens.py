@@ -319,3 +319,22 @@ async def test_the_person_who_asked_is_in_the_record_and_an_exported_log_replays
     result = replay(floor_log.lines, FloorSetup.from_meeting(load_meeting(meeting)))
     assert result.refusals == []
     assert [(r.delegation, r.person) for r in result.state.items[3].queue] == [("CHN", "CHN.2"), ("BRA", None)]
+
+
+def test_the_person_who_asked_is_the_one_on_the_floor(c21):
+    import json
+
+    from vccsched.floor.asker import Asker
+
+    floor, parse = open_floor(c21)
+    speaker = Asker(person="CHN.2", label="Mr Example-Delegate-2 (CHN.2)", speaker=True)
+    assert floor.handle("CHN", parse({"type": "request_floor", "id": "c-1"}), T0, speaker).accepted
+    assert floor.handle("USA", parse({"type": "request_floor", "id": "u-1"}), T0).accepted
+    given = floor.handle("VC", parse({"type": "next_speaker", "id": "vc-2"}), T0)
+    assert json.loads(given.events[-1].model_dump_json())["person"] == "CHN.2"
+    assert floor.state.speaker.person == "CHN.2"
+    # The chair takes the United States out of order: its request had no person, and none is named.
+    given = floor.handle("VC", parse({"type": "give_floor", "id": "vc-3", "delegation": "USA"}), T0)
+    floor_given = [e for e in given.events if e.type == "floor_given"][0]
+    assert "person" not in json.loads(floor_given.model_dump_json())
+    assert floor.state.speaker.person is None and floor.state.speaker.delegation == "USA"

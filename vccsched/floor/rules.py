@@ -417,15 +417,17 @@ def _give_floor(ctx: Context, delegation: str, kind: str) -> None:
         _end_speech(ctx, "next_speaker")
     head = item.queue[0] if item.queue else None
     first_in_line = head is not None and head.delegation == delegation and head.kind == kind
-    waiting = any(r.delegation == delegation and r.kind == kind for r in item.queue)
+    request = next((r for r in item.queue if r.delegation == delegation and r.kind == kind), None)
     ctx.emit(
         ev.FloorGiven,
         item=item.number,
         delegation=delegation,
         kind=kind,
         out_of_order=not first_in_line,
-        from_queue=waiting,
+        from_queue=request is not None,
         limit_seconds=item.speaking_time_seconds,
+        # The person who asked speaks (the delegation's request, whoever of it asked).
+        person=request.person if request is not None else None,
     )
 
 

@@ -73,6 +73,11 @@ class Speaker(StrictModel):
     since: AwareDatetime
     limit_seconds: int
     out_of_order: bool
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who asked and now speaks ('CHN.1'); absent otherwise.",
+    )
     elapsed_seconds: float = Field(
         default=0.0, description="Speaking time accumulated before ``running_since``."
     )
@@ -313,6 +318,7 @@ def _floor_given(state: FloorState, e: FloorGiven) -> dict:
         since=e.at,
         limit_seconds=e.limit_seconds,
         out_of_order=e.out_of_order,
+        person=e.person,
         running_since=e.at,
     )
     return {"speaker": speaker, "items": _with_item(state, item, queue=queue, spoken=spoken)}
