@@ -55,7 +55,8 @@ from server.assets import page_assets
 from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
-from server.store import FloorStore, StoreError, authenticate, hash_token
+from server.persons import asker_for
+from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
 from vccsched.floor.engine import Floor
 from vccsched.floor.protocol import (
     PROTOCOL_VERSION,
@@ -172,6 +173,8 @@ class Client:
     #: Whose share its messages come from: the delegation, or the public caller's address.
     rate_key: str
     moderator: bool = False
+    #: The registered person whose token opened it (``CHN.2``); None for a delegation's token.
+    person: str | None = None
     #: Being closed by the server (flood, revoked token): what it still sends is dropped unread.
     closing: bool = False
 
@@ -497,7 +500,8 @@ class FloorServer:
     async def _admit(self, ws: ServerConnection, token: str | None) -> Client | None:
         """A delegation's connection: its token, its cap, its share of the rate."""
         limits = self.limits
-        actor = authenticate(token, self.token_hashes) if token else None
+        holder = token_holder(token, self.token_hashes) if token else None
+        actor = getattr(self.token_hashes, "delegation_of", {}).get(holder, holder)
         if actor is None:
             await self._refuse_at_door(
                 ws,
@@ -529,7 +533,8 @@ class FloorServer:
             )
             return None
         self.door.greeted(_address_of(ws))
-        return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator)
+        person = holder if holder != actor else None
+        return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator, person=person)
 
     async def _admit_public(self, ws: ServerConnection) -> Client | None:
         """A webcast viewer: its own budget, so viewers never take a delegation's place."""
@@ -645,7 +650,8 @@ class FloorServer:
             )
             return
         now = self._now()
-        answer = self.floor.handle(client.actor, command, now)
+        asker = asker_for(self.data.registrations, client.person, client.actor)
+        answer = self.floor.handle(client.actor, command, now, asker)
         if answer.accepted and answer.fresh:
             try:
                 self.store.append(client.actor, now, command.model_dump(mode="json"), answer.events)

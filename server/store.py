@@ -91,6 +91,33 @@ CREATE TABLE IF NOT EXISTS chain (
 );
 """
 
+#: Added with registrations (issue 17): one token per registered person, beside the
+#: delegations' tokens. Made on first use by :meth:`FloorStore.issue_person_tokens`, so that
+#: databases without persons (and read-only copies) are untouched.
+_PERSON_TOKENS_SCHEMA = """
+-- Only hashes, as for delegations. A person's token speaks for the delegation.
+CREATE TABLE IF NOT EXISTS person_tokens (
+    person     TEXT PRIMARY KEY,
+    delegation TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    issued_at  TEXT NOT NULL,
+    revoked_at TEXT
+);
+"""
+
+
+class TokenHashes(dict):
+    """Holder (a delegation id, or a person id such as ``CHN.2``) -> hash of its live token.
+
+    ``delegation_of`` maps a person to the delegation their token speaks for; a holder not
+    in it is a delegation. A plain dict works wherever this does (no persons).
+    """
+
+    def __init__(self, hashes: dict[str, str] | None = None, delegation_of: dict[str, str] | None = None):
+        super().__init__(hashes or {})
+        self.delegation_of: dict[str, str] = dict(delegation_of or {})
+
+
 class StoreError(VccschedError):
     """The floor database is missing, damaged, or belongs to other meeting data."""
 
@@ -455,13 +482,18 @@ class FloorStore:
 
     def log_lines(self) -> Iterator[str]:
         """The accepted commands as ``floor replay`` JSON Lines (no newline at the end of each)."""
-        rows = self._db.execute("SELECT actor, at, command FROM commands ORDER BY n")
-        for actor, at, command in rows:
-            yield json.dumps(
-                {"actor": actor, "at": at, "command": json.loads(command)},
-                ensure_ascii=False,
-                separators=(", ", ": "),
-            )
+        # The registered person who asked (issue 17) is in the command's floor_requested event only;
+        # a line names them (optional "person") so that a replay records them again.
+        rows = self._db.execute(
+            "SELECT c.actor, c.at, c.command, (SELECT json_extract(e.event, '$.person') FROM events e "
+            "WHERE e.command_n = c.n AND json_extract(e.event, '$.person') IS NOT NULL LIMIT 1) "
+            "FROM commands c ORDER BY c.n"
+        )
+        for actor, at, command, person in rows:
+            line = {"actor": actor, "at": at, "command": json.loads(command)}
+            if isinstance(person, str):
+                line["person"] = person
+            yield json.dumps(line, ensure_ascii=False, separators=(", ", ": "))
 
     def chained_log_lines(self) -> Iterator[str]:
         """The accepted commands as ``floor export`` writes them: with their events, seq range
@@ -523,21 +555,86 @@ class FloorStore:
             self._write(statements)
         return revoked
 
-    def token_hashes(self) -> dict[str, str]:
-        """delegation -> hash of its live token."""
-        return dict(
-            self._db.execute("SELECT delegation, hash FROM tokens WHERE revoked_at IS NULL")
+    def token_hashes(self) -> TokenHashes:
+        """holder -> hash of its live token: delegations, and persons (``delegation_of`` says whose)."""
+        hashes = TokenHashes(
+            dict(self._db.execute("SELECT delegation, hash FROM tokens WHERE revoked_at IS NULL"))
         )
+        if self._has_person_tokens():
+            for person, delegation, stored in self._db.execute(
+                "SELECT person, delegation, hash FROM person_tokens WHERE revoked_at IS NULL"
+            ):
+                hashes[person] = stored
+                hashes.delegation_of[person] = delegation
+        return hashes
+
+    # --- persons' tokens (registrations) ----------------------------------------------
+
+    def _has_person_tokens(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'person_tokens'").fetchone() is not None
+
+    def issue_person_tokens(self, persons: Iterable[tuple[str, str]], *, replace: bool) -> dict[str, str]:
+        """New tokens for ``persons`` (person id, delegation); returns person -> token (shown once).
+
+        Without ``replace``, persons who already hold a live token are skipped.
+        """
+        if not self._has_person_tokens():
+            self._db.executescript(_PERSON_TOKENS_SCHEMA)
+        existing = {p for (p,) in self._db.execute("SELECT person FROM person_tokens WHERE revoked_at IS NULL")}
+        issued: dict[str, str] = {}
+        now = _utc_now()
+        statements = []
+        for person, delegation in persons:
+            if person in existing and not replace:
+                continue
+            token = new_token()
+            issued[person] = token
+            statements.append(
+                ("INSERT OR REPLACE INTO person_tokens VALUES (?, ?, ?, ?, NULL)", (person, delegation, hash_token(token), now))
+            )
+        if statements:
+            self._write(statements)
+        return issued
+
+    def revoke_person_tokens(self, persons: Iterable[str] = (), *, delegations: Iterable[str] = ()) -> list[str]:
+        """Revoke the live tokens of ``persons`` and of every person of ``delegations``;
+        returns the persons that had one, in the order found."""
+        if not self._has_person_tokens():
+            return []
+        wanted, of = set(persons), set(delegations)
+        live = self._db.execute(
+            "SELECT person, delegation FROM person_tokens WHERE revoked_at IS NULL ORDER BY person"
+        ).fetchall()
+        revoked = [p for p, d in live if p in wanted or d in of]
+        now = _utc_now()
+        if revoked:
+            self._write([("UPDATE person_tokens SET revoked_at = ? WHERE person = ?", (now, p)) for p in revoked])
+        return revoked
+
+    def person_token_holders(self) -> dict[str, str]:
+        """person -> delegation, for every person holding a live token."""
+        if not self._has_person_tokens():
+            return {}
+        return dict(self._db.execute("SELECT person, delegation FROM person_tokens WHERE revoked_at IS NULL"))
 
 
 def authenticate(token: str, hashes: dict[str, str]) -> str | None:
-    """The delegation whose live token is ``token``, compared in constant time; else None."""
+    """The delegation whose live token is ``token`` (a person's token: the person's
+    delegation), compared in constant time; else None."""
+    holder = token_holder(token, hashes)
+    if holder is None:
+        return None
+    return getattr(hashes, "delegation_of", {}).get(holder, holder)
+
+
+def token_holder(token: str, hashes: dict[str, str]) -> str | None:
+    """Who holds the live token ``token``: a delegation id or a person id; else None."""
     presented = hash_token(token)
     found = None
-    for delegation, stored in hashes.items():
+    for holder, stored in hashes.items():
         # Compare against every hash, so the time taken says nothing of which matched.
         if hmac.compare_digest(presented, stored):
-            found = delegation
+            found = holder
     return found
 
 

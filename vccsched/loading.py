@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from vccsched.errors import DataError, VccschedError
 from vccsched.models import Agenda, Meeting, Roster
+from vccsched.registrations.model import Registrations, check_against_roster, speaker_warnings
 from vccsched.validation import validation_messages
 
 #: The bundled C21/VCC-1 data, used when no ``--meeting`` folder is given.
@@ -106,6 +107,8 @@ class MeetingData:
     agenda: Agenda
     roster: Roster
     warnings: list[str] = field(default_factory=list)
+    #: The registered participants (``registrations.yaml``); None when the folder has none.
+    registrations: Registrations | None = None
 
 
 def read_text(
@@ -181,6 +184,15 @@ def _roster_locator(raw: Any, loc: Sequence[int | str]) -> str | None:
     return None
 
 
+def _registrations_locator(raw: Any, loc: Sequence[int | str]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "persons" and isinstance(loc[1], int):
+        row = raw["persons"][loc[1]]
+        label = f"person {row.get('id', '#' + str(loc[1] + 1))}" if isinstance(row, dict) else f"person #{loc[1] + 1}"
+        rest = [str(p) for p in loc[2:]]
+        return f"{label}, field '{'.'.join(rest)}'" if rest else label
+    return None
+
+
 def parse_model(model: type[M], raw: Any, path: Path, locator=None) -> M:
     """Validate ``raw`` (parsed YAML or JSON) as ``model``; errors name ``path``."""
     if not isinstance(raw, dict):
@@ -206,6 +218,17 @@ def load_meeting_settings(path: Path) -> Meeting:
 
 def load_roster(path: Path) -> Roster:
     return parse_model(Roster, read_yaml(path), path, _roster_locator)
+
+
+#: The optional file of registered participants in a meeting folder.
+REGISTRATIONS_FILE = "registrations.yaml"
+
+
+def load_registrations(path: Path, roster: Roster) -> Registrations:
+    """Read ``registrations.yaml`` and check every person's delegation against the roster."""
+    registrations = parse_model(Registrations, read_yaml(path), path, _registrations_locator)
+    check_against_roster(registrations, roster, path)
+    return registrations
 
 
 def document_conflicts(agenda: Agenda) -> list[str]:
@@ -299,10 +322,18 @@ def load_meeting(directory: Path | str | None = None) -> MeetingData:
         raise DataError(
             f"{directory / 'meeting.yaml'}: {len(problems)} pin problem(s)", details=problems
         )
+    registrations_path = directory / REGISTRATIONS_FILE
+    registrations = (
+        load_registrations(registrations_path, roster) if registrations_path.exists() else None
+    )
+    warnings = document_conflicts(agenda)
+    if registrations is not None:
+        warnings += speaker_warnings(registrations, registrations_path)
     return MeetingData(
         directory=directory,
         meeting=meeting,
         agenda=agenda,
         roster=roster,
-        warnings=document_conflicts(agenda),
+        warnings=warnings,
+        registrations=registrations,
     )

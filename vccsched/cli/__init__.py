@@ -16,7 +16,7 @@ import traceback
 import typer
 
 from vccsched.cli import agenda, console, floor, grouping, plan, roster, server
-from vccsched.cli import contributions, correspondence, report
+from vccsched.cli import contributions, correspondence, registrations, report
 from vccsched.cli.common import command_group
 from vccsched.errors import VccschedError
 
@@ -56,6 +56,7 @@ console.register(app)
 report.register(app)
 correspondence.register(app)
 contributions.register(app)
+registrations.register(app)
 
 
 #: Set to 1 to see the Python traceback of an internal error (for developers).

@@ -71,7 +71,8 @@ def tokens_command(
     db: DbOption,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="CSV to write the new tokens to: delegation,name,category,token,link."),
+        typer.Option("--out", help="CSV to write the new tokens to: delegation,name,category,token,link "
+                     "(with registrations: delegation,person,name,function,speaker,email,token,link)."),
     ] = None,
     url: Annotated[
         str | None,
@@ -83,15 +84,18 @@ def tokens_command(
     ] = None,
     rotate: Annotated[
         list[str] | None,
-        typer.Option("--rotate", help="Issue new tokens for these delegation ids ('all' for every one); the old ones stop working."),
+        typer.Option("--rotate", help="Issue new tokens for these delegation or person ids ('all' for every one); the old ones stop working."),
     ] = None,
     revoke: Annotated[
         list[str] | None,
-        typer.Option("--revoke", help="Revoke these delegations' tokens; their open connections are closed at once."),
+        typer.Option("--revoke", help="Revoke the tokens of these delegations (all their persons) or persons (CHN.2); "
+                     "their open connections are closed at once."),
     ] = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
-    """Issue one secret token per roster delegation (the chair and the secretariat too).
+    """Issue one secret token per roster delegation (the chair and the secretariat too), or,
+    when the meeting folder has registrations.yaml, one per registered person (delegations
+    without registered persons keep one per delegation).
 
     The database keeps only hashes: the CSV is the only copy of the tokens, so
     keep it safe and send each delegation its own link. Run again to issue
@@ -100,6 +104,9 @@ def tokens_command(
     from server.store import FloorStore
 
     data = load(meeting, quiet=True)
+    if data.registrations is not None:
+        _person_tokens(data, db, out, url, _ids(rotate), _ids(revoke), Path(meeting or data.directory))
+        return
     roster_ids = [d.id for d in data.roster.delegations]
     rotate_ids, revoke_ids = _ids(rotate), _ids(revoke)
     if rotate_ids == ["all"]:
@@ -122,10 +129,13 @@ def tokens_command(
     try:
         if revoke_ids:
             revoked = store.revoke_tokens(revoke_ids)
+            # Persons' tokens issued while the meeting had registrations are the delegation's too.
+            persons = store.revoke_person_tokens(delegations=revoke_ids)
             for delegation in revoke_ids:
-                state = "revoked" if delegation in revoked else "had no live token"
+                cut = delegation in revoked or any(p.startswith(delegation + ".") for p in persons)
+                state = "revoked" if cut else "had no live token"
                 print(f"{delegation}: {state}", file=sys.stderr)
-            if revoked:
+            if revoked or persons:
                 print("A running server closes their connections within a second.", file=sys.stderr)
             if not rotate_ids:
                 return
@@ -156,6 +166,110 @@ def tokens_command(
     finally:
         os.umask(umask)
     print(f"{len(issued)} token(s) written to {out}; send each delegation its own link.", file=sys.stderr)
+
+
+def _person_tokens(
+    data, db: Path, out: Path | None, url: str | None, rotate_ids: list[str], revoke_ids: list[str], folder: Path
+) -> None:
+    """``server tokens`` for a meeting with registrations: a token per registered person.
+
+    A delegation id names the delegation's own token and every one of its persons'; a
+    person id (``CHN.2``) that person's alone, so revoking one person cuts no one else.
+    """
+    from server.store import FloorStore
+
+    registrations = data.registrations
+    roster_ids = [d.id for d in data.roster.delegations]
+    registered = set(registrations.delegations)
+    # Who holds a token, in the roster's order: the persons of registered delegations, the others
+    # (the chair, the secretariat, delegations nobody registered for) as delegations.
+    holders: list[tuple[str, str | None]] = []  # (delegation, person id or None)
+    for delegation in roster_ids:
+        if delegation in registered:
+            holders.extend((delegation, p.id) for p in registrations.of(delegation))
+        else:
+            holders.append((delegation, None))
+    store = FloorStore.open_or_create(db, data.meeting.id, meeting_file_texts(folder))
+    try:
+        person_ids = {p.id for p in registrations.persons}
+        stored = store.person_token_holders()
+        known = set(roster_ids) | person_ids | set(stored)
+        unknown = [i for i in [*rotate_ids, *revoke_ids] if i not in known and i != "all"]
+        if unknown or "all" in revoke_ids:
+            raise DataError(
+                f"not on the roster nor registered: {', '.join(unknown or ['all'])}; use delegation ids of "
+                f"roster.yaml (e.g. {', '.join(roster_ids[:2])}), person ids of registrations.yaml "
+                f"(e.g. {', '.join(p.id for p in registrations.persons[:2])}) or 'all' with --rotate"
+            )
+        if (rotate_ids or not revoke_ids) and out is None:
+            raise DataError("give --out FILE.csv: the new tokens are written there and nowhere else")
+        if out is not None:
+            check_outputs({"--out": out}, {"--db": db})
+        base = None
+        if rotate_ids or not revoke_ids:
+            base = page_address(url, data.meeting.page_url, data.directory / "meeting.yaml")
+        if revoke_ids:
+            delegations = [i for i in revoke_ids if i in roster_ids]
+            persons = [i for i in revoke_ids if i not in roster_ids]
+            gone = set(store.revoke_tokens(delegations))
+            gone |= set(store.revoke_person_tokens(persons, delegations=delegations))
+            for holder in revoke_ids:
+                cut = [holder] if holder in gone else sorted(g for g in gone if g.startswith(holder + "."))
+                state = f"revoked ({', '.join(cut)})" if cut and cut != [holder] else "revoked" if cut else "had no live token"
+                print(f"{holder}: {state}", file=sys.stderr)
+            if gone:
+                print("A running server closes their connections within a second.", file=sys.stderr)
+            if not rotate_ids:
+                return
+        if not rotate_ids or rotate_ids == ["all"]:
+            chosen = holders  # without --rotate, those that hold no live token yet
+        else:
+            chosen = [(d, p) for d, p in holders if d in rotate_ids or p in rotate_ids]
+        delegation_tokens = store.token_hashes()
+        issued = store.issue_tokens([d for d, p in chosen if p is None], replace=bool(rotate_ids))
+        issued_persons = store.issue_person_tokens([(p, d) for d, p in chosen if p is not None], replace=bool(rotate_ids))
+        # A delegation's shared link would let anyone holding it speak where a revoked person
+        # no longer can: once its persons have their own, it stops working.
+        shared = sorted({d for d, p in chosen if p is not None and d in delegation_tokens})
+        if shared:
+            store.revoke_tokens(shared)
+            print(f"{', '.join(shared)}: the delegation's shared link is revoked; its persons have their own",
+                  file=sys.stderr)
+        stale = sorted(set(store.person_token_holders()) - person_ids)
+        if stale:
+            print(f"warning: {', '.join(stale)} hold live tokens but are no longer in registrations.yaml; "
+                  f"revoke them with --revoke {stale[0]}", file=sys.stderr)
+        if not issued and not issued_persons:
+            raise DataError(
+                f"{db}: every registered person and delegation already has a token; use --rotate ID "
+                "(or --rotate all) to issue new ones",
+                title="Nothing to issue",
+            )
+    finally:
+        store.close()
+    by_id = {d.id: d for d in data.roster.delegations}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["delegation", "person", "name", "function", "speaker", "email", "token", "link"])
+    for delegation, person_id in holders:
+        token = issued_persons.get(person_id) if person_id else issued.get(delegation)
+        if token is None:
+            continue
+        if person_id is None:
+            d = by_id[delegation]
+            writer.writerow([d.id, "", d.name, d.category, "", "", token, f"{base}/#t={token}"])
+            continue
+        p = registrations.get(person_id)
+        name = " ".join(part for part in (p.title, p.given_name, p.family_name) if part)
+        writer.writerow([delegation, p.id, name, p.function, "yes" if p.speaker else "no", p.email, token, f"{base}/#t={token}"])
+    umask = os.umask(0o077)  # the file holds secrets: readable by its owner only
+    try:
+        write_output(buffer.getvalue(), out)
+    finally:
+        os.umask(umask)
+    count = len(issued) + len(issued_persons)
+    print(f"{count} token(s) written to {out} ({len(issued_persons)} for persons, {len(issued)} for delegations); "
+          "send each their own link.", file=sys.stderr)
 
 
 @server_app.command("run")

@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vccsched.floor.asker import Asker
 from vccsched.floor.commands import BaseCommand, command_problems, parse_command
 from vccsched.floor.events import BaseEvent
 from vccsched.floor.refusals import Refusal
@@ -104,13 +105,14 @@ class Floor:
         """Sequence number of the last event (0 before any)."""
         return self.state.seq
 
-    def handle(self, actor: str, command: BaseCommand, now: dt.datetime) -> Answer:
+    def handle(self, actor: str, command: BaseCommand, now: dt.datetime, asker: Asker | None = None) -> Answer:
         """Decide ``command`` from the authenticated ``actor`` at ``now`` and apply its events.
 
         Same ``(actor, command.id)`` as an accepted command: the same answer
         with ``fresh=False`` and no new effect; the same id with a different
         command is refused with ``command_id_reused``. A refused command is not
-        remembered: sent again, it is decided again.
+        remembered: sent again, it is decided again. ``asker``: the registered person
+        behind the command, when the server knows one (only speakers ask for the floor).
         """
         _check_aware(now)
         key = (actor, command.id)
@@ -127,7 +129,7 @@ class Floor:
                     ),
                 )
             return Answer(command_id=answer.command_id, events=answer.events, fresh=False)
-        result = decide(self.state, actor, command, now)
+        result = decide(self.state, actor, command, now, asker)
         if isinstance(result, Refusal):
             return Answer(command_id=command.id, refusal=result)
         before = (self.state, len(self.events), key)
@@ -163,7 +165,9 @@ class Floor:
         """
         return privilege_refusal(self.state, actor, command_type)
 
-    def handle_raw(self, actor: str, raw: Mapping[str, Any] | Any, now: dt.datetime) -> Answer:
+    def handle_raw(
+        self, actor: str, raw: Mapping[str, Any] | Any, now: dt.datetime, asker: Asker | None = None
+    ) -> Answer:
         """Like :meth:`handle` for a decoded JSON command not yet validated.
 
         A command that does not match the schema is refused with
@@ -179,7 +183,7 @@ class Floor:
                 command_id=command_id if isinstance(command_id, str) else "",
                 refusal=Refusal(code="invalid_command", message=f"not a valid command: {problems}"),
             )
-        return self.handle(actor, command, now)
+        return self.handle(actor, command, now, asker)
 
     def events_since(self, seq: int) -> list[BaseEvent] | None:
         """Events after ``seq`` for a client resuming; ``None`` if ``seq`` is not one we issued."""

@@ -48,6 +48,11 @@ class FloorRequested(BaseEvent):
     delegation: str
     kind: RequestKind
     order: int = Field(description="Arrival number of the request (first come, first served).")
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who asked ('CHN.1'); absent when a delegation's own token asked.",
+    )
 
 
 class RequestWithdrawn(BaseEvent):
@@ -76,6 +81,11 @@ class FloorGiven(BaseEvent):
     )
     from_queue: bool = Field(description="A waiting request of this kind was consumed.")
     limit_seconds: int = Field(description="Speaking-time limit of this speech.")
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person whose waiting request was consumed ('CHN.1'): who speaks.",
+    )
 
 
 SpeechEndReason = Literal[

@@ -43,6 +43,7 @@ REFUSAL_CODES: dict[str, str] = {
     "invalid_plan": "publish_plan with a plan that is not in the public plan format of plan.json (a field missing or wrong, an item or a day twice).",
     "plan_for_other_meeting": "publish_plan with a plan made for another meeting (meeting id, time zone, or a day that is not a meeting date).",
     "item_code_mismatch": "publish_plan with a plan whose item code differs from the agenda's for that number.",
+    "not_a_speaker": "request_floor from a registered person who is not a speaker of the delegation (the message names who can).",
     "command_id_reused": "The command id was already used by this delegation for a different command.",
     "invalid_command": "The command does not match the schema (unknown type, missing or wrong field).",
 }

@@ -32,6 +32,7 @@ from pydantic import AwareDatetime, Field, ValidationError
 
 from vccsched.errors import ProtocolError
 from vccsched.floor import chain as chain_module
+from vccsched.floor.asker import Asker
 from vccsched.floor.engine import Floor
 from vccsched.floor.refusals import Refusal
 from vccsched.floor.state import FloorSetup, FloorState, fold
@@ -46,6 +47,9 @@ class LogLine(StrictModel):
     at: AwareDatetime = Field(description="When the command arrived, with its UTC offset.")
     command: dict[str, Any] = Field(description="The command object as a client sends it.")
     comment: str | None = Field(default=None, description="Ignored; for people reading the log.")
+    person: str | None = Field(
+        default=None, description="The registered person who asked for the floor ('CHN.1'), when one did."
+    )
     events: list[dict[str, Any]] | None = Field(
         default=None, description="The events the command produced (exported logs; part of the chain)."
     )
@@ -202,7 +206,7 @@ def replay(
         previous = line.at
         result.lines = number
         result.now = line.at
-        answer = floor.handle_raw(line.actor, line.command, line.at)
+        answer = floor.handle_raw(line.actor, line.command, line.at, _asker_of(line))
         if answer.refusal is not None:
             result.refusals.append((number, line.actor, answer.refusal))
         if result.head is not None:
@@ -245,6 +249,18 @@ def checked_genesis(header: LogHeader, number: int, source: str) -> str:
             title="Broken record",
         )
     return expected
+
+
+def _asker_of(line: LogLine) -> Asker | None:
+    """The registered person who asked, from the line's ``person`` or its exported events (the
+    live server checked that they were a speaker); None for a delegation's token."""
+    if line.person is not None:
+        return Asker(person=line.person, label=line.person, speaker=True)
+    for event in line.events or ():
+        person = event.get("person") if isinstance(event, dict) else None
+        if event.get("type") == "floor_requested" and isinstance(person, str):
+            return Asker(person=person, label=person, speaker=True)
+    return None
 
 
 def _checked_link(previous: str, text: str, line: LogLine, answer: Any, number: int, source: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vccsched.floor import events as ev
+from vccsched.floor.asker import Asker
 from vccsched.floor.commands import (
     CHAIR_COMMANDS,
     CHAIR_OR_SECRETARIAT_COMMANDS,
@@ -62,6 +63,8 @@ class Context:
     command: BaseCommand
     now: dt.datetime
     events: list = field(default_factory=list)
+    #: The registered person behind the command; None for a delegation's own token or a log.
+    asker: Asker | None = None
 
     @property
     def participant(self) -> Participant | None:
@@ -211,6 +214,24 @@ def may_queue(ctx: Context) -> Refusal | None:
             "the chair gives it the floor when needed.",
         )
     return None
+
+
+def registered_speaker(ctx: Context) -> Refusal | None:
+    """With registrations, only the delegation's registered speakers ask for the floor."""
+    asker = ctx.asker
+    if asker is None or asker.speaker:
+        return None
+    who = (
+        f"its registered speakers: {', '.join(asker.speakers)}"
+        if asker.speakers
+        else "it has no registered speaker; the secretariat can register one"
+    )
+    delegation = ctx.participant.name if ctx.participant and ctx.participant.name else ctx.actor
+    return refuse(
+        "not_a_speaker",
+        f"{asker.label} is not registered as a speaker of {delegation} and follows the meeting; "
+        f"the floor is asked by {who}.",
+    )
 
 
 def list_open_for_speeches(ctx: Context) -> Refusal | None:
@@ -396,15 +417,17 @@ def _give_floor(ctx: Context, delegation: str, kind: str) -> None:
         _end_speech(ctx, "next_speaker")
     head = item.queue[0] if item.queue else None
     first_in_line = head is not None and head.delegation == delegation and head.kind == kind
-    waiting = any(r.delegation == delegation and r.kind == kind for r in item.queue)
+    request = next((r for r in item.queue if r.delegation == delegation and r.kind == kind), None)
     ctx.emit(
         ev.FloorGiven,
         item=item.number,
         delegation=delegation,
         kind=kind,
         out_of_order=not first_in_line,
-        from_queue=waiting,
+        from_queue=request is not None,
         limit_seconds=item.speaking_time_seconds,
+        # The person who asked speaks (the delegation's request, whoever of it asked).
+        person=request.person if request is not None else None,
     )
 
 
@@ -415,7 +438,7 @@ Result = Refusal | None
 
 
 def _request_floor(ctx: Context, c: RequestFloor) -> Result:
-    refusal = check(ctx, may_queue, item_is_open, list_open_for_speeches, one_voice)
+    refusal = check(ctx, may_queue, registered_speaker, item_is_open, list_open_for_speeches, one_voice)
     if refusal:
         return refusal
     ctx.emit(
@@ -424,6 +447,7 @@ def _request_floor(ctx: Context, c: RequestFloor) -> Result:
         delegation=ctx.actor,
         kind=c.kind,
         order=ctx.state.next_order,
+        person=ctx.asker.person if ctx.asker else None,
     )
     return None
 
@@ -680,7 +704,9 @@ HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
 }
 
 
-def decide(state: FloorState, actor: str, command: BaseCommand, now: dt.datetime) -> list | Refusal:
+def decide(
+    state: FloorState, actor: str, command: BaseCommand, now: dt.datetime, asker: Asker | None = None
+) -> list | Refusal:
     """Events caused by ``command`` from ``actor`` at ``now``, or why it is refused.
 
     ``now`` must be zone-aware; a time before the last event counts as the
@@ -692,7 +718,7 @@ def decide(state: FloorState, actor: str, command: BaseCommand, now: dt.datetime
         raise ValueError("decide() needs a zone-aware time, e.g. datetime.now(ZoneInfo('Europe/Zurich'))")
     if state.last_at is not None and now < state.last_at:
         now = state.last_at
-    ctx = Context(state=state, actor=actor, command=command, now=now)
+    ctx = Context(state=state, actor=actor, command=command, now=now, asker=asker)
     refusal = check(ctx, *GENERAL_RULES)
     if refusal:
         return refusal

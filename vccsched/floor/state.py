@@ -57,6 +57,11 @@ class Request(StrictModel):
     kind: RequestKind
     order: int = Field(description="Arrival number: first come, first served.")
     at: AwareDatetime
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who asked ('CHN.1'); absent when a delegation's own token asked.",
+    )
 
 
 class Speaker(StrictModel):
@@ -68,6 +73,11 @@ class Speaker(StrictModel):
     since: AwareDatetime
     limit_seconds: int
     out_of_order: bool
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who asked and now speaks ('CHN.1'); absent otherwise.",
+    )
     elapsed_seconds: float = Field(
         default=0.0, description="Speaking time accumulated before ``running_since``."
     )
@@ -284,7 +294,7 @@ def _item_opened(state: FloorState, e: ItemOpened) -> dict:
 
 def _floor_requested(state: FloorState, e: FloorRequested) -> dict:
     item = state.items[e.item]
-    request = Request(delegation=e.delegation, kind=e.kind, order=e.order, at=e.at)
+    request = Request(delegation=e.delegation, kind=e.kind, order=e.order, at=e.at, person=e.person)
     queue = _sorted_queue(state, item, [*item.queue, request], item.spoken)
     return {"items": _with_item(state, item, queue=queue), "next_order": max(state.next_order, e.order + 1)}
 
@@ -308,6 +318,7 @@ def _floor_given(state: FloorState, e: FloorGiven) -> dict:
         since=e.at,
         limit_seconds=e.limit_seconds,
         out_of_order=e.out_of_order,
+        person=e.person,
         running_since=e.at,
     )
     return {"speaker": speaker, "items": _with_item(state, item, queue=queue, spoken=spoken)}

@@ -1,0 +1,29 @@
+"""The registered person behind a connection, as the floor's rules see them (issue 17)."""
+
+from __future__ import annotations
+
+from vccsched.floor.asker import Asker
+from vccsched.registrations.model import Person, Registrations
+
+
+def _label(person: Person) -> str:
+    return f"{person.display_name} ({person.id})"
+
+
+def asker_for(registrations: Registrations | None, person_id: str | None, delegation: str) -> Asker | None:
+    """The :class:`Asker` for a connection opened with a person's token; None for a delegation's token.
+
+    A person whose token still works but who is no longer in registrations.yaml (or the
+    meeting has none now) is taken as registered without being a speaker: only the
+    registered speakers ask for the floor.
+    """
+    if person_id is None:
+        return None
+    persons = registrations.of(delegation) if registrations is not None else []
+    found = next((p for p in persons if p.id == person_id), None)
+    return Asker(
+        person=person_id,
+        label=_label(found) if found else person_id,
+        speaker=bool(found and found.speaker),
+        speakers=tuple(_label(p) for p in persons if p.speaker),
+    )
