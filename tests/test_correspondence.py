@@ -348,6 +348,58 @@ def test_a_reply_to_another_text_is_not_counted(round_dir, tmp_path):
     assert result.source == "forms"
 
 
+def test_a_conclusion_that_differs_only_by_line_breaks_or_spaces_is_the_same_text(round_dir, tmp_path):
+    # A Member State's spreadsheet wraps the long conclusion or doubles a space: its vote is valid,
+    # against the record and against the other forms alike.
+    wrapped = BUDGET_TEXT.replace(" approved ", "  approved\n").replace(" 2022", "\r\n 2022") + " "
+    assert wrapped != BUDGET_TEXT and wrapped.split() == BUDGET_TEXT.split()
+    che, fra = replies_from(round_dir, tmp_path, {"CHE": {7: "approve"}, "FRA": {7: "approve"}})
+    wb = openpyxl.load_workbook(che)
+    wb["Correspondence"]["E10"] = wrapped
+    wb.save(che)
+    assert read_reply(che).rows[1].conclusion == wrapped  # the text as written reaches the tally
+    result, by_item = count(round_dir, [che, fra])
+    assert by_item[7].approve == ["CHE", "FRA"] and by_item[7].valid == 2
+    assert not any("differs" in str(p) for p in result.problems)
+    # Without the record, the forms agree with each other: item 7 is tallied.
+    data = load_meeting(round_dir["meeting"])
+    result = tally(data, [read_reply(che), read_reply(fra)])
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[7].result == "not approved" and by_item[7].approve == ["CHE", "FRA"]
+    assert by_item[7].conclusion == BUDGET_TEXT
+    assert not any("reads differently" in str(p) for p in result.problems)
+
+
+def test_an_ambiguous_sender_name_is_reported_not_credited_to_the_first_match(round_dir, tmp_path):
+    # "Korea" names two Council Members of this roster: the reply cannot be credited to either.
+    import dataclasses
+
+    from vccsched.models import Delegation
+
+    data = load_meeting(round_dir["meeting"])
+    prk = Delegation(id="PRK", name="Korea (Dem. People's Rep. of)", category="council_member",
+                     timezone="Asia/Pyongyang", voting_rights=True)
+    data = dataclasses.replace(data, roster=data.roster.model_copy(
+        update={"delegations": [prk, *data.roster.delegations]}))
+    state = replay(round_dir["log"].read_text(encoding="utf-8").splitlines(), FloorSetup.from_meeting(data)).state
+    put = proposals_from_state(state, data)
+    korea, che = replies_from(round_dir, tmp_path, {"Korea": {2: "approve"}, "CHE": {2: "approve"}})
+    result = tally(data, [read_reply(korea), read_reply(che)], proposals=put)
+    assert result.voters == 7
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[2].approve == ["CHE"] and "PRK" in by_item[2].no_reply
+    status = {s.file: s for s in result.replies}
+    assert not status[str(korea)].counted and status[str(korea)].member_id is None
+    [problem] = [str(p) for p in result.problems if p.file == str(korea)]
+    assert problem.startswith(f"{korea}, sheet 'Correspondence', row 4, column C (Member State): ")
+    assert problem.endswith("ambiguous sender 'Korea': it names Korea (Dem. People's Rep. of) (PRK), "
+                            "Korea (Rep. of) (KOR); write the sender's ISO code; the reply is not counted")
+    # Its ISO code is not ambiguous.
+    [by_code] = replies_from(round_dir, tmp_path / "code", {"PRK": {2: "approve"}})
+    result = tally(data, [read_reply(by_code)], proposals=put)
+    assert {p.number: p for p in result.proposals}[2].approve == ["PRK"]
+
+
 def test_nothing_countable_is_an_error(round_dir, tmp_path):
     files = replies_from(round_dir, tmp_path, {"KOR": {2: "approve"}, "AUT": {2: "approve"}})
     data, put = proposals(round_dir)
