@@ -223,6 +223,18 @@ def test_while_suspended_the_time_since_the_suspension_does_not_count():
     assert (day.sitting_seconds, day.item_seconds) == (600.0, {3: 600.0})
 
 
+def test_an_event_during_a_suspension_adds_no_sitting_time():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)  # 12:00
+    s.ok("CHN", "request_floor", advance=300)  # 12:05
+    s.ok("VC", "suspend_meeting", advance=300)  # 12:10
+    s.ok("CHN", "withdraw", advance=600)  # 12:20, taken while suspended: the floor's last event
+    assert s.state.suspended and s.state.floor_at == at(8, 12, 20)
+    (day,) = day_times(s.state)
+    assert (day.sitting_seconds, day.item_seconds) == (600.0, {3: 600.0})
+    assert measure_progress(s.state, MEETING, at(8, 12, 20)).days[0].used_minutes == 10.0
+
+
 def test_days_are_the_meeting_zones_days_whatever_the_zone_of_now():
     # 00:10 in Geneva on 9 June is 22:10 UTC on 8 June: a day on the floor ends at midnight
     # in Geneva, whatever zone the caller's clock gives.
