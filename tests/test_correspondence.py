@@ -400,6 +400,109 @@ def test_an_ambiguous_sender_name_is_reported_not_credited_to_the_first_match(ro
     assert {p.number: p for p in result.proposals}[2].approve == ["PRK"]
 
 
+def test_an_answer_on_an_item_not_put_to_the_vote_is_reported_and_the_rest_of_the_reply_counts(round_dir, tmp_path):
+    data, put = proposals(round_dir)
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "approve"}})
+    only_budget = [p for p in put if p.number == 7]
+    result = tally(data, [read_reply(reply)], proposals=only_budget)
+    assert [(p.number, p.approve) for p in result.proposals] == [(7, ["CHE"])]  # the row after it still counts
+    assert [str(p) for p in result.problems] == [
+        f"{reply}, sheet 'Correspondence', row 9, column A (number): item 2 has no conclusion for decision "
+        "by correspondence in the record; the reply 'approve' is not counted"]
+    # Without the record, an item whose conclusion no form carries is not put to the vote either.
+    wb = openpyxl.load_workbook(reply)
+    wb["Correspondence"]["E9"] = None
+    wb.save(reply)
+    result = tally(data, [read_reply(reply)])
+    assert [(p.number, p.approve) for p in result.proposals] == [(7, ["CHE"])]
+    assert [str(p) for p in result.problems] == [
+        f"{reply}, sheet 'Correspondence', row 9, column A (number): item 2 has no conclusion for decision "
+        "by correspondence in the forms; the reply 'approve' is not counted"]
+
+
+def test_a_reply_to_another_text_on_one_item_still_counts_on_the_next(round_dir, tmp_path):
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "object"}})
+    wb = openpyxl.load_workbook(reply)
+    wb["Correspondence"]["E9"] = "The Council noted the operational plan."
+    wb.save(reply)
+    result, by_item = count(round_dir, [reply])
+    assert (by_item[2].approve, by_item[2].valid, by_item[7].object) == ([], 0, ["CHE"])
+    assert [str(p) for p in result.problems] == [
+        f"{reply}, sheet 'Correspondence', row 9, column E (proposed conclusion): the conclusion on item 2 "
+        f"differs from the one put to the vote ({PLAN_TEXT!r}); the reply 'approve' is not counted: ask the "
+        "Member State to confirm it on the text of the record"]
+    # Without the record: two forms that read differently name the cell of the one that differs, and
+    # nothing else (their answers on it were reported as if no form carried the conclusion).
+    [other] = replies_from(round_dir, tmp_path / "other", {"FRA": {2: "approve"}})
+    data = load_meeting(round_dir["meeting"])
+    result = tally(data, [read_reply(reply), read_reply(other)])
+    assert {p.number: p.result for p in result.proposals}[2] == "not tallied"
+    assert [str(p) for p in result.problems] == [
+        f"{other}, sheet 'Correspondence', row 9, column E (proposed conclusion): the conclusion on item 2 "
+        f"reads differently here than in {reply}; without the record (--log or --db) the tally cannot tell "
+        "which text was put to the vote: item 2 is not tallied"]
+
+
+def test_an_item_written_twice_in_one_reply_counts_once_if_the_answers_agree(round_dir, tmp_path):
+    def reply_with(answers: list[tuple[int, str]], name: str):
+        rows = list(csv.reader(io.StringIO(round_dir["csv"].read_text(encoding="utf-8-sig"), newline="")))
+        head = [r for r in rows if not (r and r[0].isdigit())]
+        by_number = {int(r[0]): r for r in rows if r and r[0].isdigit()}
+        for row in head:
+            if row and row[0] == "member_state":
+                row[1] = "CHE"
+            elif row and row[0] == "reply_date":
+                row[1] = "2021-06-20"
+        body = [[*by_number[n][:5], answer] for n, answer in answers]
+        out = tmp_path / name
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows([*head, *body])
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+        return out
+
+    same = reply_with([(2, "approve"), (7, "object"), (7, "object")], "same.csv")
+    result, by_item = count(round_dir, [same])
+    assert (by_item[2].approve, by_item[7].object) == (["CHE"], ["CHE"])
+    assert [str(p) for p in result.problems] == [
+        f"{same}, section 'Correspondence', row 8, column A (number): item 7 appears in rows 7, 8 with the "
+        "same reply; counted once"]
+    differ = reply_with([(7, "object"), (2, "approve"), (7, "approve")], "differ.csv")
+    result, by_item = count(round_dir, [differ])
+    assert (by_item[2].approve, by_item[7].valid) == (["CHE"], 0) and "CHE" in by_item[7].no_reply
+    assert [str(p) for p in result.problems] == [
+        f"{differ}, section 'Correspondence', row 8, column A (number): item 7 appears in rows 6, 8 with "
+        "different replies; neither is counted"]
+
+
+def test_the_rule_is_stated_with_its_numbers_and_bad_calls_are_named(round_dir, tmp_path):
+    data, put = proposals(round_dir)
+    files = replies_from(round_dir, tmp_path, {"CHE": {2: "approve"}})
+    replies = [read_reply(f) for f in files]
+    assert tally(data, replies, proposals=put).rule_text == (
+        "of-voting-members: a proposal is approved when at least 4 of the 6 Council Members with the right "
+        "to vote approve it (more than half of all of them, whether they replied or not).")
+    assert tally(data, replies, proposals=put, rule="of-replies").rule_text == (
+        "of-replies: a proposal is approved when more than half of the valid replies on it (approve, object "
+        "or abstain from a Council Member with the right to vote) approve it; an abstention counts as a "
+        "valid reply.")
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, replies, proposals=put, rule="half")  # type: ignore[arg-type]
+    assert caught.value.message == "unknown majority rule 'half'; expected one of of-voting-members, of-replies"
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, [], proposals=put)
+    assert (caught.value.title, caught.value.message) == (
+        "Nothing to tally", "no reply files given; pass the filled forms (.xlsx or .csv) or a folder holding them")
+    late = replies_from(round_dir, tmp_path / "late", {"FRA": {2: "approve"}}, date="2021-07-01")
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, [read_reply(f) for f in late], proposals=put, deadline=dt.date(2021, 6, 30))
+    error = caught.value
+    assert error.title == "Nothing to tally"
+    assert error.message == ("none of the 1 reply file(s) can be counted: no reply from a Council Member with "
+                             "the right to vote, with a date of reply on or before 2021-06-30")
+    assert error.details == [f"{late[0]}, sheet 'Correspondence', row 5, column C (Date of reply): late reply "
+                             "from France: dated 2021-07-01, after the deadline 2021-06-30; not counted"]
+
+
 def test_nothing_countable_is_an_error(round_dir, tmp_path):
     files = replies_from(round_dir, tmp_path, {"KOR": {2: "approve"}, "AUT": {2: "approve"}})
     data, put = proposals(round_dir)
