@@ -436,7 +436,8 @@ def test_a_reply_to_another_text_on_one_item_still_counts_on_the_next(round_dir,
     [other] = replies_from(round_dir, tmp_path / "other", {"FRA": {2: "approve"}})
     data = load_meeting(round_dir["meeting"])
     result = tally(data, [read_reply(reply), read_reply(other)])
-    assert {p.number: p.result for p in result.proposals}[2] == "not tallied"
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[2].result == "not tallied" and by_item[7].object == ["CHE"]  # the next row still counts
     assert [str(p) for p in result.problems] == [
         f"{other}, sheet 'Correspondence', row 9, column E (proposed conclusion): the conclusion on item 2 "
         f"reads differently here than in {reply}; without the record (--log or --db) the tally cannot tell "
@@ -501,6 +502,11 @@ def test_the_rule_is_stated_with_its_numbers_and_bad_calls_are_named(round_dir, 
                              "the right to vote, with a date of reply on or before 2021-06-30")
     assert error.details == [f"{late[0]}, sheet 'Correspondence', row 5, column C (Date of reply): late reply "
                              "from France: dated 2021-07-01, after the deadline 2021-06-30; not counted"]
+    observer = replies_from(round_dir, tmp_path / "observer", {"AUT": {2: "approve"}})
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, [read_reply(f) for f in observer], proposals=put)  # no deadline: none said
+    assert caught.value.message == ("none of the 1 reply file(s) can be counted: no reply from a Council Member "
+                                    "with the right to vote, with a date of reply")
 
 
 def test_nothing_countable_is_an_error(round_dir, tmp_path):
