@@ -438,6 +438,8 @@ def test_a_reply_to_another_text_on_one_item_still_counts_on_the_next(round_dir,
     result = tally(data, [read_reply(reply), read_reply(other)])
     by_item = {p.number: p for p in result.proposals}
     assert by_item[2].result == "not tallied" and by_item[7].object == ["CHE"]  # the next row still counts
+    assert by_item[2].notes == ["the counted forms carry different texts of this conclusion; tally it again "
+                                "with --log or --db"]
     assert [str(p) for p in result.problems] == [
         f"{other}, sheet 'Correspondence', row 9, column E (proposed conclusion): the conclusion on item 2 "
         f"reads differently here than in {reply}; without the record (--log or --db) the tally cannot tell "
@@ -507,6 +509,24 @@ def test_the_rule_is_stated_with_its_numbers_and_bad_calls_are_named(round_dir, 
         tally(data, [read_reply(f) for f in observer], proposals=put)  # no deadline: none said
     assert caught.value.message == ("none of the 1 reply file(s) can be counted: no reply from a Council Member "
                                     "with the right to vote, with a date of reply")
+
+
+def test_notes_say_when_the_item_was_still_open_or_the_floors_majority_differs_from_the_rosters(round_dir, tmp_path):
+    data, put = proposals(round_dir)
+    assert [(p.number, p.majority_needed, p.item_open) for p in put] == [(2, 4, False), (7, 4, False)]
+    replies = [read_reply(f) for f in replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "approve"}})]
+    result = tally(data, replies, proposals=put, deadline=dt.date(2021, 6, 30))
+    assert result.deadline == dt.date(2021, 6, 30)
+    assert [p.notes for p in result.proposals] == [[], []]
+    # The floor counted 5 voters' majority (a roster since changed); item 7 still open when the record ends.
+    changed = [put[0].model_copy(update={"majority_needed": 5}),
+               put[1].model_copy(update={"majority_needed": None, "item_open": True})]
+    result = tally(data, replies, proposals=changed)
+    assert [p.notes for p in result.proposals] == [
+        ["the floor recorded 5 as the majority needed; the roster now has 6 Council Members with the right to vote"],
+        ["the item was still open when the record ends; the conclusion may have changed"],
+    ]
+    assert [p.needed for p in result.proposals] == [4, 4]  # the roster decides
 
 
 def test_nothing_countable_is_an_error(round_dir, tmp_path):
