@@ -205,7 +205,7 @@ async def test_a_delegations_view_has_no_chair_actions_and_the_server_refuses_th
             await until(pilot, lambda: queue(app) == [])
             assert [e.type for e in srv.shell.floor.events] == ["item_opened", "floor_requested", "request_withdrawn"]
             # Even sent by hand, a chair command from a delegation is refused by the server.
-            answer = await app.source.send({"type": "next_speaker"})
+            answer = await asyncio.wait_for(app.source.send({"type": "next_speaker"}), 5)
             assert (answer.accepted, answer.code) == (False, "not_chair")
 
 

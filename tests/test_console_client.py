@@ -13,6 +13,12 @@ from live_server import live_server
 QUICK = (0.05, 0.1, 0.2)
 
 
+async def send(client: FloorClient, command: dict, timeout: float = 5.0) -> Answered:
+    """``client.send`` waits for the answer as long as it takes (across reconnections): a test
+    bounds it, so that an answer that never comes fails the test instead of hanging it."""
+    return await asyncio.wait_for(client.send(command), timeout)
+
+
 @contextlib.asynccontextmanager
 async def connected(srv, delegation: str):
     updates: list = []
@@ -23,21 +29,21 @@ async def connected(srv, delegation: str):
         await client.wait_until(lambda: client.connection.live and client.state is not None)
         yield client
     finally:
-        await client.close()
-        await task
+        await asyncio.wait_for(client.close(), 5)
+        await asyncio.wait_for(task, 5)
 
 
 async def test_the_view_is_the_servers_state_across_a_restart(tmp_path):
     async with live_server(tmp_path) as srv, connected(srv, "VC") as vc, connected(srv, "BRA") as bra:
         assert (vc.delegation, vc.category) == ("VC", "chair")
-        assert (await vc.send({"type": "open_item", "item": 3})).accepted
-        assert (await bra.send({"type": "request_floor", "item": 3})).accepted
-        refused = await bra.send({"type": "request_floor", "item": 3})
+        assert (await send(vc, {"type": "open_item", "item": 3})).accepted
+        assert (await send(bra, {"type": "request_floor", "item": 3})).accepted
+        refused = await send(bra, {"type": "request_floor", "item": 3})
         assert (refused.accepted, refused.code) == (False, "duplicate_request")
         assert "already has" in refused.message
-        refused = await bra.send({"type": "next_speaker"})
+        refused = await send(bra, {"type": "next_speaker"})
         assert (refused.accepted, refused.code) == (False, "not_chair")
-        assert (await vc.send({"type": "next_speaker"})).accepted
+        assert (await send(vc, {"type": "next_speaker"})).accepted
         await bra.wait_until(lambda: bra.state.seq == srv.shell.floor.seq)
         assert vc.state == bra.state == srv.shell.floor.state
         seen = len(vc.updates)
@@ -48,7 +54,7 @@ async def test_the_view_is_the_servers_state_across_a_restart(tmp_path):
         assert statuses[0] == "reconnecting" and statuses[-1] == "live"
         # Resumed from its last seq: no snapshot needed, the state is kept.
         assert not any(isinstance(u, StateReplaced) for u in vc.updates[seen:])
-        assert (await vc.send({"type": "pause_clock"})).accepted
+        assert (await send(vc, {"type": "pause_clock"})).accepted
         await bra.wait_until(lambda: bra.state.seq == srv.shell.floor.seq)
         assert vc.state == bra.state == srv.shell.floor.state
         assert vc.state.speaker.running_since is None
@@ -59,7 +65,7 @@ async def test_commands_are_refused_locally_while_offline(tmp_path):
         await srv.stop()
         await vc.wait_until(lambda: not vc.connection.live)
         try:
-            await vc.send({"type": "next_speaker"})
+            await send(vc, {"type": "next_speaker"})
         except NotConnected:
             pass
         else:

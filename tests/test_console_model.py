@@ -148,3 +148,85 @@ def test_outside_the_meeting_dates_the_console_says_so_and_pretends_no_day():
     assert planned_day(fresh.state, OPENING + dt.timedelta(hours=20)).heading == "Today · Wed 9 June"
     saturday = dt.datetime(2021, 6, 12, 10, 0, tzinfo=OPENING.tzinfo)  # the sample plan ends on 9 June
     assert planned_day(fresh.state, saturday).heading == "Last planned day · Wed 9 June"
+
+
+# --- The time panel at its edges (issue 18: each of these bugs once left the suite green) ------
+
+
+def _day_one(start: dt.datetime):
+    """Day 1 of the sample plan published at ``start``: items 1, 2, 7, 8, 9, 36, 37, 38 and 41,
+    160 minutes back to back from 12:00, so they end at 14:40, the window's end (15:00) less
+    the 20-minute buffer, to the minute."""
+    from console.sample import SAMPLE_PLAN, hand_plan
+
+    s = Script(start=start)
+    s.do("SG", {"type": "publish_plan", "plan": hand_plan(s.floor.setup, SAMPLE_PLAN)}, wait=0)
+    return s
+
+
+def test_a_day_that_ends_exactly_at_the_usable_end_is_not_late():
+    from console.timing import time_figures
+    from console.widgets.time_panel import TimePanel
+    from vccsched.loading import load_meeting
+
+    meeting = load_meeting().meeting
+    s = _day_one(OPENING)
+    figures = time_figures(s.state, meeting, OPENING)
+    assert figures.projected_end == figures.usable_end == OPENING.replace(hour=14, minute=40)
+    assert figures.late_minutes == 0
+    assert not figures.late and figures.late_display is None
+    assert not any("PAST" in line for line in TimePanel()._lines(figures))
+    # One minute on, with nothing taken up, the same items pass the usable end by 1′.
+    later = time_figures(s.state, meeting, OPENING + dt.timedelta(minutes=1))
+    assert later.late and later.late_minutes == 1 and later.late_display == 1
+    assert any("1′ PAST 14:40" in line for line in TimePanel()._lines(later))
+
+
+def test_before_the_window_opens_still_needed_counts_from_the_window_start():
+    from console.timing import time_figures
+    from vccsched.loading import load_meeting
+
+    meeting = load_meeting().meeting
+    early = OPENING - dt.timedelta(minutes=30)  # 11:30, the window opens at 12:00
+    s = _day_one(early)
+    figures = time_figures(s.state, meeting, early)
+    assert figures.today == OPENING.date()
+    # 160 minutes of items, from 12:00: not 190 counted from 11:30.
+    assert figures.still_minutes == 160
+    assert figures.projected_end == OPENING.replace(hour=14, minute=40) and not figures.late
+    # Once the window is open, counted from now.
+    at_12_10 = time_figures(s.state, meeting, OPENING + dt.timedelta(minutes=10))
+    assert at_12_10.still_minutes == 160 and at_12_10.late_display == 10
+
+
+def test_plan_history_gives_the_latest_earlier_slot_from_the_third_revision_on():
+    # Item 3 (30 min) is planned on 9 June in revision 1, moved to 8 June by revision 2,
+    # discussed on 8 June, and left out of revision 3 (it is done). Its planned slot is
+    # revision 2's: 8 June's planned minutes count it; revision 1's 9 June slot is stale.
+    from console.model import planned_day
+    from console.sample import hand_plan
+    from console.timing import PlanHistory, time_figures
+    from vccsched.loading import load_meeting
+
+    meeting = load_meeting().meeting
+    june8, june9 = OPENING.date(), OPENING.date() + dt.timedelta(days=1)
+    s = Script()
+    history = PlanHistory()
+    setup = s.floor.setup
+
+    def publish(days):
+        s.do("SG", {"type": "publish_plan", "plan": hand_plan(setup, days)}, wait=0)
+        history.note(s.state)
+
+    publish({june8: [1, 2], june9: [3, 4]})
+    publish({june8: [1, 2, 3], june9: [4]})
+    s.do("VC", {"type": "open_item", "item": 3}, wait=600)
+    s.do("VC", {"type": "close_item"}, wait=0)
+    publish({june8: [1, 2], june9: [4]})
+    assert s.state.plan.revision == 3
+    earlier = history.before(3)
+    assert [[i.number for d in p.days for i in d.items if d.date == june8] for p in earlier] == [[1, 2], [1, 2, 3]]
+    figures = time_figures(s.state, meeting, s.now, earlier)
+    assert figures.planned_minutes == 5 + 5 + 30  # items 1, 2 and 3 on 8 June
+    day = planned_day(s.state, s.now, earlier)
+    assert [r.number for r in day.rows] == [1, 2, 3]

@@ -77,6 +77,27 @@ def test_a_gap_asks_once_for_the_missing_events_and_never_applies_ahead():
     assert session.state == s.state
 
 
+def test_the_same_event_twice_is_a_repeat_not_a_gap():
+    # The server resends what follows the last_seq of a hello: the event last folded in can
+    # come again (a reconnection racing a broadcast). It is ignored, and no sync is asked for:
+    # a sync for it would be answered with nothing, and the console would wait on a gap that is not.
+    s = script()
+    session = ClientSession("tok")
+    welcomed(session, 0)
+    snapshot(session, initial_state(s.floor.setup))
+    events = s.floor.events
+    for event in events[:2]:
+        session.receive(event_text(event), T0)
+    folded = session.state
+    assert folded.seq == events[1].seq
+    assert session.receive(event_text(events[1]), T0) == ([], [])  # the very last one again
+    assert session.state is folded
+    # The next event is applied at once: no sync is under way.
+    updates, replies = session.receive(event_text(events[2]), T0)
+    assert [type(u) for u in updates] == [EventApplied] and replies == []
+    assert session._syncing_to is None
+
+
 def test_unanswered_commands_are_resent_with_the_same_id_after_a_reconnection():
     session = ClientSession("tok")
     welcomed(session, 0)

@@ -32,7 +32,7 @@ def test_importing_the_core_loads_no_io_framework():
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert result.stdout.strip() == "", f"vccsched imports I/O frameworks: {result.stdout.strip()}"
 
 
@@ -43,5 +43,5 @@ def test_the_check_detects_a_forbidden_import(tmp_path):
         "import sys; sys.path.insert(0, %r); import impure\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in %r)))\n"
     ) % (str(tmp_path), FORBIDDEN)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert "asyncio" in result.stdout

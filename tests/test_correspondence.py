@@ -348,6 +348,187 @@ def test_a_reply_to_another_text_is_not_counted(round_dir, tmp_path):
     assert result.source == "forms"
 
 
+def test_a_conclusion_that_differs_only_by_line_breaks_or_spaces_is_the_same_text(round_dir, tmp_path):
+    # A Member State's spreadsheet wraps the long conclusion or doubles a space: its vote is valid,
+    # against the record and against the other forms alike.
+    wrapped = BUDGET_TEXT.replace(" approved ", "  approved\n").replace(" 2022", "\r\n 2022") + " "
+    assert wrapped != BUDGET_TEXT and wrapped.split() == BUDGET_TEXT.split()
+    che, fra = replies_from(round_dir, tmp_path, {"CHE": {7: "approve"}, "FRA": {7: "approve"}})
+    wb = openpyxl.load_workbook(che)
+    wb["Correspondence"]["E10"] = wrapped
+    wb.save(che)
+    assert read_reply(che).rows[1].conclusion == wrapped  # the text as written reaches the tally
+    result, by_item = count(round_dir, [che, fra])
+    assert by_item[7].approve == ["CHE", "FRA"] and by_item[7].valid == 2
+    assert not any("differs" in str(p) for p in result.problems)
+    # Without the record, the forms agree with each other: item 7 is tallied.
+    data = load_meeting(round_dir["meeting"])
+    result = tally(data, [read_reply(che), read_reply(fra)])
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[7].result == "not approved" and by_item[7].approve == ["CHE", "FRA"]
+    assert by_item[7].conclusion == BUDGET_TEXT
+    assert not any("reads differently" in str(p) for p in result.problems)
+
+
+def test_an_ambiguous_sender_name_is_reported_not_credited_to_the_first_match(round_dir, tmp_path):
+    # "Korea" names two Council Members of this roster: the reply cannot be credited to either.
+    import dataclasses
+
+    from vccsched.models import Delegation
+
+    data = load_meeting(round_dir["meeting"])
+    prk = Delegation(id="PRK", name="Korea (Dem. People's Rep. of)", category="council_member",
+                     timezone="Asia/Pyongyang", voting_rights=True)
+    data = dataclasses.replace(data, roster=data.roster.model_copy(
+        update={"delegations": [prk, *data.roster.delegations]}))
+    state = replay(round_dir["log"].read_text(encoding="utf-8").splitlines(), FloorSetup.from_meeting(data)).state
+    put = proposals_from_state(state, data)
+    korea, che = replies_from(round_dir, tmp_path, {"Korea": {2: "approve"}, "CHE": {2: "approve"}})
+    result = tally(data, [read_reply(korea), read_reply(che)], proposals=put)
+    assert result.voters == 7
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[2].approve == ["CHE"] and "PRK" in by_item[2].no_reply
+    status = {s.file: s for s in result.replies}
+    assert not status[str(korea)].counted and status[str(korea)].member_id is None
+    [problem] = [str(p) for p in result.problems if p.file == str(korea)]
+    assert problem.startswith(f"{korea}, sheet 'Correspondence', row 4, column C (Member State): ")
+    assert problem.endswith("ambiguous sender 'Korea': it names Korea (Dem. People's Rep. of) (PRK), "
+                            "Korea (Rep. of) (KOR); write the sender's ISO code; the reply is not counted")
+    # Its ISO code is not ambiguous.
+    [by_code] = replies_from(round_dir, tmp_path / "code", {"PRK": {2: "approve"}})
+    result = tally(data, [read_reply(by_code)], proposals=put)
+    assert {p.number: p for p in result.proposals}[2].approve == ["PRK"]
+
+
+def test_an_answer_on_an_item_not_put_to_the_vote_is_reported_and_the_rest_of_the_reply_counts(round_dir, tmp_path):
+    data, put = proposals(round_dir)
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "approve"}})
+    only_budget = [p for p in put if p.number == 7]
+    result = tally(data, [read_reply(reply)], proposals=only_budget)
+    assert [(p.number, p.approve) for p in result.proposals] == [(7, ["CHE"])]  # the row after it still counts
+    assert [str(p) for p in result.problems] == [
+        f"{reply}, sheet 'Correspondence', row 9, column A (number): item 2 has no conclusion for decision "
+        "by correspondence in the record; the reply 'approve' is not counted"]
+    # Without the record, an item whose conclusion no form carries is not put to the vote either.
+    wb = openpyxl.load_workbook(reply)
+    wb["Correspondence"]["E9"] = None
+    wb.save(reply)
+    result = tally(data, [read_reply(reply)])
+    assert [(p.number, p.approve) for p in result.proposals] == [(7, ["CHE"])]
+    assert [str(p) for p in result.problems] == [
+        f"{reply}, sheet 'Correspondence', row 9, column A (number): item 2 has no conclusion for decision "
+        "by correspondence in the forms; the reply 'approve' is not counted"]
+
+
+def test_a_reply_to_another_text_on_one_item_still_counts_on_the_next(round_dir, tmp_path):
+    [reply] = replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "object"}})
+    wb = openpyxl.load_workbook(reply)
+    wb["Correspondence"]["E9"] = "The Council noted the operational plan."
+    wb.save(reply)
+    result, by_item = count(round_dir, [reply])
+    assert (by_item[2].approve, by_item[2].valid, by_item[7].object) == ([], 0, ["CHE"])
+    assert [str(p) for p in result.problems] == [
+        f"{reply}, sheet 'Correspondence', row 9, column E (proposed conclusion): the conclusion on item 2 "
+        f"differs from the one put to the vote ({PLAN_TEXT!r}); the reply 'approve' is not counted: ask the "
+        "Member State to confirm it on the text of the record"]
+    # Without the record: two forms that read differently name the cell of the one that differs, and
+    # nothing else (their answers on it were reported as if no form carried the conclusion).
+    [other] = replies_from(round_dir, tmp_path / "other", {"FRA": {2: "approve"}})
+    data = load_meeting(round_dir["meeting"])
+    result = tally(data, [read_reply(reply), read_reply(other)])
+    by_item = {p.number: p for p in result.proposals}
+    assert by_item[2].result == "not tallied" and by_item[7].object == ["CHE"]  # the next row still counts
+    assert by_item[2].notes == ["the counted forms carry different texts of this conclusion; tally it again "
+                                "with --log or --db"]
+    assert [str(p) for p in result.problems] == [
+        f"{other}, sheet 'Correspondence', row 9, column E (proposed conclusion): the conclusion on item 2 "
+        f"reads differently here than in {reply}; without the record (--log or --db) the tally cannot tell "
+        "which text was put to the vote: item 2 is not tallied"]
+
+
+def test_an_item_written_twice_in_one_reply_counts_once_if_the_answers_agree(round_dir, tmp_path):
+    def reply_with(answers: list[tuple[int, str]], name: str):
+        rows = list(csv.reader(io.StringIO(round_dir["csv"].read_text(encoding="utf-8-sig"), newline="")))
+        head = [r for r in rows if not (r and r[0].isdigit())]
+        by_number = {int(r[0]): r for r in rows if r and r[0].isdigit()}
+        for row in head:
+            if row and row[0] == "member_state":
+                row[1] = "CHE"
+            elif row and row[0] == "reply_date":
+                row[1] = "2021-06-20"
+        body = [[*by_number[n][:5], answer] for n, answer in answers]
+        out = tmp_path / name
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows([*head, *body])
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+        return out
+
+    same = reply_with([(2, "approve"), (7, "object"), (7, "object")], "same.csv")
+    result, by_item = count(round_dir, [same])
+    assert (by_item[2].approve, by_item[7].object) == (["CHE"], ["CHE"])
+    assert [str(p) for p in result.problems] == [
+        f"{same}, section 'Correspondence', row 8, column A (number): item 7 appears in rows 7, 8 with the "
+        "same reply; counted once"]
+    differ = reply_with([(7, "object"), (2, "approve"), (7, "approve")], "differ.csv")
+    result, by_item = count(round_dir, [differ])
+    assert (by_item[2].approve, by_item[7].valid) == (["CHE"], 0) and "CHE" in by_item[7].no_reply
+    assert [str(p) for p in result.problems] == [
+        f"{differ}, section 'Correspondence', row 8, column A (number): item 7 appears in rows 6, 8 with "
+        "different replies; neither is counted"]
+
+
+def test_the_rule_is_stated_with_its_numbers_and_bad_calls_are_named(round_dir, tmp_path):
+    data, put = proposals(round_dir)
+    files = replies_from(round_dir, tmp_path, {"CHE": {2: "approve"}})
+    replies = [read_reply(f) for f in files]
+    assert tally(data, replies, proposals=put).rule_text == (
+        "of-voting-members: a proposal is approved when at least 4 of the 6 Council Members with the right "
+        "to vote approve it (more than half of all of them, whether they replied or not).")
+    assert tally(data, replies, proposals=put, rule="of-replies").rule_text == (
+        "of-replies: a proposal is approved when more than half of the valid replies on it (approve, object "
+        "or abstain from a Council Member with the right to vote) approve it; an abstention counts as a "
+        "valid reply.")
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, replies, proposals=put, rule="half")  # type: ignore[arg-type]
+    assert caught.value.message == "unknown majority rule 'half'; expected one of of-voting-members, of-replies"
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, [], proposals=put)
+    assert (caught.value.title, caught.value.message) == (
+        "Nothing to tally", "no reply files given; pass the filled forms (.xlsx or .csv) or a folder holding them")
+    late = replies_from(round_dir, tmp_path / "late", {"FRA": {2: "approve"}}, date="2021-07-01")
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, [read_reply(f) for f in late], proposals=put, deadline=dt.date(2021, 6, 30))
+    error = caught.value
+    assert error.title == "Nothing to tally"
+    assert error.message == ("none of the 1 reply file(s) can be counted: no reply from a Council Member with "
+                             "the right to vote, with a date of reply on or before 2021-06-30")
+    assert error.details == [f"{late[0]}, sheet 'Correspondence', row 5, column C (Date of reply): late reply "
+                             "from France: dated 2021-07-01, after the deadline 2021-06-30; not counted"]
+    observer = replies_from(round_dir, tmp_path / "observer", {"AUT": {2: "approve"}})
+    with pytest.raises(CorrespondenceError) as caught:
+        tally(data, [read_reply(f) for f in observer], proposals=put)  # no deadline: none said
+    assert caught.value.message == ("none of the 1 reply file(s) can be counted: no reply from a Council Member "
+                                    "with the right to vote, with a date of reply")
+
+
+def test_notes_say_when_the_item_was_still_open_or_the_floors_majority_differs_from_the_rosters(round_dir, tmp_path):
+    data, put = proposals(round_dir)
+    assert [(p.number, p.majority_needed, p.item_open) for p in put] == [(2, 4, False), (7, 4, False)]
+    replies = [read_reply(f) for f in replies_from(round_dir, tmp_path, {"CHE": {2: "approve", 7: "approve"}})]
+    result = tally(data, replies, proposals=put, deadline=dt.date(2021, 6, 30))
+    assert result.deadline == dt.date(2021, 6, 30)
+    assert [p.notes for p in result.proposals] == [[], []]
+    # The floor counted 5 voters' majority (a roster since changed); item 7 still open when the record ends.
+    changed = [put[0].model_copy(update={"majority_needed": 5}),
+               put[1].model_copy(update={"majority_needed": None, "item_open": True})]
+    result = tally(data, replies, proposals=changed)
+    assert [p.notes for p in result.proposals] == [
+        ["the floor recorded 5 as the majority needed; the roster now has 6 Council Members with the right to vote"],
+        ["the item was still open when the record ends; the conclusion may have changed"],
+    ]
+    assert [p.needed for p in result.proposals] == [4, 4]  # the roster decides
+
+
 def test_nothing_countable_is_an_error(round_dir, tmp_path):
     files = replies_from(round_dir, tmp_path, {"KOR": {2: "approve"}, "AUT": {2: "approve"}})
     data, put = proposals(round_dir)

@@ -314,7 +314,8 @@ async def test_the_page_recovers_after_a_server_restart(browser, tmp_path):
         )
         await page.click("#btn-speech")
         await expect(page.locator("#queue li")).to_have_count(1)
-        seq = await page.evaluate("fetch('/healthz').then(r => r.json()).then(h => h.seq)")
+        # page.evaluate has no timeout of its own: a fetch the server never answers would hang.
+        seq = await asyncio.wait_for(page.evaluate("fetch('/healthz').then(r => r.json()).then(h => h.seq)"), 10)
         await page.evaluate(
             """() => { window.__seen = [];
             new MutationObserver(() => window.__seen.push([document.body.dataset.conn,
@@ -388,7 +389,7 @@ async def test_arabic_is_laid_out_right_to_left_and_chinese_gets_chinese_titles(
         # Every language has every text, with the same placeholders as English; a text with
         # plural forms has "other" with all of them, and the others no placeholder English lacks
         # (Arabic says "ثانيتين" for 2, without the figure).
-        report = await page.evaluate(
+        report = await asyncio.wait_for(page.evaluate(
             """() => import('/static/i18n.js').then(({_strings}) => {
                 const holes = (s) => (s.match(/\\{\\w+\\}/g) || []).sort().join();
                 const forms = (s) => (typeof s === "string" ? {other: s} : s);
@@ -409,7 +410,7 @@ async def test_arabic_is_laid_out_right_to_left_and_chinese_gets_chinese_titles(
                 }
                 return {languages: Object.keys(_strings).sort(), problems};
             })"""
-        )
+        ), 10)  # page.evaluate has no timeout of its own
         assert report["languages"] == sorted(["ar", "zh", "en", "fr", "ru", "es"])
         assert report["problems"] == []
     watch.check()

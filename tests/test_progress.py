@@ -208,3 +208,136 @@ def c21_plan_json(plan) -> dict:
     from vccsched.floor.published import canonical
 
     return canonical(plan)
+
+
+# --- what mutation testing found untested (mutmut on vccsched/progress.py) ----------------------
+
+
+def test_while_suspended_the_time_since_the_suspension_does_not_count():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)  # 12:00
+    s.ok("VC", "suspend_meeting", advance=600)  # 12:10, and still suspended at 12:40
+    p = measure_progress(s.state, MEETING, at(8, 12, 40))
+    assert p.suspended and p.item(3).minutes == 10.0 and p.days[0].used_minutes == 10.0
+    (day,) = day_times(s.state, at(8, 12, 40))
+    assert (day.sitting_seconds, day.item_seconds) == (600.0, {3: 600.0})
+
+
+def test_an_event_during_a_suspension_adds_no_sitting_time():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)  # 12:00
+    s.ok("CHN", "request_floor", advance=300)  # 12:05
+    s.ok("VC", "suspend_meeting", advance=300)  # 12:10
+    s.ok("CHN", "withdraw", advance=600)  # 12:20, taken while suspended: the floor's last event
+    assert s.state.suspended and s.state.floor_at == at(8, 12, 20)
+    (day,) = day_times(s.state)
+    assert (day.sitting_seconds, day.item_seconds) == (600.0, {3: 600.0})
+    assert measure_progress(s.state, MEETING, at(8, 12, 20)).days[0].used_minutes == 10.0
+
+
+def test_days_are_the_meeting_zones_days_whatever_the_zone_of_now():
+    # 00:10 in Geneva on 9 June is 22:10 UTC on 8 June: a day on the floor ends at midnight
+    # in Geneva, whatever zone the caller's clock gives.
+    utc = dt.timezone.utc
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)  # 8 June 12:00
+    s.ok("CHN", "request_floor", advance=60)  # 12:01, the day's last event
+    (day,) = day_times(s.state, at(9, 0, 10).astimezone(utc))
+    assert (day.date, day.sitting_seconds) == (dt.date(2021, 6, 8), 60.0)  # not on to 00:10
+    (same_day,) = day_times(s.state, at(8, 12, 5).astimezone(utc))
+    assert same_day.sitting_seconds == 300.0
+    # measure_progress answers in the meeting's zone and takes "today" from it.
+    p = measure_progress(s.state, MEETING, at(9, 0, 30).astimezone(utc))
+    assert p.now == at(9, 0, 30) and p.now.utcoffset() == dt.timedelta(hours=2)
+    assert p.today == dt.date(2021, 6, 9)
+    # An item concluded at 00:30 Geneva time was taken on 9 June, not 8 June (UTC's date).
+    s.ok("VC", "close_item", advance=0)
+    s.ok("VC", "conclude_en_bloc", items=[1], advance=(at(9, 0, 30) - s.now).total_seconds())
+    p = measure_progress(s.state, MEETING, at(9, 0, 31))
+    assert 1 in p.day(dt.date(2021, 6, 9)).items_taken and 1 not in p.day(dt.date(2021, 6, 8)).items_taken
+
+
+def test_the_plans_buffer_is_the_default_then_the_meetings():
+    s = session()
+    s.ok("SG", "publish_plan", plan={**PLAN, "solver": {**PLAN["solver"], "buffer_minutes": 30}}, advance=0)
+    p = measure_progress(s.state, MEETING, at(8, 14, 10, 20))
+    today = p.day(dt.date(2021, 6, 8))
+    assert (p.buffer_minutes, today.usable_end) == (30, at(8, 14, 30))
+    # 14:10:20 + items 3 and 4 (60 min) = 15:10:20: 40 min 20 s past 14:30.
+    assert (today.projected_end, today.late_minutes) == (at(8, 15, 10, 20), 40.33)
+    assert measure_progress(s.state, MEETING, at(8, 14, 10), buffer=5).day(dt.date(2021, 6, 8)).usable_end == at(8, 14, 55)
+    without = plan_of({**PLAN, "solver": {k: v for k, v in PLAN["solver"].items() if k != "buffer_minutes"}})
+    assert without.solver.buffer_minutes is None
+    assert measure_progress(s.state, MEETING, at(8, 14, 10), without).buffer_minutes == MEETING.buffer_minutes == 20
+
+
+def test_today_is_a_meeting_date_or_none():
+    s = session()
+    s.ok("SG", "publish_plan", plan=plan_json({"2021-06-08": [(3, 30)]}), advance=0)
+    # 9 June is a meeting date with nothing planned and nothing sat: it is today all the same.
+    p = measure_progress(s.state, MEETING, at(9, 11, 0))
+    assert p.today == dt.date(2021, 6, 9)
+    nine = p.day(dt.date(2021, 6, 9))
+    assert nine is not None and (nine.planned_minutes, nine.used_minutes, nine.item_minutes) == (0, 0.0, 0.0)
+    assert (nine.projected_end, nine.first_at, nine.last_at) == (at(9, 12, 0), None, None)
+    # 10 June is no meeting date: no today, and no day for it.
+    p = measure_progress(s.state, MEETING, at(10, 12, 30))
+    assert p.today is None and p.day(dt.date(2021, 6, 10)) is None
+    assert [d.date for d in p.days] == [dt.date(2021, 6, 8)]
+
+
+def test_items_taken_up_outside_the_plan_come_after_the_planned_ones_once():
+    s = session()
+    s.ok("SG", "publish_plan", plan=PLAN, advance=0)  # items 3, 4 (8 June) and 12 (9 June)
+    s.ok("VC", "conclude_en_bloc", items=[1], advance=0)  # not in the plan; item 2 never taken up
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("VC", "close_item", advance=600)
+    p = measure_progress(s.state, MEETING, s.now)
+    assert [(i.number, i.phase) for i in p.items] == [(3, "done"), (4, "to_come"), (12, "to_come"), (1, "done")]
+    one = p.item(1)
+    assert (one.planned_date, one.planned_start, one.planned_end, one.planned_minutes) == (None, None, None, None)
+    three = p.item(3)
+    assert (three.planned_start, three.planned_end, three.planned_minutes) == (at(8, 12, 0), at(8, 12, 30), 30)
+    assert p.item(12).planned_end == at(9, 12, 20)
+    with pytest.raises(KeyError):
+        p.item(2)
+
+
+def test_a_reopened_item_has_no_closing_time_while_open():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)
+    s.ok("VC", "close_item", advance=600)
+    s.ok("VC", "open_item", item=3, advance=60)
+    p = measure_progress(s.state, MEETING, s.now)
+    assert (p.item(3).status, p.item(3).closed_at) == ("open", None)
+
+
+def test_the_open_item_planned_on_another_day_counts_what_it_has_left_never_less_than_nothing():
+    s = session()
+    s.ok("SG", "publish_plan", plan=PLAN, advance=0)
+    s.ok("VC", "open_item", item=12, advance=0)  # planned on 9 June, 20 min; taken up on 8 June at 12:00
+    # 12:05: item 12's 15 min left + items 3 and 4 (60 min).
+    assert measure_progress(s.state, MEETING, at(8, 12, 5)).day(dt.date(2021, 6, 8)).projected_end == at(8, 13, 20)
+    # 12:30, 10 min over its 20: nothing is left of it (not a minute), only items 3 and 4.
+    p = measure_progress(s.state, MEETING, at(8, 12, 30))
+    assert p.day(dt.date(2021, 6, 8)).projected_end == at(8, 13, 30)
+    # Deferred whole to the next session while still open: nothing of it is waited for.
+    s.ok("VC", "defer_item", requested_by="USA", advance=0)
+    p = measure_progress(s.state, MEETING, s.now)
+    assert p.item(12).phase == "done"
+    assert p.day(dt.date(2021, 6, 8)).projected_end == s.now + dt.timedelta(minutes=60)
+
+
+def test_each_day_has_its_own_first_and_last_event_and_the_items_discussed_on_it():
+    s = session()
+    s.ok("VC", "open_item", item=3, advance=0)  # 8 June 12:00
+    s.ok("CHN", "request_floor", advance=1800)  # 12:30, the day's last event
+    s.ok("VC", "next_speaker", advance=86400 - 1800)  # 9 June 12:00, item 3 still open
+    s.ok("USA", "request_floor", advance=300)  # 12:05
+    p = measure_progress(s.state, MEETING, at(9, 12, 10))
+    eight, nine = p.day(dt.date(2021, 6, 8)), p.day(dt.date(2021, 6, 9))
+    assert (eight.first_at, eight.last_at) == (at(8, 12, 0), at(8, 12, 30))
+    assert (nine.first_at, nine.last_at) == (at(9, 12, 0), at(9, 12, 5))
+    # Item 3 was neither taken up nor closed on 9 June, but discussed on it.
+    assert eight.items_taken == nine.items_taken == [3]
+    assert (nine.used_minutes, nine.item_minutes) == (10.0, 10.0)

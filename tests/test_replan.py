@@ -125,6 +125,28 @@ def test_closed_items_are_left_out_and_today_runs_from_now():
     assert validate_remaining(result.plan, plan, progress, now, data) == []
 
 
+def test_today_is_over_when_exactly_nothing_of_its_usable_window_is_left():
+    # Window 12:00-15:00 less a 20-min buffer: the usable window ends at 14:40. At 14:40
+    # exactly (or in the minute before, rounded up) nothing of it is left: today is closed,
+    # not kept open with a 0-minute day that holds nothing.
+    from vccsched.planner.replan import resume_point
+
+    data, plan = small([60, 60, 30, 60], dates=2)
+    assert resume_point(data, zurich(JUNE[0], 14, 39), 20) == zurich(JUNE[0], 14, 39)
+    assert resume_point(data, zurich(JUNE[0], 14, 39, 1), 20) is None
+    assert resume_point(data, zurich(JUNE[0], 14, 40), 20) is None
+    assert resume_point(data, zurich(JUNE[0], 14, 40), 19) == zurich(JUNE[0], 14, 40)
+    assert resume_point(data, zurich(JUNE[0], 11), 20) == zurich(JUNE[0], 12)
+    floor = floor_for(data)
+    chair(floor, "open_item", zurich(JUNE[0], 12), item=1)
+    chair(floor, "close_item", zurich(JUNE[0], 13))
+    now = zurich(JUNE[0], 14, 40)
+    progress, result = replan(data, plan, floor, now)
+    assert result.resume_at is None
+    assert [d.date for d in result.plan.days] == [JUNE[1]]
+    assert validate_remaining(result.plan, plan, progress, now, data) == []
+
+
 def test_no_item_goes_before_its_announced_day_unless_allowed():
     data, plan = small([80, 80, 30, 30], dates=3, pins=[Pin(item=2, on=JUNE[0])])
     assert days_of(plan) == {1: JUNE[0], 2: JUNE[0], 3: JUNE[1], 4: JUNE[1]}

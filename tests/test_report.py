@@ -344,3 +344,25 @@ def test_a_deferred_conclusion_keeps_its_text_in_the_annex(c21):
     assert "**Conclusion deferred to C22 at the request of United States (USA).** The Council noted C21/33." in text
     assert ("| United States (USA) | conclusion: The Council noted C21/33.; Objection to paragraph 2. |"
             in text)
+
+
+def test_council_members_without_the_right_to_vote_are_not_counted_for_rule_3_2(c21):
+    # Voting rights depend on arrears: two Council Members without them leave 46 voters of
+    # 48, so a simple majority is 24, not the 25 of the bundled roster where all may vote.
+    import dataclasses
+
+    members = [d.id for d in c21.roster.council_members]
+    assert len(members) == 48 and all(d.voting_rights for d in c21.roster.council_members)
+    in_arrears = {"ARG", "BHS"}
+    roster = c21.roster.model_copy(update={"delegations": [
+        d.model_copy(update={"voting_rights": False}) if d.id in in_arrears else d for d in c21.roster.delegations
+    ]})
+    data = dataclasses.replace(c21, roster=roster)
+    report = report_of(data, DAY1)
+    assert report.voters == 46
+    items = {i.number: i for i in report.items}
+    assert items[12].outcome == "correspondence" and items[12].majority_needed == 24
+    text = render_report(report, "md")
+    assert "majority needed 24 of the 46 Council Members with the right to vote" in text
+    assert "Council Members with the right to vote (24 of 46)" in text
+    assert "of the 48 " not in text and "of 48)" not in text

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 from pydantic import Field
@@ -145,13 +145,16 @@ def _proposals_from_replies(
 
 
 def _checked_rows(
-    reply: Reply, by_number: Mapping[int, Proposal], source: str, problems: list[Problem]
+    reply: Reply, by_number: Mapping[int, Proposal], source: str, problems: list[Problem],
+    disputed: Collection[int] = (),
 ) -> list[Row]:
     """The reply's answers on conclusions put to the vote; an item answered twice differently counts neither."""
     by_item: dict[int, list[Row]] = defaultdict(list)
     for row in reply.rows:
         if row.answer is None:
             continue  # a blank is no reply on that conclusion
+        if row.item in disputed:
+            continue  # not tallied, and said so once per differing form: the forms do carry it
         proposal = by_number.get(row.item)
         if proposal is None:
             where = "in the record" if source == "record" else "in the forms"
@@ -221,7 +224,7 @@ def tally(
 
     answers: dict[int, dict[str, Answer]] = defaultdict(dict)
     for sender, reply in counted.items():
-        for row in _checked_rows(reply, by_number, source, problems):
+        for row in _checked_rows(reply, by_number, source, problems, disputed):
             assert row.answer is not None
             answers[row.item][sender] = row.answer
     # An answer that could not be read is not counted, but the rest of its reply is: the

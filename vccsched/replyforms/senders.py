@@ -79,9 +79,15 @@ def _name_index(roster: Roster) -> dict[str, list[Delegation]]:
     return index
 
 
+def sender_matches(text: str, roster: Roster) -> list[Delegation]:
+    """Every roster delegation a form's Member State cell may name (ISO code or name), in roster order."""
+    return list(_name_index(roster).get(normalise(text), []))
+
+
 def find_sender(text: str, roster: Roster) -> Delegation | None:
-    """The roster delegation a form's Member State cell names (ISO code or name)."""
-    matches = _name_index(roster).get(normalise(text), [])
+    """The roster delegation a form's Member State cell names (ISO code or name); None if
+    no delegation or more than one has that name."""
+    matches = sender_matches(text, roster)
     return matches[0] if len(matches) == 1 else None
 
 
@@ -165,6 +171,13 @@ def screen_replies(
                    "the reply is not counted", reply.member_cell)
             continue
         sender = find_sender(reply.member, roster)
+        candidates = sender_matches(reply.member, roster) if sender is None else []
+        if len(candidates) > 1:
+            # "no delegation has this name" would be false, and the first match a guess.
+            names = ", ".join(f"{d.name} ({d.id})" for d in candidates)
+            reject(f"ambiguous sender {reply.member!r}: it names {names}; write the sender's ISO "
+                   "code; the reply is not counted", reply.member_cell)
+            continue
         if sender is None:
             reject(f"unknown sender {reply.member!r}: no delegation of the roster has this name or "
                    "ISO code; the reply is not counted", reply.member_cell)
