@@ -79,14 +79,14 @@ class LiveServer:
 
     async def start(self) -> None:
         self._context = serve(self.config)
-        self.running = await self._context.__aenter__()
+        self.running = await asyncio.wait_for(self._context.__aenter__(), 30)
         # A restart listens on the same port, as a restarted server would.
         self.config = dataclasses.replace(self.config, port=self.running.port)
 
     async def stop(self) -> None:
         if self._context is not None:
             context, self._context = self._context, None
-            await context.__aexit__(None, None, None)
+            await asyncio.wait_for(context.__aexit__(None, None, None), 30)
 
     async def restart(self) -> None:
         await self.stop()
@@ -122,8 +122,8 @@ class WsClient:
         self.welcome: dict | None = None
         self._n = 0
 
-    async def send(self, message: dict | str) -> None:
-        await self.ws.send(message if isinstance(message, str) else json.dumps(message))
+    async def send(self, message: dict | str, timeout: float = 5.0) -> None:
+        await asyncio.wait_for(self.ws.send(message if isinstance(message, str) else json.dumps(message)), timeout)
 
     async def recv(self, timeout: float = 5.0) -> dict:
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))

@@ -98,7 +98,7 @@ def delegate_script(rng: random.Random):
 
 async def reply_to(ws, command_id: str) -> dict:
     while True:
-        message = json.loads(await ws.recv())
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if message["type"] in ("accepted", "refusal", "error"):
             assert message.get("command_id") == command_id, message
             return message
@@ -112,7 +112,7 @@ async def drive(
     with contextlib.suppress(ConnectionClosed, OSError, asyncio.TimeoutError):
         async with connect(url, open_timeout=5, close_timeout=0.5) as ws:
             await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "token": token}))
-            welcome = json.loads(await ws.recv())
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert welcome["type"] == "welcome" and welcome["delegation"] == delegation
             ledger.connections += 1
             lost = ledger.in_flight.pop(delegation, None)
@@ -130,7 +130,7 @@ async def drive(
                         ledger.accepted[key] = reply["seqs"]
                     ledger.resent_new += 1
             ready.set()
-            await go.wait()
+            await asyncio.wait_for(go.wait(), 60)
             for n in itertools.count(1):
                 command = {**next(script), "id": f"{delegation}-r{round_}-{n}"}
                 while True:
@@ -202,8 +202,8 @@ def stored_floor(db_path: Path, setup: FloorSetup) -> Floor:
 async def snapshot_of(server: ServerProcess, token: str) -> dict:
     async with connect(server.ws_url, open_timeout=5) as ws:
         await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "token": token}))
-        welcome = json.loads(await ws.recv())
-        snapshot = json.loads(await ws.recv())
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        snapshot = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert snapshot["type"] == "snapshot" and snapshot["seq"] == welcome["seq"]
         return snapshot
 

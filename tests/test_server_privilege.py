@@ -411,12 +411,12 @@ async def test_the_public_view_cannot_send_commands_even_with_the_chairs_token(t
         before = floorprint(srv)
         async with connect(srv.ws_url + "/public") as ws:
             await ws.send(hello(srv.tokens["VC"]))
-            welcome = json.loads(await ws.recv())
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert (welcome["type"], welcome["delegation"]) == ("welcome", "public")
-            assert json.loads(await ws.recv())["type"] == "snapshot"
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "snapshot"
             for type_, fields in [("open_item", {"item": 4}), ("close_item", {}), ("request_floor", {})]:
                 await ws.send(json.dumps(command(type_, f"pub-{type_}", **fields)))
-                reply = json.loads(await ws.recv())
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert (reply["type"], reply["code"]) == ("refusal", "read_only")
         await assert_unchanged(srv, before)
 

@@ -324,15 +324,15 @@ async def test_the_public_view_is_read_only(tmp_path):
             await vc.command({"type": "open_item", "item": 3})
             async with connect(srv.ws_url + "/public") as ws:
                 await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": None, "token": None}))
-                welcome = json.loads(await ws.recv())
+                welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert welcome["delegation"] == "public" and welcome["category"] == "public"
-                snapshot = json.loads(await ws.recv())
+                snapshot = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert snapshot["view"]["current_item"]["number"] == 3
                 await ws.send(json.dumps({"type": "command", "command": {"type": "close_list", "id": "p-1"}}))
-                refusal = json.loads(await ws.recv())
+                refusal = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert refusal["code"] == "read_only"
                 await vc.command({"type": "close_list"})
-                event = json.loads(await ws.recv())
+                event = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert event["event"]["type"] == "list_closed"
         assert srv.shell.floor.seq == 2
 
@@ -413,11 +413,11 @@ def test_run_stops_on_sigterm_closing_connections_with_1001(tmp_path):
         async def session() -> int:
             async with connect(server.ws_url) as ws:
                 await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "token": tokens["VC"]}))
-                await ws.recv()
-                await ws.recv()
+                await asyncio.wait_for(ws.recv(), 10)
+                await asyncio.wait_for(ws.recv(), 10)
                 await asyncio.to_thread(server.terminate)
                 with pytest.raises(ConnectionClosed) as closed:
-                    await ws.recv()
+                    await asyncio.wait_for(ws.recv(), 10)
                 return closed.value.rcvd.code
 
         assert asyncio.run(session()) == 1001
