@@ -26,9 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "tests"))
 
-from test_server_abuse import (  # noqa: E402 (the suite's helpers: the same server, the same clients)
+from attack_kit import (  # noqa: E402 (the suite's tools: the same server, the same clients)
     Target,
     health,
     hello,

@@ -2,7 +2,7 @@
 
 Run ``.venv/bin/python benchmarks/page_load.py`` (about a minute; needs Debian's
 chromium and playwright, as the page tests do). A real server on port 0 with a
-real database; between it and the browser a TCP proxy (tests/tcp_proxy.py) that
+real database; between it and the browser a TCP proxy (benchmarks/tcp_proxy.py) that
 gives every connection a round trip of ``--rtt`` seconds and shares ``--rate``
 bytes a second each way among them, as one hotel or mobile link would (browsers'
 own network emulation does not slow WebSockets). The floor has an item open,
@@ -25,7 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "tests"))
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -50,25 +49,40 @@ async def load(page, url: str | None, proxy) -> dict:
 
 
 async def main(args) -> None:
-    from live_server import live_server, ws_client
+    import json
+
     from playwright.async_api import async_playwright
     from tcp_proxy import TcpProxy
+    from websockets.asyncio.client import connect
+
+    from server.app import ServerConfig, serve
+    from server.tokens import issue_tokens
+    from vccsched.floor.protocol import PROTOCOL_VERSION
+    from vccsched.loading import DEFAULT_MEETING_DIR
+
+    async def command(ws_url: str, token: str, command: dict) -> None:
+        """Say hello as a delegation and send one command; wait for its answer."""
+        async with connect(ws_url) as ws:
+            await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": None, "token": token}))
+            await ws.send(json.dumps({"type": "command", "command": command}))
+            while json.loads(await asyncio.wait_for(ws.recv(), 10)).get("command_id") != command["id"]:
+                pass
 
     with tempfile.TemporaryDirectory(prefix="vccsched-page-load-") as tmp:
-        async with live_server(Path(tmp)) as srv:
-            async with ws_client(srv, "VC") as vc:
-                await vc.command({"type": "open_item", "item": 3})
-                for other in ("USA", "BRA", "GBR", "PSE", "SM-R1", "FRA", "KEN", "IND", "RUS", "MEX"):
-                    async with ws_client(srv, other) as client:
-                        await client.command({"type": "request_floor", "kind": "speech"})
-                await vc.command({"type": "next_speaker"})
+        db = Path(tmp) / "floor.db"
+        tokens = issue_tokens(db)
+        async with serve(ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=db, port=0)) as srv:
+            await command(srv.ws_url, tokens["VC"], {"type": "open_item", "id": "vc-1", "item": 3})
+            for other in ("USA", "BRA", "GBR", "PSE", "SM-R1", "FRA", "KEN", "IND", "RUS", "MEX"):
+                await command(srv.ws_url, tokens[other], {"type": "request_floor", "id": f"{other}-1", "kind": "speech"})
+            await command(srv.ws_url, tokens["VC"], {"type": "next_speaker", "id": "vc-2"})
             async with TcpProxy(srv.port, rtt=args.rtt, rate=args.rate) as proxy, async_playwright() as p:
                 browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
                 rows = []
                 for n in range(args.runs):
                     context = await browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
                     page = await context.new_page()
-                    first = await load(page, f"http://127.0.0.1:{proxy.port}/#t={srv.tokens['CHN']}", proxy)
+                    first = await load(page, f"http://127.0.0.1:{proxy.port}/#t={tokens['CHN']}", proxy)
                     again = await load(page, None, proxy)
                     rows.append((first, again))
                     await context.close()

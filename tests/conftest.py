@@ -11,6 +11,9 @@ import pytest
 from vccsched.loading import DEFAULT_MEETING_DIR, MeetingData, load_meeting
 
 REPO = Path(__file__).resolve().parent.parent
+# Tools the benchmarks and the tests share (the throttling TCP proxy) live in benchmarks/,
+# which must not import from tests/; the tests take them from there.
+sys.path.append(str(REPO / "benchmarks"))
 
 
 @pytest.fixture(scope="session")

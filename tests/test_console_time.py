@@ -157,7 +157,8 @@ async def test_a_rest_that_cannot_fit_shows_the_minutes_over_and_the_candidates_
         assert "Not reached (23) 1 PL 1.01 · 2 PL 1.02 · 7 PL 1.05 · 8 PL 1.06 · +19 more" in panel_text(app)
 
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, ReplanDialog), 20)
+        # The dialog, and then its contents: it is pushed before it has composed them.
+        await until(pilot, lambda: isinstance(app.screen, ReplanDialog) and app.screen.query("#replan-error"), 20)
         dialog = app.screen
         assert not dialog.preview.fits and not dialog.query("#publish")
         error = str(dialog.query_one("#replan-error").render())
