@@ -41,6 +41,17 @@ async def test_the_chair_sees_the_delegation_then_who_asked_and_who_speaks(tmp_p
             app.save_screenshot(SCREENSHOT.name, str(SCREENSHOT.parent))
 
 
+async def test_names_that_arrive_after_the_list_are_shown_in_it(tmp_path, meeting):
+    async with live_server(tmp_path, meeting_dir=meeting) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.1") as head:
+            await vc.command({"type": "open_item", "item": 3})
+            await head.command({"type": "request_floor"})
+        async with console(srv, "VC") as (app, pilot):  # the snapshot comes before /meeting.json
+            await until(pilot, lambda: queue(app) == [("CHN", "speech")])
+            await until(pilot, lambda: app.screen.query_one("#queue").row_text(0)["name"] == HEAD)
+
+
 async def test_without_published_names_the_console_shows_the_delegation(tmp_path, meeting):
     async with live_server(tmp_path, meeting_dir=private(meeting)) as srv:
         await with_person_tokens(srv, meeting, tmp_path)
