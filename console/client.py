@@ -116,6 +116,32 @@ def meeting_files_url(ws_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, f"{prefix}/meeting-files.json", "", ""))
 
 
+def meeting_json_url(ws_url: str) -> str:
+    """``/meeting.json`` beside the WebSocket, as :func:`meeting_files_url` finds its files."""
+    return meeting_files_url(ws_url).removesuffix("/meeting-files.json") + "/meeting.json"
+
+
+#: /meeting.json is a few hundred kB at most; a server that sends more is not read further.
+MEETING_JSON_MAX = 4_000_000
+
+
+def read_speakers(url: str, timeout: float = 10.0):
+    """The registered speakers the server names in ``/meeting.json`` (blocking; run it in a
+    thread). Raises :class:`MeetingFilesError` when it cannot be had."""
+    from console.model import speakers_from
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = response.read(MEETING_JSON_MAX + 1)
+        if len(body) > MEETING_JSON_MAX:
+            raise MeetingFilesError(f"{url}: larger than {MEETING_JSON_MAX} bytes")
+        return speakers_from(json.loads(body))
+    except MeetingFilesError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise MeetingFilesError(f"{url}: {exc}") from exc
+
+
 def read_meeting(url: str, token: str | None = None, timeout: float = 10.0) -> MeetingData:
     """GET the server's ``/meeting-files.json`` and load the meeting the floor runs with.
 
@@ -200,6 +226,10 @@ class FloorClient:
         """The meeting the floor runs with (window, buffer, minutes), from the server over
         HTTP, in a thread; see :func:`read_meeting` for the errors."""
         return await asyncio.to_thread(read_meeting, meeting_files_url(self.url), self.session.token)
+
+    async def fetch_speakers(self):
+        """The registered speakers' names from ``/meeting.json`` (see :func:`read_speakers`)."""
+        return await asyncio.to_thread(read_speakers, meeting_json_url(self.url))
 
     # --- commands -----------------------------------------------------------------------------
 

@@ -61,6 +61,57 @@ def name_of(state: FloorState, delegation: str) -> str:
     return without_bidi_controls(participant.name) if participant is not None and participant.name else delegation
 
 
+@dataclass(frozen=True)
+class SpeakerName:
+    """A registered speaker as the server publishes them in ``/meeting.json`` (issue 17)."""
+
+    delegation: str
+    name: str  # "Ms Example-Delegate-1": title and family name
+    function: str  # "Head of delegation"
+
+
+#: person id ("CHN.1") -> the speaker's published name.
+Speakers = dict[str, SpeakerName]
+
+#: Bounds on what a console takes from a server's list of speakers.
+SPEAKERS_MAX = 5000
+SPEAKER_TEXT_MAX = 200
+
+
+def speakers_from(document: object) -> Speakers:
+    """The ``speakers`` of a ``/meeting.json`` document; entries that are not as described
+    (protocol.md) are left out rather than trusted, and so is a list past its bound."""
+    entries = document.get("speakers") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    speakers: Speakers = {}
+    for entry in entries[:SPEAKERS_MAX]:
+        if not isinstance(entry, dict):
+            continue
+        fields = [entry.get(k) for k in ("id", "delegation", "name", "function")]
+        if not all(isinstance(f, str) and 0 < len(f) <= SPEAKER_TEXT_MAX for f in fields[:3]):
+            continue
+        function = fields[3] if isinstance(fields[3], str) and len(fields[3]) <= SPEAKER_TEXT_MAX else ""
+        speakers[fields[0]] = SpeakerName(fields[1], without_bidi_controls(fields[2]), without_bidi_controls(function))
+    return speakers
+
+
+def person_label(speakers: Speakers | None, person: str | None, delegation: str) -> str:
+    """"Ms Example-Delegate-1, Head of delegation" for a known speaker of ``delegation``; "" otherwise."""
+    found = speakers.get(person) if speakers and person else None
+    if found is None or found.delegation != delegation:
+        return ""
+    return f"{found.name}, {found.function}" if found.function else found.name
+
+
+def who_text(state: FloorState, delegation: str, person: str | None = None, speakers: Speakers | None = None) -> str:
+    """"China — Ms Example-Delegate-1, Head of delegation": the delegation first, so the eye
+    still scans by country, then who of it asked, when the server names them."""
+    label = person_label(speakers, person, delegation)
+    name = name_of(state, delegation)
+    return f"{name} — {label}" if label else name
+
+
 def tier_of(state: FloorState, delegation: str) -> str:
     category = state.setup.category_of.get(delegation, "")
     return TIER_LABELS.get(category, category or "?")
@@ -103,13 +154,13 @@ class Countdown:
         return clock_text(-int(-self.left // 1))
 
 
-def countdown(state: FloorState, now: dt.datetime) -> Countdown | None:
+def countdown(state: FloorState, now: dt.datetime, speakers: Speakers | None = None) -> Countdown | None:
     s = state.speaker
     if s is None:
         return None
     return Countdown(
         delegation=s.delegation,
-        name=name_of(state, s.delegation),
+        name=who_text(state, s.delegation, s.person, speakers),
         tier=tier_of(state, s.delegation),
         kind=s.kind,
         item=s.item,
@@ -174,7 +225,7 @@ class QueueRow:
         return max(0.0, (now - self.asked_at).total_seconds())
 
 
-def queue_rows(state: FloorState, times: SpeakingTimes | None = None) -> list[QueueRow]:
+def queue_rows(state: FloorState, times: SpeakingTimes | None = None, speakers: Speakers | None = None) -> list[QueueRow]:
     """The open item's waiting list, in the server's speaking order (never re-sorted)."""
     item = state.current
     if item is None:
@@ -185,7 +236,7 @@ def queue_rows(state: FloorState, times: SpeakingTimes | None = None) -> list[Qu
         QueueRow(
             place=place,
             delegation=r.delegation,
-            name=name_of(state, r.delegation),
+            name=who_text(state, r.delegation, r.person, speakers),
             tier=tier_of(state, r.delegation),
             kind=r.kind,
             asked_at=r.at,

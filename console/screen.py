@@ -34,7 +34,7 @@ from console.dialogs import (
     ReplanDialog,
     SpeakingTimeDialog,
 )
-from console.model import KIND_LABELS, Countdown, countdown, day_label, meeting_zone, name_of, tier_of, zone_label
+from console.model import KIND_LABELS, Countdown, Speakers, countdown, day_label, meeting_zone, name_of, tier_of, zone_label
 from console.replanning import ReplanPreview, preview_replan, replan_basis
 from console.timing import PlanHistory, TimeFigures, time_figures
 from console.widgets.agenda import AgendaPanel
@@ -106,6 +106,8 @@ class FloorScreen(Screen):
         #: The meeting the floor runs with (window, buffer), from the server once connected.
         self.meeting_data: MeetingData | None = None
         self._meeting_loading = False
+        #: The registered speakers the server names (issue 17); None until had.
+        self.speakers: Speakers | None = None
         #: Every plan revision seen (the app notes each state the server's updates give).
         self.plans = PlanHistory()
         #: Per meeting day: whether the time panel last saw the session projected past its end.
@@ -148,6 +150,7 @@ class FloorScreen(Screen):
         self.plans.note(self.source.state)
         self.state = self.source.state
         self._load_meeting()
+        self._load_speakers()
         for line in self.pending_log:
             self.log_line(line)
         self.pending_log.clear()
@@ -170,8 +173,8 @@ class FloorScreen(Screen):
             state, chair=self.ROLE == "chair", me=None if self.ROLE == "chair" else self.delegation,
             queues=self.ROLE == "delegate",
         )
-        self.query_one(SpeakerPanel).show(countdown(state, now), self.zone)
-        self.query_one(WaitingList).show(state, now)
+        self.query_one(SpeakerPanel).show(countdown(state, now, self.speakers), self.zone)
+        self.query_one(WaitingList).show(state, now, self.speakers)
         self.query_one(ConclusionPanel).show(state, chair=self.ROLE == "chair")
         self._show_time(now)
         self._status(now)
@@ -181,6 +184,8 @@ class FloorScreen(Screen):
             return
         if connection.live and self.meeting_data is None and not self._meeting_loading:
             self._load_meeting()  # the first attempt failed: the server is back, try again
+        if connection.live and self.speakers is None:
+            self._load_speakers()
         self.set_class(not connection.live, "offline")
         self.query_one(OfflineBanner).show(connection, self.zone, self.source.now())
         self._status(self.source.now())
@@ -201,7 +206,7 @@ class FloorScreen(Screen):
             return
         now = self.source.now()
         state = self.state
-        current = countdown(state, now) if state is not None else None
+        current = countdown(state, now, self.speakers) if state is not None else None
         self.query_one(SpeakerPanel).tick(current)
         self._bell(current)
         second = int(now.timestamp())
@@ -270,6 +275,22 @@ class FloorScreen(Screen):
         finally:
             self._meeting_loading = False
         self._show_time(notice=notice)
+
+    @work(group="speakers", exclusive=True, exit_on_error=False)
+    async def _load_speakers(self) -> None:
+        """The speakers' names from the server's /meeting.json, for the list and the speaker panel."""
+        fetch = getattr(self.source, "fetch_speakers", None)
+        if fetch is None or self.speakers is not None:
+            return
+        try:
+            speakers = await fetch()
+        except Exception as exc:  # the floor works without names: say so, try again on reconnection
+            reason = exc.message if isinstance(exc, VccschedError) else f"{type(exc).__name__}: {exc}"
+            self.log_line(f"[b $error]speakers' names[/]: {escape(reason)}")
+            return
+        self.speakers = speakers
+        if self.state is not None:
+            self.watch_state(self.state)
 
     def _show_time(self, now: dt.datetime | None = None, notice: str | None = None) -> None:
         """The time panel from the state and the clock (``notice``: a line under it, "" clears)."""

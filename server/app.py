@@ -55,7 +55,7 @@ from server.assets import page_assets
 from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
-from server.persons import asker_for
+from server.persons import asker_for, published_speakers
 from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
 from vccsched.floor.engine import Floor
 from vccsched.floor.protocol import (
@@ -252,6 +252,7 @@ def meeting_document(data: MeetingData) -> dict:
             {"id": d.id, "name": d.name, "names": delegation_names(d), "category": d.category, "timezone": d.timezone}
             for d in data.roster.delegations
         ],
+        "speakers": published_speakers(data.registrations, meeting.floor.public_speaker_names),
     }
 
 

@@ -27,3 +27,16 @@ def asker_for(registrations: Registrations | None, person_id: str | None, delega
         speaker=bool(found and found.speaker),
         speakers=tuple(_label(p) for p in persons if p.speaker),
     )
+
+
+def published_speakers(registrations: Registrations | None, publish: bool = True) -> list[dict[str, str]]:
+    """The registered speakers as ``/meeting.json`` names them: id, delegation, display name,
+    function. Speakers only (the floor never names anyone else), never an e-mail; none
+    when the meeting's ``floor.public_speaker_names`` is false, since anyone may read it."""
+    if registrations is None or not publish:
+        return []
+    return [
+        {"id": p.id, "delegation": p.delegation, "name": p.display_name, "function": p.function}
+        for p in registrations.persons
+        if p.speaker
+    ]

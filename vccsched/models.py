@@ -210,6 +210,12 @@ class FloorSettings(StrictModel):
         description="Speech priority, highest first; categories in one tier are first come, "
         "first served.",
     )
+    public_speaker_names: bool = Field(
+        default=True,
+        description="Publish registered speakers' names (title, family name, function) in "
+        "/meeting.json, so that the pages and the webcast name who has the floor; false: "
+        "the delegation only, everywhere (/meeting.json is readable by anyone).",
+    )
 
     @field_validator("tiers")
     @classmethod

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.model import QueueRow, clock_text, minutes_text, queue_rows, speaking_times
+from console.model import QueueRow, Speakers, clock_text, minutes_text, queue_rows, speaking_times
 from console.widgets.table import Column, fit_columns
 from vccsched.floor.state import FloorState
 
@@ -88,16 +88,16 @@ class WaitingList(ScrollView, can_focus=True):
         rows = self.rows_shown
         return rows[self.cursor] if 0 <= self.cursor < len(rows) else None
 
-    def show(self, state: FloorState, now: dt.datetime) -> None:
-        """Take the state's waiting list; repaint only if it changed."""
+    def show(self, state: FloorState, now: dt.datetime, speakers: Speakers | None = None) -> None:
+        """Take the state's waiting list (``speakers``: the names the server publishes); repaint only if it changed."""
         item = state.current
         # The fold replaces a queue or the speeches only when they change: compare by identity.
-        source = (item.queue if item else None, state.speeches, state.setup)
+        source = (item.queue if item else None, state.speeches, state.setup, speakers)
         if self._source is not None and all(a is b for a, b in zip(source, self._source)):
             return
         self._source = source
         self._now = now
-        rows = queue_rows(state, speaking_times(state)) if item is not None else []
+        rows = queue_rows(state, speaking_times(state), speakers) if item is not None else []
         if rows == self.rows_shown:
             return
         selected = self.selected

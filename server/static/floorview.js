@@ -149,6 +149,8 @@ export class Meeting {
     const meeting = this.data.meeting || {};
     this.items = new Map((this.data.items || []).map((i) => [i.number, i]));
     this.people = new Map((this.data.participants || []).map((p) => [p.id, p]));
+    // Registered speakers as the server publishes them (none if the meeting keeps names private).
+    this.speakers = new Map((this.data.speakers || []).map((p) => [p.id, p]));
     this.titles = meeting.title || null;
     this.timezone = meeting.timezone || "Europe/Zurich";
     this.id = meeting.id || "";
@@ -187,6 +189,13 @@ export class Meeting {
   category(id) {
     const person = this.people.get(id);
     return person ? person.category : null;
+  }
+
+  /** "Ms Example-Delegate-1, Head of delegation" for a registered speaker of `delegation`; "" otherwise. */
+  speakerName(personId, delegation) {
+    const speaker = personId ? this.speakers.get(personId) : null;
+    if (!speaker || speaker.delegation !== delegation) return "";
+    return speaker.function ? `${speaker.name}, ${speaker.function}` : speaker.name;
   }
 }
 
@@ -318,10 +327,17 @@ export function sessionLine(nowMs, meeting) {
 }
 
 /** Name and tier of a delegation, as a line of elements (names isolated for right-to-left pages). */
-function who(meeting, id, you) {
+function who(meeting, id, you, person) {
   const frag = document.createDocumentFragment();
   const name = el("bdi", "name", meeting.name(id));
   frag.append(name);
+  // The delegation first, so the eye still scans by country; then who of it (names are as registered).
+  const speaker = meeting.speakerName(person, id);
+  if (speaker) {
+    const line = el("span", "person-line");
+    line.append(el("span", "person-sep", "— "), el("bdi", "person", speaker));
+    frag.append(line);
+  }
   const tier = tierLabel(meeting.category(id));
   if (tier) frag.append(el("span", `tier tier-${meeting.category(id)}`, tier));
   if (you) frag.append(el("span", "you-tag", t("you")));
@@ -421,7 +437,7 @@ export function renderSpeaker(view, meeting, me) {
   $("speaker-none").textContent = t("nobody_floor");
   if (!speaker) return;
   const line = $("speaker-who");
-  line.replaceChildren(who(meeting, speaker.delegation, speaker.delegation === me));
+  line.replaceChildren(who(meeting, speaker.delegation, speaker.delegation === me, speaker.person));
   const kind = $("speaker-kind");
   kind.textContent = speaker.kind !== "speech" ? kindLabel(speaker.kind) : "";
   show(kind, speaker.kind !== "speech");
@@ -497,7 +513,7 @@ export function renderQueue(view, meeting, me) {
     const mine = request.delegation === me;
     const li = el("li", mine ? "mine" : "");
     const entry = el("span", "entry");
-    entry.append(who(meeting, request.delegation, mine));
+    entry.append(who(meeting, request.delegation, mine, request.person));
     if (request.kind !== "speech") entry.append(el("span", `chip chip-${request.kind}`, kindLabel(request.kind)));
     li.append(entry);
     list.append(li);

@@ -130,6 +130,7 @@ const STRINGS = {
     copy_link: "Copy my link",
     copy_link_done: "Link copied. Open it on your other device, and keep it private: it speaks for your delegation.",
     copy_link_manual: "Copy this link and open it on your other device; keep it private, it speaks for your delegation:",
+    refusal_not_a_speaker: "Your link is for a participant who follows the meeting: the floor is asked for by your delegation's registered speakers.",
   },
   fr: {
     page_title: "Liste des orateurs",
@@ -244,6 +245,7 @@ const STRINGS = {
     copy_link: "Copier mon lien",
     copy_link_done: "Lien copié. Ouvrez-le sur votre autre appareil et gardez-le pour vous : il parle au nom de votre délégation.",
     copy_link_manual: "Copiez ce lien et ouvrez-le sur votre autre appareil ; gardez-le pour vous, il parle au nom de votre délégation :",
+    refusal_not_a_speaker: "Votre lien est celui d'un participant qui suit la réunion\u00a0: la parole est demandée par les orateurs inscrits de votre délégation.",
   },
   es: {
     page_title: "Lista de oradores",
@@ -358,6 +360,7 @@ const STRINGS = {
     copy_link: "Copiar mi enlace",
     copy_link_done: "Enlace copiado. Ábralo en su otro dispositivo y no lo comparta: habla en nombre de su delegación.",
     copy_link_manual: "Copie este enlace y ábralo en su otro dispositivo; no lo comparta, habla en nombre de su delegación:",
+    refusal_not_a_speaker: "Su enlace es el de un participante que sigue la reunión: la palabra la piden los oradores inscritos de su delegación.",
   },
   ru: {
     page_title: "Список ораторов",
@@ -472,6 +475,7 @@ const STRINGS = {
     copy_link: "Скопировать мою ссылку",
     copy_link_done: "Ссылка скопирована. Откройте её на другом устройстве и никому не передавайте: она действует от имени вашей делегации.",
     copy_link_manual: "Скопируйте эту ссылку и откройте её на другом устройстве; никому её не передавайте, она действует от имени вашей делегации:",
+    refusal_not_a_speaker: "Ваша ссылка — для участника, который следит за заседанием: слово просят зарегистрированные ораторы вашей делегации.",
   },
   zh: {
     page_title: "发言者名单",
@@ -586,6 +590,7 @@ const STRINGS = {
     copy_link: "复制我的链接",
     copy_link_done: "链接已复制。请在另一台设备上打开，并妥善保管：该链接代表贵代表团发言。",
     copy_link_manual: "请复制此链接并在另一台设备上打开；请妥善保管，该链接代表贵代表团发言：",
+    refusal_not_a_speaker: "您的链接属于旁听会议的与会者：只有贵代表团登记的发言人可以请求发言。",
   },
   ar: {
     page_title: "قائمة المتكلمين",
@@ -700,6 +705,7 @@ const STRINGS = {
     copy_link: "نسخ رابطي",
     copy_link_done: "نُسخ الرابط. افتحوه على جهازكم الآخر واحتفظوا به لأنفسكم: فهو يتحدث باسم وفدكم.",
     copy_link_manual: "انسخوا هذا الرابط وافتحوه على جهازكم الآخر؛ احتفظوا به لأنفسكم، فهو يتحدث باسم وفدكم:",
+    refusal_not_a_speaker: "رابطكم مخصص لمشارك يتابع الاجتماع: يطلب الكلمة المتكلمون المسجلون في وفدكم.",
   },
 };
 

@@ -110,6 +110,11 @@ class Speech(StrictModel):
     limit_seconds: int
     out_of_order: bool
     reason: SpeechEndReason
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person who spoke ('CHN.1'), as on the speaker; absent otherwise.",
+    )
 
 
 class Outcome(StrictModel):
@@ -339,6 +344,7 @@ def _speech_ended(state: FloorState, e: SpeechEnded) -> dict:
         limit_seconds=s.limit_seconds,
         out_of_order=s.out_of_order,
         reason=e.reason,
+        person=s.person,
     )
     return {"speaker": None, "speeches": [*state.speeches, speech]}
 

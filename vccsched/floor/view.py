@@ -39,6 +39,7 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
             "time_left_seconds": round(time_left(state, now), 3) if now else s.limit_seconds,
             "clock": "running" if s.running_since is not None else "paused",
             "out_of_order": s.out_of_order,
+            **({"person": s.person} if s.person else {}),  # issue 17; absent as before otherwise
         }
     items: dict[str, Any] = {}
     for info in state.setup.items:
@@ -48,7 +49,10 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
             "status": item.status,
             "list_closed": item.list_closed,
             "speaking_time_seconds": item.speaking_time_seconds,
-            "queue": [{"delegation": r.delegation, "kind": r.kind} for r in item.queue],
+            "queue": [
+                {"delegation": r.delegation, "kind": r.kind, **({"person": r.person} if r.person else {})}
+                for r in item.queue
+            ],
             "outcome": _outcome(item),
         }
     return {
@@ -71,6 +75,7 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
                 "limit_seconds": sp.limit_seconds,
                 "out_of_order": sp.out_of_order,
                 "reason": sp.reason,
+                **({"person": sp.person} if sp.person else {}),
             }
             for sp in state.speeches
         ],

@@ -57,6 +57,12 @@ class SpeechLine(StrictModel):
     limit_seconds: int
     out_of_order: bool
     in_progress: bool = Field(default=False, description="Still speaking when the record ends.")
+    speaker: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Who of the delegation spoke, as registered ('Ms Example-Delegate-1, Head of "
+        "delegation'; the person's id if no longer registered); null when the record names nobody.",
+    )
 
 
 class ContributionReport(StrictModel):
@@ -119,6 +125,11 @@ class DelegationTime(StrictModel):
     tier: int | None
     speeches: int
     seconds: float
+    speakers: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda value: not value,
+        description="Who spoke for the delegation, in the order of their first speech (issue 17).",
+    )
 
 
 class TierTime(StrictModel):
@@ -227,6 +238,7 @@ def build_report(
     elif state.plan is not None and progress is not None:
         planned_numbers = {i.number for i in progress.items if i.planned_date is not None}
 
+    speaker_of = _speaker_names(data)
     speeches: dict[int, list[SpeechLine]] = defaultdict(list)
     finished = [(s, False, s.duration_seconds) for s in state.speeches]
     if state.speaker is not None and now is not None:
@@ -245,6 +257,7 @@ def build_report(
             limit_seconds=speech.limit_seconds,
             out_of_order=speech.out_of_order,
             in_progress=running,
+            speaker=speaker_of(speech.person),
         ))
 
     items: list[ItemReport] = []
@@ -308,6 +321,7 @@ def build_report(
             DelegationTime(
                 delegation=d, name=lines[0].name, category=lines[0].category, tier=lines[0].tier,
                 speeches=len(lines), seconds=round(sum(s.seconds for s in lines), 3),
+                speakers=list(dict.fromkeys(s.speaker for s in lines if s.speaker)),
             )
             for d, lines in by_delegation.items()
         ),
@@ -348,6 +362,20 @@ def build_report(
         planned_minutes=progress.planned_minutes if progress is not None and label is not None else None,
         used_minutes=progress.used_minutes if progress is not None else 0.0,
     )
+
+
+def _speaker_names(data: MeetingData):
+    """person id -> how the record names them: 'Ms Example-Delegate-1, Head of delegation' as
+    registered; the id itself for a person the meeting's registrations no longer hold."""
+    registrations = data.registrations
+
+    def name(person: str | None) -> str | None:
+        if person is None:
+            return None
+        found = registrations.get(person) if registrations is not None else None
+        return f"{found.display_name}, {found.function}" if found is not None else person
+
+    return name
 
 
 def _contributions(

@@ -173,7 +173,7 @@ def _item_context(item: ItemReport, report: MeetingReport, zone) -> dict[str, An
         category = CATEGORY_LABELS[s.category][0]
         speeches.append({
             "order": s.order,
-            "delegation": who(s.name, s.delegation),
+            "delegation": who(s.name, s.delegation) + (f" — {s.speaker}" if s.speaker else ""),
             "tier": f"{s.tier} ({category})" if s.tier is not None else category,
             "kind": KIND_TEXT[s.kind],
             "start": _start_text(s.start, item.taken_at, zone),
@@ -301,7 +301,8 @@ def report_context(report: MeetingReport) -> dict[str, Any]:
         "annex": _annex_context(report.annex),
         "delegations": [
             {
-                "delegation": who(d.name, d.delegation),
+                # Who spoke for it, when the record names persons (issue 17).
+                "delegation": who(d.name, d.delegation) + (f": {'; '.join(d.speakers)}" if d.speakers else ""),
                 "tier": f"{d.tier} ({CATEGORY_LABELS[d.category][0]})" if d.tier is not None else CATEGORY_LABELS[d.category][0],
                 "speeches": d.speeches,
                 "time": duration_text(d.seconds),

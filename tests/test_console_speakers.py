@@ -1,0 +1,84 @@
+"""The console names who asked and who speaks (issue 17): "China — Ms …, Head of delegation"
+in the waiting list and the speaker panel, from the server's /meeting.json, with a live
+server whose meeting has registrations; without names, the delegation alone as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_console_app import console, queue, text, until
+from test_page_speakers import private, with_person_tokens
+from test_person_tokens import meeting  # noqa: F401 (fixture)
+
+from console.model import speakers_from, who_text
+from live_server import live_server, ws_client
+
+HEAD = "China — Ms Example-Delegate-1, Head of delegation"
+SCREENSHOT = Path("/tmp/vccsched-console-speaker-name.svg")
+
+
+async def test_the_chair_sees_the_delegation_then_who_asked_and_who_speaks(tmp_path, meeting):
+    async with live_server(tmp_path, meeting_dir=meeting) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        async with console(srv, "VC") as (app, pilot):
+            screen = app.screen
+            await until(pilot, lambda: screen.speakers is not None, what="the speakers' names")
+            async with ws_client(srv, "VC") as vc, ws_client(srv, "BRA") as bra, ws_client(srv, "CHN.1") as head:
+                await vc.command({"type": "open_item", "item": 3})
+                await bra.command({"type": "request_floor"})
+                reply, _ = await head.command({"type": "request_floor"})
+                assert reply["type"] == "accepted", reply
+            waiting = screen.query_one("#queue")
+            await until(pilot, lambda: queue(app) == [("BRA", "speech"), ("CHN", "speech")])
+            assert waiting.row_text(0)["name"] == "Brazil"  # its own token: no person
+            assert waiting.row_text(1)["name"] == HEAD
+            app.save_screenshot("vccsched-console-waiting-names.svg", str(SCREENSHOT.parent))
+            await pilot.press("n")  # Brazil first, then China's head of delegation
+            await until(pilot, lambda: "Brazil" in text(app, "#speaker-name"))
+            assert "—" not in text(app, "#speaker-name")
+            await pilot.press("n")
+            await until(pilot, lambda: HEAD in text(app, "#speaker-name"))
+            app.save_screenshot(SCREENSHOT.name, str(SCREENSHOT.parent))
+
+
+async def test_names_that_arrive_after_the_list_are_shown_in_it(tmp_path, meeting):
+    async with live_server(tmp_path, meeting_dir=meeting) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.1") as head:
+            await vc.command({"type": "open_item", "item": 3})
+            await head.command({"type": "request_floor"})
+        async with console(srv, "VC") as (app, pilot):  # the snapshot comes before /meeting.json
+            await until(pilot, lambda: queue(app) == [("CHN", "speech")])
+            await until(pilot, lambda: app.screen.query_one("#queue").row_text(0)["name"] == HEAD)
+
+
+async def test_without_published_names_the_console_shows_the_delegation(tmp_path, meeting):
+    async with live_server(tmp_path, meeting_dir=private(meeting)) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        async with console(srv, "VC") as (app, pilot):
+            await until(pilot, lambda: app.screen.speakers is not None)
+            assert app.screen.speakers == {}
+            async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.1") as head:
+                await vc.command({"type": "open_item", "item": 3})
+                await head.command({"type": "request_floor"})
+            await until(pilot, lambda: queue(app) == [("CHN", "speech")])
+            assert app.screen.query_one("#queue").row_text(0)["name"] == "China"
+
+
+def test_names_are_taken_only_as_published_and_only_for_their_delegation(c21):
+    from vccsched.floor.engine import Floor
+    from vccsched.floor.setup import FloorSetup
+
+    state = Floor(FloorSetup.from_meeting(c21)).state
+    speakers = speakers_from({"speakers": [
+        {"id": "CHN.1", "delegation": "CHN", "name": "Ms Example-Delegate-1", "function": "Head of delegation"},
+        {"id": "USA.1", "delegation": "USA", "name": "x" * 201, "function": "Delegate"},  # past the bound
+        {"id": "GBR.1", "delegation": "GBR", "name": "Dr \u202eEvil", "function": 7},  # bidi control, odd function
+        "not an object",
+    ]})
+    assert sorted(speakers) == ["CHN.1", "GBR.1"]
+    assert who_text(state, "CHN", "CHN.1", speakers) == HEAD
+    assert who_text(state, "GBR", "GBR.1", speakers) == "United Kingdom — Dr Evil"
+    assert who_text(state, "USA", "CHN.1", speakers) == "United States"  # another delegation's person
+    assert who_text(state, "CHN", None, speakers) == who_text(state, "CHN", "CHN.1", None) == "China"
+    assert speakers_from({"speakers": "no"}) == speakers_from([]) == {}

@@ -1,0 +1,132 @@
+"""The speaker's name on the page (issue 17): registered speakers named from /meeting.json on
+the floor card and in the list, the not_a_speaker refusal in the page's language, and the
+meeting's floor.public_speaker_names setting. Real server on port 0, Debian's chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+
+from live_server import live_server, ws_client
+from test_page import SCREENSHOTS, Watch, browser, browser_test, delegate, open_page  # noqa: F401 (fixture)
+from test_person_tokens import URL, meeting, rows, run_cli  # noqa: F401 (fixture)
+
+from server.app import meeting_document
+from vccsched.loading import load_meeting
+
+try:
+    from playwright.async_api import expect
+except ImportError:  # pragma: no cover - the browser fixture skips
+    expect = None
+
+HEAD = "Ms Example-Delegate-1, Head of delegation"
+
+
+async def with_person_tokens(srv, meeting, tmp_path) -> None:
+    """Issue the persons' links on the running server and wait until it has read them."""
+    out = tmp_path / "tokens.csv"
+    await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
+    for row in rows(out):
+        srv.tokens[row["person"] or row["delegation"]] = row["token"]
+    deadline = time.monotonic() + 3
+    while "CHN.3" not in srv.shell.token_hashes:
+        assert time.monotonic() < deadline, "the server did not read the persons' tokens"
+        await asyncio.sleep(0.05)
+
+
+async def fetch_json(url: str) -> dict:
+    """GET ``url`` off the event loop (the server runs on it)."""
+
+    def get() -> dict:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return json.load(answer)
+
+    return await asyncio.to_thread(get)
+
+
+def private(meeting):
+    text = (meeting / "meeting.yaml").read_text(encoding="utf-8")
+    assert text.count("\nfloor:\n") == 1
+    (meeting / "meeting.yaml").write_text(text.replace("\nfloor:\n", "\nfloor:\n  public_speaker_names: false\n"), encoding="utf-8")
+    return meeting
+
+
+def test_meeting_json_names_speakers_only_and_never_an_email(meeting, c21):
+    document = meeting_document(load_meeting(meeting))
+    speakers = document["speakers"]
+    chn = [s for s in speakers if s["delegation"] == "CHN"]
+    assert chn == [
+        {"id": "CHN.1", "delegation": "CHN", "name": "Ms Example-Delegate-1", "function": "Head of delegation"},
+        {"id": "CHN.2", "delegation": "CHN", "name": "Mr Example-Delegate-2", "function": "Delegate"},
+    ]  # CHN.3 is an adviser, not a speaker
+    assert "@" not in json.dumps(document)
+    registered = load_meeting(meeting).registrations
+    assert {s["id"] for s in speakers} == {p.id for p in registered.persons if p.speaker}
+    # Without registrations, or with the names kept private: nobody named.
+    assert meeting_document(c21)["speakers"] == []
+    assert meeting_document(load_meeting(private(meeting)))["speakers"] == []
+
+
+@browser_test
+async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, tmp_path, meeting):
+    watch = Watch()
+    async with live_server(tmp_path, meeting_dir=meeting, public=True) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        published = await fetch_json(f"{srv.http_url}/meeting.json")
+        assert [s["id"] for s in published["speakers"] if s["delegation"] == "CHN"] == ["CHN.1", "CHN.2"]
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "BRA") as bra:
+            head = await delegate(browser, srv, "CHN.1", watch, width=1280)
+            adviser = await delegate(browser, srv, "CHN.3", watch, locale="fr-FR")
+            webcast = await open_page(browser, f"{srv.http_url}/public", watch, width=1280, height=720)
+            await vc.command({"type": "open_item", "item": 3})
+            await expect(adviser.locator("#btn-speech")).to_be_enabled()
+
+            # An adviser follows the meeting: refused, in French, the server's message after it.
+            await adviser.click("#btn-speech")
+            feedback = adviser.locator("#feedback")
+            await expect(feedback).to_contain_text("la parole est demandée par les orateurs inscrits")
+            await expect(feedback).to_contain_text("Ms Example-Delegate-1 (CHN.1)")
+            await expect(adviser.locator("#queue li")).to_have_count(0)
+
+            await bra.command({"type": "request_floor", "kind": "speech"})  # Brazil's own token: no person
+            await head.click("#btn-speech")
+            for page, china, brazil in ((head, "China", "Brazil"), (adviser, "Chine", "Brésil"), (webcast, "China", "Brazil")):
+                queue = page.locator("#queue li")  # both Council Members: first come, first served
+                await expect(queue).to_have_count(2)
+                await expect(queue.nth(0)).to_contain_text(brazil)
+                await expect(queue.nth(0).locator(".person")).to_have_count(0)
+                await expect(queue.nth(1).locator(".name")).to_have_text(china)  # the delegation first
+                await expect(queue.nth(1).locator(".person-line")).to_have_text(f"— {HEAD}")
+            await vc.command({"type": "give_floor", "delegation": "CHN"})
+            for page, china in ((head, "China"), (adviser, "Chine"), (webcast, "China")):
+                await expect(page.locator("#speaker-who .person")).to_have_text(HEAD)
+                await expect(page.locator("#speaker-who")).to_contain_text(china)
+            await head.screenshot(path=str(SCREENSHOTS / "vccsched-page-speaker-name.png"), full_page=True)
+            await adviser.screenshot(path=str(SCREENSHOTS / "vccsched-page-not-a-speaker-fr.png"), full_page=True)
+            # The chair gives the floor to Brazil, whose request had no person: no name shown.
+            await vc.command({"type": "give_floor", "delegation": "BRA"})
+            await expect(webcast.locator("#speaker-who")).to_contain_text("Brazil")
+            await expect(webcast.locator("#speaker-who .person")).to_have_count(0)
+    watch.check()
+
+
+@browser_test
+async def test_with_public_speaker_names_false_no_page_names_anyone(browser, tmp_path, meeting):
+    watch = Watch()
+    async with live_server(tmp_path, meeting_dir=private(meeting), public=True) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        assert (await fetch_json(f"{srv.http_url}/meeting.json"))["speakers"] == []
+        async with ws_client(srv, "VC") as vc:
+            webcast = await open_page(browser, f"{srv.http_url}/public", watch, width=1280, height=720)
+            await expect(webcast.locator("body")).to_have_attribute("data-conn", "live")
+            await vc.command({"type": "open_item", "item": 3})
+            async with ws_client(srv, "CHN.1") as head:
+                reply, _ = await head.command({"type": "request_floor", "kind": "speech"})
+                assert reply["type"] == "accepted", reply
+            await vc.command({"type": "next_speaker"})
+            await expect(webcast.locator("#speaker-who")).to_contain_text("China")
+            await expect(webcast.locator("#speaker-who .person")).to_have_count(0)
+            assert "Example-Delegate" not in await webcast.locator("body").inner_text()
+    watch.check()

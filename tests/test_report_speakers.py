@@ -1,0 +1,64 @@
+"""The report to C22 names who spoke for each delegation (issue 17), from a floor log whose
+lines carry persons and the meeting's registrations.yaml; a log without persons, or a
+meeting without registrations, gives the report it always gave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_person_tokens import meeting  # noqa: F401 (fixture)
+
+from vccsched.floor.replay import replay
+from vccsched.floor.setup import FloorSetup
+from vccsched.loading import load_meeting
+from vccsched.report import build_report, render_report
+
+LOG = Path(__file__).resolve().parent / "floor_logs" / "c21-vcc1-persons.jsonl"
+HEAD = "Ms Example-Delegate-1, Head of delegation"
+DELEGATE = "Mr Example-Delegate-2, Delegate"
+
+
+def report_of(data):
+    result = replay(LOG.read_text(encoding="utf-8").splitlines(), FloorSetup.from_meeting(data))
+    assert result.refusals == []
+    return build_report(data, result.state, result.floor.events)
+
+
+def test_the_report_names_who_spoke_for_each_delegation(meeting):
+    report = report_of(load_meeting(meeting))
+    item = next(i for i in report.items if i.number == 3)
+    assert [(s.delegation, s.speaker, s.in_progress) for s in item.speeches] == [
+        ("CHN", HEAD, False),
+        ("BRA", None, False),  # Brazil's own link names nobody
+        ("USA", "USA.9", False),  # no longer registered: the record's id, never a guess
+        ("CHN", DELEGATE, False),
+        ("CHN", HEAD, True),  # the right of reply still running when the record ends
+    ]
+    by = {d.delegation: d for d in report.delegations}
+    assert by["CHN"].speakers == [HEAD, DELEGATE]  # in order of first speech, each once
+    assert by["BRA"].speakers == [] and by["USA"].speakers == ["USA.9"]
+    text = render_report(report, "md")
+    assert f"China (CHN): {HEAD}; {DELEGATE}" in text
+    assert f"China (CHN) — {DELEGATE}" in text
+    assert "Brazil (BRA) —" not in text and "Brazil (BRA):" not in text
+    assert "@" not in text and "Example-Delegate-3" not in text  # no e-mail; the adviser never spoke
+    html = render_report(report, "html")
+    assert f"China (CHN): {HEAD}; {DELEGATE}" in html
+
+
+def test_without_registrations_the_record_names_persons_by_id_and_the_json_keeps_old_fields(c21):
+    report = report_of(c21)
+    by = {d.delegation: d for d in report.delegations}
+    assert by["CHN"].speakers == ["CHN.1", "CHN.2"]
+    # Speeches and delegations without persons serialize as before (no empty 'speaker'/'speakers').
+    brazil = by["BRA"].model_dump(mode="json")
+    assert "speakers" not in brazil
+    item = next(i for i in report.items if i.number == 3)
+    assert "speaker" not in item.speeches[1].model_dump(mode="json")
+
+
+def test_the_command_names_the_speakers(meeting, cli, tmp_path):
+    out = tmp_path / "report.md"
+    result = cli("report", "--log", str(LOG), "--meeting", str(meeting), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"China (CHN): {HEAD}; {DELEGATE}" in out.read_text(encoding="utf-8")
