@@ -229,4 +229,4 @@ def test_plan_history_gives_the_latest_earlier_slot_from_the_third_revision_on()
     figures = time_figures(s.state, meeting, s.now, earlier)
     assert figures.planned_minutes == 5 + 5 + 30  # items 1, 2 and 3 on 8 June
     day = planned_day(s.state, s.now, earlier)
-    assert [r.number for r in day.rows] == [1, 2, 3]
+    assert [r.number for r in day.rows] == [3, 1, 2]  # the done item first, as it ran (issue 16)
