@@ -34,6 +34,16 @@ DbOption = Annotated[
 ]
 
 
+def _links_base(rotate_ids: list[str], revoke_ids: list[str], out: Path | None, db: Path, url: str | None, data):
+    """Where the new links point, when tokens are issued; checks that they have a file to go to."""
+    issuing = bool(rotate_ids) or not revoke_ids
+    if issuing and out is None:
+        raise DataError("give --out FILE.csv: the new tokens are written there and nowhere else")
+    if out is not None:
+        check_outputs({"--out": out}, {"--db": db})
+    return page_address(url, data.meeting.page_url, data.directory / "meeting.yaml") if issuing else None
+
+
 def _ids(values: list[str] | None) -> list[str]:
     # Accept "--rotate USA --rotate CAN" as well as "--rotate USA,CAN".
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
@@ -117,13 +127,7 @@ def tokens_command(
             f"not on the roster: {', '.join(unknown)}; use the delegation ids of roster.yaml "
             f"(e.g. {', '.join(roster_ids[:3])}) or 'all' with --rotate"
         )
-    if (rotate_ids or not revoke_ids) and out is None:
-        raise DataError("give --out FILE.csv: the new tokens are written there and nowhere else")
-    if out is not None:
-        check_outputs({"--out": out}, {"--db": db})
-    base = None
-    if rotate_ids or not revoke_ids:
-        base = page_address(url, data.meeting.page_url, data.directory / "meeting.yaml")
+    base = _links_base(rotate_ids, revoke_ids, out, db, url, data)
     folder = meeting or data.directory
     store = FloorStore.open_or_create(db, data.meeting.id, meeting_file_texts(Path(folder)))
     try:
@@ -201,13 +205,7 @@ def _person_tokens(
                 f"roster.yaml (e.g. {', '.join(roster_ids[:2])}), person ids of registrations.yaml "
                 f"(e.g. {', '.join(p.id for p in registrations.persons[:2])}) or 'all' with --rotate"
             )
-        if (rotate_ids or not revoke_ids) and out is None:
-            raise DataError("give --out FILE.csv: the new tokens are written there and nowhere else")
-        if out is not None:
-            check_outputs({"--out": out}, {"--db": db})
-        base = None
-        if rotate_ids or not revoke_ids:
-            base = page_address(url, data.meeting.page_url, data.directory / "meeting.yaml")
+        base = _links_base(rotate_ids, revoke_ids, out, db, url, data)
         if revoke_ids:
             delegations = [i for i in revoke_ids if i in roster_ids]
             persons = [i for i in revoke_ids if i not in roster_ids]
