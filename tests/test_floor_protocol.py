@@ -38,11 +38,11 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
 def test_the_protocol_version_is_named():
     # Version 2 added the published plan (publish_plan, plan_published, FloorState.plan); 3 the tick.
-    assert PROTOCOL_VERSION == "vccsched.floor/3"
+    assert PROTOCOL_VERSION == "vccsched.floor/4"
 
 
 def test_parse_each_client_message():
-    hello = parse_client_message('{"type": "hello", "protocol": "vccsched.floor/3", "last_seq": 4}')
+    hello = parse_client_message('{"type": "hello", "protocol": "vccsched.floor/4", "last_seq": 4}')
     assert isinstance(hello, Hello) and hello.last_seq == 4
     message = parse_client_message(
         '{"type": "command", "command": {"type": "request_floor", "id": "a", "kind": "point_of_order"}}'

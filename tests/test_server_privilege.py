@@ -140,7 +140,7 @@ async def shared(tmp_path_factory, template):
     [
         (json.dumps(command("open_item", "x-1", item=4)), "hello_required"),
         (json.dumps({"type": "sync", "last_seq": 0}), "hello_required"),
-        (b'{"type": "hello", "protocol": "vccsched.floor/3"}', "hello_required"),  # as a binary frame
+        (b'{"type": "hello", "protocol": "vccsched.floor/4"}', "hello_required"),  # as a binary frame
         ("{not json", "bad_json"),
     ],
     ids=["command", "sync", "binary-hello", "bad-json"],

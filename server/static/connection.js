@@ -10,7 +10,7 @@
 // event carries. A refusal at the door that will not go away by itself (too
 // many connections for the delegation, a revoked link) stops the retries.
 
-export const FALLBACK_PROTOCOL = "vccsched.floor/3";
+export const FALLBACK_PROTOCOL = "vccsched.floor/4";
 
 const BACKOFF_SECONDS = [0.5, 1, 2, 4, 8, 15, 30];
 const HEARTBEAT_SECONDS = 5;    // the server sends at least a tick this often (docs/protocol.md)

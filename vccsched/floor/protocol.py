@@ -42,7 +42,7 @@ from vccsched.validation import validation_messages
 #: The protocol version; a client's ``hello`` must name exactly this.
 #: Version 2 added the published plan (``publish_plan``, ``plan_published``, ``FloorState.plan``);
 #: version 3 the server's ``tick`` (liveness and clock) and ``status`` (whether it can store commands).
-PROTOCOL_VERSION = "vccsched.floor/3"
+PROTOCOL_VERSION = "vccsched.floor/4"
 
 #: Codes of ``error`` messages (problems with a message rather than a refusal of a command).
 ERROR_CODES: dict[str, str] = {
