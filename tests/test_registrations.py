@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from vccsched.floor.setup import FloorSetup
+
 from vccsched.errors import DataError
 from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
 from vccsched.registrations.importer import import_registrations, registrations_yaml
@@ -126,6 +128,13 @@ def test_the_example_export_imports_cleanly_and_loads_with_the_meeting(meeting, 
     assert [p.id for p in data.registrations.of("CHN")] == ["CHN.1", "CHN.2", "CHN.3"]
     assert all(p.family_name.startswith("Example-Delegate-") for p in data.registrations.persons)
     assert all(p.email.endswith("@example.org") for p in data.registrations.persons)
+    # The floor knows the speakers and their languages (never names or e-mails: the setup is public).
+    setup = FloorSetup.from_meeting(data)
+    speakers = {p.id: p.floor_language for p in data.registrations.persons if p.speaker}
+    assert {s.id: s.floor_language for s in setup.speakers} == speakers and len(speakers) == 9
+    assert [s.id for s in setup.speakers_of("CHN")] == [p.id for p in data.registrations.of("CHN") if p.speaker]
+    assert setup.speaker("CHN.1") is not None and setup.speaker("NOPE.1") is None
+    assert "example.org" not in setup.model_dump_json() and "Example-Delegate" not in setup.model_dump_json()
 
 
 def test_without_registrations_the_meeting_is_as_before(c21):

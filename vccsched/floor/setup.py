@@ -34,6 +34,18 @@ class Contribution(StrictModel):
     delegation: str = Field(description="Roster id of the Member State that sent it.")
 
 
+class Speaker(StrictModel):
+    """A registered speaker as the floor needs one (issue 17): who, for whom, in which language.
+
+    Names are not here (the snapshot goes to every connection and the public view); pages
+    take them from ``/meeting.json``, which honours ``floor.public_speaker_names``.
+    """
+
+    id: str = Field(description="The person's id in registrations.yaml, e.g. 'CHN.1'.")
+    delegation: str = Field(description="Roster id of the speaker's delegation.")
+    floor_language: str = Field(description="The registered floor language: ar, zh, en, fr, ru or es.")
+
+
 class ItemInfo(StrictModel):
     """An agenda item as the floor needs it."""
 
@@ -72,15 +84,21 @@ class FloorSetup(StrictModel):
         default_factory=list,
         description="The meeting's dates; a published plan may use only these (unchecked if empty).",
     )
+    speakers: list[Speaker] = Field(
+        default_factory=list,
+        description="The registered speakers, in registrations.yaml's order (empty without registrations).",
+    )
 
     _by_id: dict[str, Participant] = PrivateAttr(default_factory=dict)
     _category_of: dict[str, str] = PrivateAttr(default_factory=dict)
     _items: dict[int, ItemInfo] = PrivateAttr(default_factory=dict)
+    _speakers: dict[str, Speaker] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context: object) -> None:
         self._by_id = {p.id: p for p in self.participants}
         self._category_of = {p.id: p.category for p in self.participants}
         self._items = {i.number: i for i in self.items}
+        self._speakers = {s.id: s for s in self.speakers}
 
     @classmethod
     def from_meeting(cls, data, contributions: Mapping[int, Sequence[Contribution]] | None = None) -> FloorSetup:
@@ -90,6 +108,7 @@ class FloorSetup(StrictModel):
         (:func:`vccsched.contributions.floor.floor_contributions`).
         """
         meeting, agenda, roster = data.meeting, data.agenda, data.roster
+        registrations = getattr(data, "registrations", None)
         contributions = contributions or {}
         return cls(
             meeting_id=meeting.id,
@@ -109,10 +128,23 @@ class FloorSetup(StrictModel):
             ],
             timezone=meeting.timezone,
             dates=list(meeting.dates),
+            speakers=[
+                Speaker(id=p.id, delegation=p.delegation, floor_language=p.floor_language)
+                for p in (registrations.persons if registrations is not None else ())
+                if p.speaker and p.floor_language is not None
+            ],
         )
 
     def participant(self, delegation_id: str) -> Participant | None:
         return self._by_id.get(delegation_id)
+
+    def speaker(self, person_id: str) -> Speaker | None:
+        """The registered speaker with this id, or None (not registered, or not a speaker)."""
+        return self._speakers.get(person_id)
+
+    def speakers_of(self, delegation_id: str) -> list[Speaker]:
+        """The delegation's registered speakers, in registration order."""
+        return [s for s in self.speakers if s.delegation == delegation_id]
 
     @property
     def category_of(self) -> dict[str, str]:
