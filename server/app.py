@@ -55,7 +55,7 @@ from server.assets import page_assets
 from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
-from server.persons import asker_for, published_speakers
+from server.persons import asker_for, published_speakers, welcome_person
 from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
 from vccsched.floor.engine import Floor
 from vccsched.floor.protocol import (
@@ -485,7 +485,9 @@ class FloorServer:
         if client.actor is None:
             greeting = Welcome(delegation="public", category="public", seq=self.floor.seq, server_time=now)
         else:
-            greeting = welcome(self.floor, client.actor, now)
+            greeting = welcome(
+                self.floor, client.actor, now, person=welcome_person(self.data.registrations, client.person)
+            )
         self._push(ws, greeting)
         self._catch_up(ws, hello.last_seq, public=client.actor is None)
         if self.storage.failing:
