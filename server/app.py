@@ -55,6 +55,7 @@ from server.assets import page_assets
 from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
+from server.attendance import Attendance
 from server.persons import asker_for, published_speakers, welcome_person
 from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
 from vccsched.floor.engine import Floor
@@ -308,6 +309,8 @@ class FloorServer:
         self.moderator_rates = RateLimiter(Rate(limits.moderator_burst, limits.moderator_per_second))
         self.public_rates = RateLimiter(Rate(limits.public_burst, limits.public_per_second))
         self.storage = StorageHealth()
+        #: Who connected on which day, written to the store twice a second (server/attendance.py).
+        self.attendance = Attendance(data.meeting.zone)
         self.token_hashes = store.token_hashes()
         self._data_version = store.data_version()
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
@@ -495,6 +498,7 @@ class FloorServer:
         self.clients.add(client)
         if client.actor is not None:
             self.by_actor.setdefault(client.actor, set()).add(client)
+            self.attendance.seen(client.actor, client.person, now)
         else:
             self.public_count += 1
             self.public_by_address[client.rate_key] = self.public_by_address.get(client.rate_key, 0) + 1
@@ -739,6 +743,7 @@ class FloorServer:
             await asyncio.sleep(self.config.token_poll_seconds)
             with contextlib.suppress(sqlite3.Error):
                 self.refresh_tokens()
+            self.attendance.flush(self.store)
             # Anonymous callers' buckets are dropped once full again, so addresses tried
             # once cost no memory that stays; the delegations' buckets are kept, so that
             # reconnecting never refills them.
@@ -930,6 +935,7 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         loop.set_exception_handler(previous_handler)
+        shell.attendance.flush(store)  # the last welcomes, before the database is closed
         store.close()
         lock.release()
         if created and not listening:
