@@ -177,24 +177,11 @@ def render_participants(report: ParticipantsList, fmt: str) -> str | bytes:
 
 
 def _docx(c: dict[str, Any]) -> bytes:
-    import io
-
-    from docx import Document
     from docx.shared import Pt
 
-    from vccsched.ooxml import deterministic_zip
-    from vccsched.report.docx import _page, _set_styles, _table, _zh
+    from vccsched.report.docx import _table, _zh, document_bytes, new_document
 
-    doc = Document()
-    _set_styles(doc)
-    _page(doc)
-    props = doc.core_properties
-    props.title = c["heading"]
-    props.subject = c["title_en"] or c["meeting"]
-    props.author = props.last_modified_by = "vccsched"
-    props.keywords = f"{c['meeting']}; list of participants"
-    props.comments = ""
-    props.category = "List of participants"
+    doc = new_document(c, keywords=f"{c['meeting']}; list of participants", category="List of participants")
     doc.add_heading(c["heading"], level=0)
     if c["title_en"]:
         doc.add_paragraph(c["title_en"])
@@ -212,6 +199,4 @@ def _docx(c: dict[str, Any]) -> bytes:
                [[g["heading"], g["category"], g["connected"]] for g in c["delegations"]], [6.5, 4.0, 6.5])
     footer = doc.sections[0].footer.paragraphs[0]
     footer.add_run(f"{c['meeting']}: list of participants").font.size = Pt(8)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return deterministic_zip(buffer.getvalue())
+    return document_bytes(doc)
