@@ -127,6 +127,13 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
             await vc.command({"type": "give_floor", "delegation": "BRA"})
             await expect(webcast.locator("#speaker-who")).to_contain_text("Brazil")
             await expect(webcast.locator("#speaker-who .person")).to_have_count(0)
+            # The chair names China's delegate: the head of delegation's page does not say
+            # "You have the floor" for someone else's speech.
+            await expect(head.locator("#you-speak")).to_be_hidden()
+            reply, _ = await vc.command({"type": "give_floor", "delegation": "CHN", "person": "CHN.2"})
+            assert reply["type"] == "accepted", reply
+            await expect(head.locator("#speaker-who .person")).to_have_text("Mr Example-Delegate-2, Delegate")
+            await expect(head.locator("#you-speak")).to_be_hidden()
     watch.check()
 
 

@@ -239,7 +239,11 @@ function render() {
 }
 
 function renderYouSpeak(view, live) {
-  const speaking = !!(view && view.speaker && page.me && view.speaker.delegation === page.me);
+  const speaker = view && view.speaker;
+  // A person's page: the banner is for the person the floor was given to (the chair may
+  // name another speaker of the delegation); a delegation's own link: for its speeches.
+  const speaking = !!(speaker && page.me && speaker.delegation === page.me
+    && (!page.person || !speaker.person || speaker.person === page.person.id));
   const started = speaking && !page.speaking;
   if (started) {
     // Announced once, when the floor is given; the banner stays while the speech lasts.
