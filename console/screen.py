@@ -191,7 +191,7 @@ class FloorScreen(Screen):
         self.query_one(AgendaPanel).show(state, now, self._history(state))
         self.query_one(ItemHeader).show(
             state, chair=self.ROLE == "chair", me=None if self.ROLE == "chair" else self.delegation,
-            queues=self.ROLE == "delegate",
+            queues=self.ROLE == "delegate", person=self.person[0] if self.person else None,
         )
         self.query_one(SpeakerPanel).show(countdown(state, now, self.speakers), self.zone)
         self.query_one(WaitingList).show(state, now, self.speakers)

@@ -121,6 +121,9 @@ async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers
             await pilot.press("enter")
             await until(pilot, lambda: delegate_2 in text(app, "#speaker-name"))
             assert srv.shell.floor.state.speaker.person == "CHN.2"
+            # The head of delegation's own console does not say the delegate's speech is hers.
+            await until(own_pilot, lambda: delegate_2 in text(own, "#speaker-name"))
+            assert "you have the floor" not in text(own, "#item")
 
             # Brazil has no registered speaker: g gives the floor at once, as before.
             await pilot.press("g", *"brazil", "enter")
@@ -143,4 +146,5 @@ async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers
             await pilot.press("enter")
             await until(pilot, lambda: HEAD in text(app, "#speaker-name"))
             assert srv.shell.floor.state.speaker.person == "CHN.1"
+            await until(own_pilot, lambda: "you have the floor" in text(own, "#item"))
             own.save_screenshot("vccsched-console-connected-as.svg", "/tmp")
