@@ -272,7 +272,8 @@ class NamedSpeakerDialog(Dialog):
             box.border_title = f"Give the floor to {self.delegation}: who speaks?"
             options = [
                 Option(
-                    f"{escape(s.label)}  [dim]{escape(s.id)} · speaks {escape(s.language)}[/]"
+                    (f"{escape(s.label)}  [dim]{escape(s.id)} · " if s.label != s.id else f"{escape(s.id)}  [dim]")
+                    + f"speaks {escape(s.language)}[/]"
                     + ("  [b]asked[/]" if s.asked else ""),
                     id=s.id,
                 )
