@@ -28,6 +28,7 @@ TIER_LABELS: dict[str, str] = {
     "sector_member": "SM",
     "secretariat": "Sec",
     "chair": "Chair",
+    "interpreter": "Int",
 }
 
 KIND_LABELS: dict[str, str] = {

@@ -280,7 +280,8 @@ async def test_healthz_and_meeting_json(tmp_path):
             assert health == {
                 "status": "ok", "meeting": "C21/VCC-1", "protocol": PROTOCOL_VERSION, "seq": 1, "storage": "ok",
                 # from loopback, as a monitor on this machine: attendance too
-                "connections": 1, "delegations_connected": 1, "public": 0, "not_greeted": 1,
+                "connections": 1, "delegations_connected": 1, "interpreters_connected": 0, "public": 0,
+                "not_greeted": 1,
             }
         status, _, body = await get(srv.http_url + "/meeting.json")
         meeting = json.loads(body)
