@@ -12,6 +12,7 @@ import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
 import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
+import { buildInterpCard, renderInterp } from "./interp.js";
 
 const TOKEN_KEY = "vccsched.token";
 const KINDS = ["speech", "point_of_order", "right_of_reply"];
@@ -150,6 +151,10 @@ function onStorage(failing) {
 function onWelcome(message) {
   page.me = message.delegation;
   page.category = message.category;
+  // The interpreters' connection follows the floor read-only (protocol 4): their own view.
+  const interpreter = message.category === "interpreter";
+  document.body.classList.toggle("interpreter", interpreter);
+  if (interpreter) buildInterpCard();
   $("whoami").textContent = page.meeting.name(page.me);
   $("whoami-tier").textContent = tierLabel(page.category);
   show($("foot"), true);
@@ -213,6 +218,7 @@ function render() {
   renderContributions(view, meeting);
   renderSpeaker(view, meeting, page.me);
   const queue = renderQueue(view, meeting, page.me);
+  if (page.category === "interpreter") renderInterp(view, meeting);
   renderYouSpeak(view, live);
   renderActions(view, queue, live);
   $("record-head").textContent = (conn && conn.head) || "—";
@@ -378,6 +384,7 @@ function wire() {
     page.token = null;
     page.me = null;
     page.category = null;
+    document.body.classList.remove("interpreter");
     showJoin("");
   });
   for (const kind of KINDS) {
