@@ -344,10 +344,10 @@ async def test_the_public_view_is_read_only(tmp_path):
 def test_tokens_cli_writes_links_and_the_database_keeps_only_hashes(tmp_path):
     db, out = tmp_path / "floor.db", tmp_path / "tokens.csv"
     result = vccsched("server", "tokens", "--db", str(db), "--out", str(out), "--url", "https://vcc.example.org/")
-    assert "74 token(s)" in result.stderr  # 48 + 10 + 1 + 9 + 5 secretariat + the chair
+    assert "80 token(s)" in result.stderr  # 48 + 10 + 1 + 9 + 5 secretariat + the chair + 6 booths
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r for r in rows if r["delegation"] == "VC"][0]["category"] == "chair"
-    assert len(rows) == len({r["token"] for r in rows}) == 74
+    assert len(rows) == len({r["token"] for r in rows}) == 80
     for row in rows:
         assert row["link"] == f"https://vcc.example.org/#t={row['token']}"
         assert len(row["token"]) >= 43
