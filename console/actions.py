@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["chair", "delegate", "secretariat", "any"]
+Role = Literal["chair", "delegate", "secretariat", "interpreter", "any"]
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,17 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
 )
 
 
+#: Everyone's keys that mean nothing on the interpreters' screen (it has no agenda, no list to move in).
+_NOT_FOR_INTERPRETERS = frozenset({"toggle_agenda", "app.focus_next"})
+
+
 def actions_for(role: Role) -> list[KeyAction]:
-    """The keys of ``role`` (chair, secretariat or delegate) plus everyone's."""
-    return [a for a in KEY_ACTIONS if a.role in (role, "any")]
+    """The keys of ``role`` (chair, secretariat, delegate; the interpreters have only
+    everyone's, to read) plus everyone's."""
+    return [
+        a for a in KEY_ACTIONS
+        if a.role in (role, "any") and not (role == "interpreter" and a.action in _NOT_FOR_INTERPRETERS)
+    ]
 
 
 def not_for(role: Role) -> frozenset[str]:

@@ -144,3 +144,18 @@ def running_late() -> Script:
         for _ in delegations:
             s.do("VC", {"type": "next_speaker"}, wait=174)
     return s
+
+
+def interpreters_floor() -> Script:
+    """Item 3 under way with stated floor languages (delegations' own links may state one):
+    China speaking in Chinese; the Russian Federation (Russian), France (stated Russian:
+    no change), Egypt (Arabic), the United Kingdom (not stated) and the United States
+    (English) waiting. For the interpreters' screen."""
+    s = Script()
+    s.do("VC", {"type": "open_item", "item": 3}, wait=5)
+    s.do("CHN", {"type": "request_floor", "kind": "speech", "language": "zh"}, wait=5)
+    s.do("VC", {"type": "next_speaker"}, wait=5)
+    for delegation, language in [("RUS", "ru"), ("FRA", "ru"), ("EGY", "ar"), ("GBR", None), ("USA", "en")]:
+        command = {"type": "request_floor", "kind": "speech"} | ({"language": language} if language else {})
+        s.do(delegation, command, wait=4)
+    return s
