@@ -113,6 +113,9 @@ def test_the_chair_corrects_the_language_of_a_waiting_request_or_of_the_speaker(
     (changed,) = s.ok("VC", "set_floor_language", delegation="CHN", language="en")  # no kind: the speaker
     assert (changed.target, s.state.speaker.language) == ("speaker", "en")
     assert s.state.current.queue[-1].language == "ru"  # its right of reply keeps its own
+    # Naming the kind of its waiting request while it speaks: the request, not the speech.
+    (changed,) = s.ok("VC", "set_floor_language", delegation="CHN", language="ar", kind="right_of_reply")
+    assert (changed.target, s.state.speaker.language, s.state.current.queue[-1].language) == ("request", "en", "ar")
     s.ok("VC", "end_speech")
     assert s.state.speeches[-1].language == "en"
     # Neither speaking nor waiting: nothing to correct.
