@@ -39,6 +39,10 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("d", "defer", "defer", "Defer the item or its conclusion to the next Council", "chair"),
     KeyAction("o", "open_item", "open", "Open the item selected in the agenda", "chair"),
     KeyAction("c", "close_item", "close", "Close the open item (asks first)", "chair"),
+    KeyAction(
+        "i", "floor_language", "language",
+        "Correct the floor language of the selected request, or the speaker's", "chair", footer=False,
+    ),
     KeyAction("b", "en_bloc", "en bloc", "Conclude the items proposed for approval en bloc", "chair", footer=False),
     KeyAction("s", "toggle_suspend", "suspend", "Suspend or resume the meeting", "chair", footer=False),
     KeyAction(

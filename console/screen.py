@@ -29,6 +29,7 @@ from console.dialogs import (
     ConclusionDialog,
     ConfirmDialog,
     DeferDialog,
+    FloorLanguageDialog,
     GiveFloorDialog,
     HelpScreen,
     ReplanDialog,
@@ -36,6 +37,7 @@ from console.dialogs import (
 )
 from console.model import (
     KIND_LABELS,
+    LANGUAGE_NAMES,
     Countdown,
     Speakers,
     countdown,
@@ -600,11 +602,42 @@ class ChairScreen(PlanningScreen):
         dialog = ConfirmDialog("Strike a request", f"Strike the request of {row.name} ({kind}) from the list?", "Strike")
         self.ask(dialog, lambda _: {"type": "remove_request", "delegation": row.delegation, "kind": row.kind})
 
+    def action_floor_language(self) -> None:
+        """The selected request's language when the waiting list has the focus, else the speaker's."""
+        state = self._need_state()
+        if state is None:
+            return
+        waiting = self.query_one(WaitingList)
+        row = waiting.selected if waiting.has_focus else None
+        request = None
+        if row is not None and state.current is not None:
+            request = next(
+                (r for r in state.current.queue if (r.delegation, r.kind) == (row.delegation, row.kind)), None
+            )
+        if request is not None:
+            target, kind, current = request.delegation, request.kind, request.language
+            who = f"{row.name} ({KIND_LABELS.get(kind, kind)})"
+        elif state.speaker is not None:
+            target, kind, current = state.speaker.delegation, None, state.speaker.language
+            who = f"{name_of(state, target)}, speaking"
+        else:
+            self.notify("No one has the floor: select a request in the waiting list (tab, then the arrows).",
+                        severity="warning")
+            return
+        dialog = FloorLanguageDialog(who=who, current=current, languages=LANGUAGE_NAMES)
+        self.ask(
+            dialog,
+            lambda language: {"type": "set_floor_language", "delegation": target, "language": language}
+            | ({"kind": kind} if kind else {}),
+        )
+
     def _choices(self, state: FloorState, *, council_members_only: bool = False) -> list[Choice]:
         choices = [
             Choice(p.id, p.name or p.id, tier_of(state, p.id))
             for p in state.setup.participants
-            if p.category != "chair" and (not council_members_only or p.category == "council_member")
+            # Interpreters follow the floor; they are never given it (is_interpreter).
+            if p.category not in ("chair", "interpreter")
+            and (not council_members_only or p.category == "council_member")
         ]
         return sorted(choices, key=lambda c: (_TIER_ORDER.get(c.tier, 9), c.name.casefold()))
 

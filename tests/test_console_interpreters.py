@@ -104,3 +104,26 @@ def test_the_log_says_the_languages_and_the_chairs_correction(floor):
         language="fr", target="request",
     )
     assert describe(corrected, floor.state) == "Egypt's waiting request (speech): floor language corrected to French"
+
+
+async def test_the_chair_corrects_a_language_with_i(floor):
+    app = app_for(floor, "VC", "chair")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.1)
+        # No list focused: the speaker's (Chinese, highlighted first); down to English.
+        await pilot.press("i")
+        await pilot.pause(0.05)
+        assert app.screen.query_one("#floor-language").highlighted == 1
+        await pilot.press("down", "enter")
+        await pilot.pause(0.05)
+        assert app.source.sent[-1] == {"type": "set_floor_language", "delegation": "CHN", "language": "en"}
+        # The waiting list focused, its third request (Egypt): that request.
+        app.screen.query_one("#queue").focus()
+        await pilot.press("down", "down", "i", "up", "enter")
+        await pilot.pause(0.05)
+        assert app.source.sent[-1] == {
+            "type": "set_floor_language", "delegation": "EGY", "language": "es", "kind": "speech",
+        }
+        # The give-floor picker does not offer the interpreters.
+        choices = app.screen._choices(floor.state)
+        assert not any(c.id.startswith("INT-") for c in choices) and any(c.id == "SG" for c in choices)
