@@ -106,7 +106,7 @@ def with_queue(size: int, setup: FloorSetup | None = None) -> Script:
     """An open item with ``size`` waiting requests (a synthetic roster if the
     bundled one is too small), for the benchmark."""
     base = setup or bundled_setup()
-    speakers = [p for p in base.participants if p.category not in ("chair", "secretariat")]
+    speakers = [p for p in base.participants if p.category not in ("chair", "secretariat", "interpreter")]
     if len(speakers) < size:
         from vccsched.floor.state import Participant
 
@@ -116,7 +116,7 @@ def with_queue(size: int, setup: FloorSetup | None = None) -> Script:
         ]
         base = base.model_copy(update={"participants": [*base.participants, *extra]})
         base = FloorSetup.model_validate(base.model_dump())
-        speakers = [p for p in base.participants if p.category not in ("chair", "secretariat")]
+        speakers = [p for p in base.participants if p.category not in ("chair", "secretariat", "interpreter")]
     s = Script(base, step=1.0)
     s.do("VC", {"type": "open_item", "item": 36})
     s.ask([p.id for p in speakers[:size]], wait=1.0)

@@ -150,3 +150,21 @@ async def test_the_interpreters_view_in_arabic_reads_right_to_left(browser, floo
     await page.context.close()
     await delegate_page.context.close()
     watch.check()
+
+
+@browser_test
+async def test_a_speaker_says_in_which_language_they_will_speak(browser, floor):
+    watch = Watch()
+    srv = floor
+    page = await delegate(browser, srv, "MEX.1", watch, locale="es-ES", width=1100, height=760)
+    select = page.locator("#speak-in")
+    await expect(select.locator("option").first).to_have_text("el de mi inscripción")
+    await expect(select.locator("option[value=fr]")).to_have_text("Francés")
+    await select.select_option("fr")
+    await page.locator("#btn-speech").click()
+    await expect(page.locator("#my-place li")).to_have_count(1)
+    mexico = next(r for r in srv.shell.floor.state.items[3].queue if r.delegation == "MEX")
+    assert (mexico.person, mexico.language) == ("MEX.1", "fr")  # Spanish as registered, French today
+    await page.screenshot(path=str(SCREENSHOTS / "vccsched-speak-in-es.png"))
+    await page.context.close()
+    watch.check()

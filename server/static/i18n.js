@@ -138,6 +138,8 @@ const STRINGS = {
     language_unknown: "language not stated",
     language_change: "→ {language}",
     language_change_said: "Change of language: {language}",
+    speak_in_label: "Language I will speak in",
+    speak_in_default: "as registered",
   },
   fr: {
     page_title: "Liste des orateurs",
@@ -260,6 +262,8 @@ const STRINGS = {
     language_unknown: "langue non indiquée",
     language_change: "→ {language}",
     language_change_said: "Changement de langue : {language}",
+    speak_in_label: "Langue dans laquelle je parlerai",
+    speak_in_default: "celle de mon inscription",
   },
   es: {
     page_title: "Lista de oradores",
@@ -382,6 +386,8 @@ const STRINGS = {
     language_unknown: "idioma no indicado",
     language_change: "→ {language}",
     language_change_said: "Cambio de idioma: {language}",
+    speak_in_label: "Idioma en que hablaré",
+    speak_in_default: "el de mi inscripción",
   },
   ru: {
     page_title: "Список ораторов",
@@ -504,6 +510,8 @@ const STRINGS = {
     language_unknown: "язык не указан",
     language_change: "→ {language}",
     language_change_said: "Смена языка: {language}",
+    speak_in_label: "Язык моего выступления",
+    speak_in_default: "указанный при регистрации",
   },
   zh: {
     page_title: "发言者名单",
@@ -626,6 +634,8 @@ const STRINGS = {
     language_unknown: "未说明语言",
     language_change: "→ {language}",
     language_change_said: "语言切换：{language}",
+    speak_in_label: "我将使用的发言语言",
+    speak_in_default: "注册时的语言",
   },
   ar: {
     page_title: "قائمة المتكلمين",
@@ -748,6 +758,8 @@ const STRINGS = {
     language_unknown: "اللغة غير محددة",
     language_change: "← {language}",
     language_change_said: "تغيير اللغة: {language}",
+    speak_in_label: "اللغة التي سأتكلم بها",
+    speak_in_default: "اللغة المسجلة",
   },
 };
 
