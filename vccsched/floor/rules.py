@@ -557,8 +557,8 @@ def _set_floor_language(ctx: Context, c: SetFloorLanguage) -> Result:
     if not any(r.delegation == c.delegation and r.kind == kind for r in item.queue):
         return refuse(
             "no_such_request",
-            f"{c.delegation} does not have the floor and has no waiting {kind.replace('_', ' ')} request "
-            f"on item {item.number}; there is no language to correct.",
+            f"{c.delegation} is not making a {kind.replace('_', ' ')} and has no waiting one on item "
+            f"{item.number}; there is no language to correct.",
         )
     ctx.emit(
         ev.FloorLanguageSet, item=item.number, delegation=c.delegation, kind=kind, language=c.language,
