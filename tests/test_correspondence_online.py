@@ -24,8 +24,8 @@ DEADLINE = dt.datetime(2021, 7, 2, 23, 59, 59, tzinfo=ZURICH)
 BEFORE = DEADLINE - dt.timedelta(hours=1)
 
 
-def person(pid: str, label: str | None = None) -> Asker:
-    return Asker(person=pid, label=label or pid, speaker=True)
+def person(pid: str, focal: bool = False) -> Asker:
+    return Asker(person=pid, label=pid, speaker=True, focal_point=focal)
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_only_a_council_members_focal_point_replies(floor):
     assert cast(floor, "CHN", [{"item": 3, "answer": "approve"}]).refusal.code == "not_focal_point"
     other = cast(floor, "CHN", [{"item": 3, "answer": "approve"}], asker=person("CHN.1"))
     assert other.refusal.code == "not_focal_point" and "CHN.2" in other.refusal.message
-    ok = cast(floor, "CHN", [{"item": 3, "answer": "approve"}], asker=person("CHN.2"))
+    ok = cast(floor, "CHN", [{"item": 3, "answer": "approve"}], asker=person("CHN.2", True))
     assert ok.accepted and ok.events[0].person == "CHN.2"
     # The United States has none: its own link replies, a person of it does not.
     assert cast(floor, "USA", [{"item": 3, "answer": "object"}], asker=person("USA.1")).refusal.code == "not_focal_point"
@@ -153,7 +153,7 @@ def test_a_reply_changed_before_the_deadline_the_last_counts_every_version_kept(
 def test_the_receipt_is_derived_from_the_stored_reply_and_the_same_for_a_repeat(floor):
     open_round(floor)
     raw = {"type": "cast_reply", "id": "c-1", "replies": [{"item": 4, "answer": "abstain"}, {"item": 3, "answer": "approve"}]}
-    answer = floor.handle("CHN", parse_command(raw), BEFORE, person("CHN.2"))
+    answer = floor.handle("CHN", parse_command(raw), BEFORE, person("CHN.2", True))
     seq = answer.events[0].seq
     code = receipt(floor.setup.meeting_id, seq, "CHN", "CHN.2", [{"item": 3, "answer": "approve"}, {"item": 4, "answer": "abstain"}])
     assert len(code) == 14 and code.count("-") == 2
@@ -162,14 +162,14 @@ def test_the_receipt_is_derived_from_the_stored_reply_and_the_same_for_a_repeat(
     # Any change of what was stored changes it.
     assert receipt(floor.setup.meeting_id, seq, "CHN", "CHN.2", [{"item": 3, "answer": "object"}, {"item": 4, "answer": "abstain"}]) != code
     assert receipt(floor.setup.meeting_id, seq + 1, "CHN", "CHN.2", version.replies) != code
-    repeat = floor.handle("CHN", parse_command(raw), BEFORE, person("CHN.2"))
+    repeat = floor.handle("CHN", parse_command(raw), BEFORE, person("CHN.2", True))
     assert not repeat.fresh and repeat.events == answer.events
 
 
 def test_nothing_broadcast_carries_an_answer_or_a_receipt(floor):
     open_round(floor)
     raw = {"type": "cast_reply", "id": "c-1", "replies": [{"item": 3, "answer": "abstain"}]}
-    answer = floor.handle("CHN", parse_command(raw), BEFORE, person("CHN.2"))
+    answer = floor.handle("CHN", parse_command(raw), BEFORE, person("CHN.2", True))
     [version] = online_versions(floor.setup.meeting_id, floor.events, [("CHN", raw)])
     _, events = answer_messages(answer, None, version.receipt)
     broadcast = [serialize(m) for m in with_view(events, floor.state, None)]

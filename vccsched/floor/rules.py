@@ -798,19 +798,21 @@ def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal
             "only the Council Members reply by correspondence.",
         )
     focal = state.setup.focal_points_of(p.id)
-    person = asker.person if asker is not None else None
-    if focal and person not in focal:
-        who = asker.label if asker is not None else f"the delegation's own link of {p.id}"
-        return refuse(
-            "not_focal_point",
-            f"{who} is not the focal point of {p.name or p.id} for the decision by correspondence; "
-            f"its focal point ({', '.join(focal)}) replies.",
+    if asker is not None and not asker.focal_point:
+        how = (
+            f"its focal point ({', '.join(focal)}) replies"
+            if focal
+            else "it has no focal point registered, so it replies with the delegation's own link"
         )
-    if not focal and asker is not None:
         return refuse(
             "not_focal_point",
-            f"{asker.label} is not a focal point: {p.name or p.id} has none registered, so it "
-            "replies with the delegation's own link.",
+            f"{asker.label} is not the focal point of {p.name or p.id} for the decision by correspondence; {how}.",
+        )
+    if asker is None and focal:
+        return refuse(
+            "not_focal_point",
+            f"{p.name or p.id} replies through its focal point ({', '.join(focal)}), not with the "
+            "delegation's own link.",
         )
     return None
 
