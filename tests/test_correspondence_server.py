@@ -75,3 +75,67 @@ async def test_a_reply_its_receipt_the_record_and_ballot_json(tmp_path):
         store = srv.shell.store
         [version] = online_versions(store.meeting_id, store.events(), store.accepted_commands())
         assert version.receipt == reply["receipt"] and version.replies == command["replies"]
+
+
+async def test_kill_9_during_the_round_loses_no_acknowledged_reply(tmp_path):
+    """Ten Council Members reply and change their replies as fast as the server answers; the
+    server is killed with SIGKILL; every reply acknowledged (with its receipt) is in the record
+    with that receipt, and the restarted server gives each its own replies on /ballot.json."""
+    import asyncio
+    import contextlib
+
+    from live_server import issue_tokens, start_server_process
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    from server.offline import handle_on_db
+    from server.store import FloorStore
+    from vccsched.floor.protocol import PROTOCOL_VERSION
+
+    db = tmp_path / "floor.db"
+    tokens = issue_tokens(db)
+    for n, raw in enumerate(({"type": "open_item", "item": 3},
+                             {"type": "record_conclusion", "conclusion": "Approved.", "by_correspondence": True},
+                             {"type": "close_item"})):
+        assert handle_on_db(db, {**raw, "id": f"vc-{n}"}, actor="VC")[0].accepted
+    deadline = dt.datetime(dt.date.today().year + 1, 7, 2, 18, 0, tzinfo=ZURICH)
+    assert handle_on_db(db, {"type": "open_correspondence", "id": "o", "deadline": deadline.isoformat()})[0].accepted
+    members = ["USA", "CHN", "FRA", "BRA", "ARG", "CAN", "DEU", "IND", "JPN", "KEN"]
+    acknowledged: dict[tuple[str, str], str] = {}
+    proc = start_server_process(db)
+
+    async def member(delegation: str) -> None:
+        with contextlib.suppress(ConnectionClosed, OSError, asyncio.TimeoutError):
+            async with connect(proc.ws_url) as ws:
+                await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": None, "token": tokens[delegation]}))
+                for n in range(1000):
+                    command = {"type": "cast_reply", "id": f"{delegation}-{n}", "item": 3,
+                               "answer": ("approve", "object", "abstain")[n % 3]}
+                    await ws.send(json.dumps({"type": "command", "command": command}))
+                    while True:
+                        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                        if message.get("command_id") == command["id"]:
+                            break
+                    if message["type"] == "accepted":
+                        acknowledged[(delegation, command["id"])] = message["receipt"]
+
+    tasks = [asyncio.create_task(member(m)) for m in members]
+    await asyncio.sleep(1.0)
+    proc.kill()
+    await asyncio.wait_for(asyncio.gather(*tasks), 15)
+    assert len(acknowledged) >= 5 * len(members), len(acknowledged)  # the kill came mid-stream
+    store = FloorStore.open(db)
+    try:
+        versions = online_versions(store.meeting_id, store.events(), store.accepted_commands())
+    finally:
+        store.close_reader()
+    by_receipt = {v.receipt for v in versions}
+    lost = [key for key, code in acknowledged.items() if code not in by_receipt]
+    assert lost == [], f"{len(lost)} acknowledged replies lost"
+    proc = start_server_process(db)
+    try:
+        status, _, body = await get(f"{proc.http_url}/ballot.json", {"Authorization": f"Bearer {tokens['USA']}"})
+        mine = [v["receipt"] for v in json.loads(body)["replies"]]
+        assert status == 200 and set(mine) >= {code for (who, _), code in acknowledged.items() if who == "USA"}
+    finally:
+        proc.kill()
