@@ -7,11 +7,23 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from live_server import get, live_server, ws_client
+from live_server import ROOT, get, live_server, ws_client
 
 from vccsched.correspondence.online import online_versions
 
 ZURICH = ZoneInfo("Europe/Zurich")
+
+
+async def run_cli(*args: str) -> str:
+    """``python -m vccsched ARGS`` beside the in-process server; its stderr (exit 0 expected)."""
+    import asyncio
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "vccsched", *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    return stderr.decode()
 
 
 class Clock:
@@ -48,8 +60,12 @@ async def test_a_reply_its_receipt_the_record_and_ballot_json(tmp_path):
             status, _, body = await get(url, {"Authorization": f"Bearer {srv.tokens['USA']}"})
             assert status == 200 and json.loads(body)["round"] is None
             await conclude_by_correspondence(vc)
-            reply, _ = await sg.command({"type": "open_correspondence", "deadline": deadline.isoformat()})
-            assert reply["type"] == "accepted", reply
+            token_file = tmp_path / "sg.token"
+            token_file.write_text(srv.tokens["SG"] + "\n")
+            server_args = ("--server", srv.http_url, "--token-file", str(token_file))
+            said = await run_cli("correspondence", "open", "--deadline", "2021-07-02", *server_args)
+            assert "until 2021-07-02T23:59:59+02:00" in said
+            assert [q.item for q in srv.shell.floor.state.correspondence.questions] == [3, 4]
             clock.now = dt.datetime(2021, 6, 20, 9, 0, tzinfo=ZURICH)
             command = {"type": "cast_reply", "id": "usa-1", "replies": [{"item": 3, "answer": "approve"}, {"item": 4, "answer": "object"}]}
             reply, events = await usa.command(command)
@@ -71,6 +87,16 @@ async def test_a_reply_its_receipt_the_record_and_ballot_json(tmp_path):
             assert other["replies"] == []
             sm = json.loads((await get(url, {"Authorization": f"Bearer {srv.tokens['SM-R1']}"}))[2])
             assert sm["you"]["may_reply"] is False and sm["you"]["why_not"] == "not_council_member"
+            # After the deadline: replies refused; the tally of the record is published on /ballot.
+            clock.now = deadline + dt.timedelta(seconds=1)
+            late, _ = await usa.command({"type": "cast_reply", "item": 3, "answer": "object"})
+            assert late["code"] == "correspondence_closed"
+            result = tmp_path / "result.json"
+            said = await run_cli("correspondence", "tally", "--db", str(srv.db_path), "--out", str(result))
+            assert reply["receipt"] in said
+            await run_cli("correspondence", "publish", str(result), *server_args)
+            doc = json.loads((await get(url, {"Authorization": f"Bearer {srv.tokens['BRA']}"}))[2])
+            assert doc["round"]["open"] is False and doc["result"]["proposals"][1]["object"] == ["USA"]
         # The receipt checked against the record, as the tally reads it.
         store = srv.shell.store
         [version] = online_versions(store.meeting_id, store.events(), store.accepted_commands())
