@@ -91,6 +91,12 @@ def test_open_on_the_db_then_reply_online_and_by_form_and_tally(round_db, tmp_pa
     assert usa_receipt in result.stderr and f"receipt {usa_receipt}" in members["USA"]["counted"]
     assert doc["deadline_at"] == f"{year}-07-02T18:00:00+02:00"
     assert any("replaced by online CHN" in r for s in doc["replies"] for r in s["reasons"])
+    md = tmp_path / "result.md"
+    assert cli("correspondence", "tally", "--db", str(db), str(filled), str(brazil), "--out", str(md)).returncode == 0
+    table = md.read_text(encoding="utf-8")
+    assert "## How each Member State replied" in table
+    assert f"| United States (USA) | {usa_receipt} (" in table and "2 versions) | — | online " + usa_receipt in table
+    assert "chn.csv (2021-06-30) | online " in table  # China: a form too, the online reply counted
     # Reminders: every Council Member but the two that replied online (forms are not on the record).
     reminders = tmp_path / "remind.csv"
     result = cli("correspondence", "reminders", "--db", str(db), "--out", str(reminders))

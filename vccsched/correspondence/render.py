@@ -80,6 +80,22 @@ def result_context(result: CorrespondenceResult) -> dict[str, Any]:
         "counted": len(result.counted),
         "rejected": [r for r in replies if r["counted"] == "no" or r["reasons"]],
         "problems": [str(p) for p in result.problems],
+        "deadline_at": result.deadline_at.isoformat() if result.deadline_at else None,
+        "members": [
+            {
+                "name": m.name,
+                "id": m.member_id,
+                "online": "; ".join(
+                    f"{c.receipt} ({c.at.isoformat(timespec='minutes') if c.at else ''}, {c.versions} version"
+                    f"{'s' if c.versions != 1 else ''})" for c in m.channels if c.via == "online"
+                ) or "—",
+                "forms": "; ".join(f"{c.file} ({c.date})" for c in m.channels if c.via == "form") or "—",
+                "counted": ("online " + next(c.receipt or "" for c in m.channels if c.file == m.counted)
+                            if any(c.via == "online" and c.file == m.counted for c in m.channels)
+                            else m.counted or "none"),
+            }
+            for m in result.members
+        ],
     }
 
 
