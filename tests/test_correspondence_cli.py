@@ -181,3 +181,46 @@ def test_25_of_48_approvals_approve_under_of_voting_members_and_24_do_not(c21):
     no = result_with(24)
     assert (no.proposals[0].result, len(no.proposals[0].approve)) == ("not approved", 24)
     assert len(no.members) == 48 and all(m.channels[0].receipt for m in no.members)
+
+
+def test_the_import_reports_council_members_with_no_or_two_focal_points_and_tokens_csv_has_ballot_links(tmp_path, capsys):
+    from vccsched.loading import load_roster
+    from vccsched.registrations.importer import import_registrations, registrations_yaml
+    from vccsched.registrations.model import focal_point_problems
+
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Delegation,Family name,Given name,Function,E-mail,Speaker,Floor language,Correspondence focal point\n"
+        "China,A,B,Head,a@example.org,yes,zh,yes\n"
+        "China,C,D,Delegate,c@example.org,no,,no\n"
+        "France,E,F,Head,e@example.org,yes,fr,yes\n"
+        "France,G,H,Delegate,g@example.org,no,,yes\n"
+        "Colombia,I,J,Head,i@example.org,yes,es,yes\n"
+        "Brazil,K,L,Head,k@example.org,yes,pt,maybe\n",
+        encoding="utf-8")
+    roster = load_roster(DEFAULT_MEETING_DIR / "roster.yaml")
+    imported = import_registrations(export, roster, str(export))
+    assert [str(p) for p in imported.problems if "focal" in str(p).lower()] == [
+        f"{export}, row 7, column H (Correspondence focal point): expected yes or no, found 'maybe'; row not taken"]
+    problems = focal_point_problems(imported.registrations, roster)
+    assert "Council Member France (FRA) has 2 correspondence focal points (FRA.1, FRA.2); each Council Member names one" in problems
+    assert any(p.startswith("person COL.1 is a correspondence focal point of Colombia (COL), which is not a Council Member") for p in problems)
+    assert any(p.startswith("Council Member United States (USA) has no correspondence focal point") for p in problems)
+    assert not any("China (CHN)" in p for p in problems)
+    text = registrations_yaml(imported.registrations)
+    assert text.count("correspondence_focal_point: true") == 4 and "correspondence_focal_point: false" not in text
+    # tokens.csv: the focal point's /ballot link; none for the other person of China.
+    folder = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, folder)
+    (folder / "registrations.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "tokens.csv"
+    with pytest.raises(SystemExit):
+        from vccsched.cli import main
+
+        main(["server", "tokens", "--db", str(tmp_path / "f.db"), "--meeting", str(folder), "--out", str(out),
+              "--url", "https://vcc.example.org"])
+    capsys.readouterr()
+    rows = {r["person"] or r["delegation"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert rows["CHN.1"]["ballot_link"] == f"https://vcc.example.org/ballot#t={rows['CHN.1']['token']}"
+    assert rows["CHN.2"]["ballot_link"] == "" and rows["COL.1"]["ballot_link"] == "" and rows["SG"]["ballot_link"] == ""
+    assert rows["USA"]["ballot_link"].endswith(rows["USA"]["token"])  # no focal point: its own link replies
