@@ -131,16 +131,16 @@ def test_bad_input_is_named(round_db, tmp_path, capsys):
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"{bad}, row 2, field 'language'" in result.stderr
     assert f"{bad}, row 3, field 'item'" in result.stderr and f"{bad}, row 4, field 'text'" in result.stderr
-    for args, words in (
-        (["--deadline", "2099-13-01"], "--deadline '2099-13-01': expected a date"),
-        (["--deadline", "2099-07-01", "--deadline-time", "25:00"], "--deadline-time '25:00': expected HH:MM"),
-        (["--deadline", "2020-07-01"], "invalid_deadline"),
-        (["--deadline", "2099-07-01", "--as", "XYZ"], "--as 'XYZ': not a delegation"),
-        (["--deadline", "2099-07-01", "--as", "USA"], "not_chair_or_secretariat"),
-        (["--deadline", "2099-07-01", "--server", "http://127.0.0.1:9"], "exactly one of --server"),
+    for args, words, code in (  # 2: bad input; 1: the floor refused
+        (["--deadline", "2099-13-01"], "--deadline '2099-13-01': expected a date", 2),
+        (["--deadline", "2099-07-01", "--deadline-time", "25:00"], "--deadline-time '25:00': expected HH:MM", 2),
+        (["--deadline", "2020-07-01"], "invalid_deadline", 1),
+        (["--deadline", "2099-07-01", "--as", "XYZ"], "--as 'XYZ': not a delegation", 2),
+        (["--deadline", "2099-07-01", "--as", "USA"], "not_chair_or_secretariat", 1),
+        (["--deadline", "2099-07-01", "--server", "http://127.0.0.1:9"], "exactly one of --server", 2),
     ):
         result = cli("correspondence", "open", "--db", str(db), *args)
-        assert result.returncode != 0 and words in result.stderr, (args, result.stderr)
+        assert result.returncode == code and words in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     result = cli("correspondence", "publish", str(tmp_path / "nope.json"), "--db", str(db))
     assert result.returncode != 0 and "nope.json" in result.stderr and "Traceback" not in result.stderr

@@ -28,7 +28,7 @@ from vccsched.correspondence.replies import read_reply
 from vccsched.correspondence.reminders import reminders_csv
 from vccsched.correspondence.tally import CorrespondenceResult, tally
 from vccsched.correspondence.translations import read_translations
-from vccsched.errors import CorrespondenceError
+from vccsched.errors import CorrespondenceError, DataError
 from vccsched.replyforms.senders import received_dates
 
 correspondence_app = command_group(
@@ -116,7 +116,7 @@ def _send(raw: dict, server: str | None, token_file: Path | None, db: Path | Non
           what: str) -> tuple[dict, list[dict]]:
     """Send ``raw`` to the running server, or decide it on the database; (accepted, its events)."""
     if (server is None) == (db is None):
-        raise CorrespondenceError(
+        raise DataError(
             "give exactly one of --server URL (the running server, with --token-file) or --db FILE "
             "(the floor database, when no server runs on it)", title="Missing or conflicting options")
     if server is not None:
@@ -126,7 +126,7 @@ def _send(raw: dict, server: str | None, token_file: Path | None, db: Path | Non
         from vccsched.cli.console import read_token, websocket_url
 
         if actor is not None:
-            raise CorrespondenceError("--as goes with --db; with --server the token says who sends it",
+            raise DataError("--as goes with --db; with --server the token says who sends it",
                                       title="Conflicting options")
         url = websocket_url(server)
         sent = asyncio.run(send_command(url, read_token(token_file), raw, error=CorrespondenceError, what=what))
@@ -161,7 +161,7 @@ def deadline_of(day: str, time_text: str | None, zone) -> dt.datetime:
         try:
             at = dt.time.fromisoformat(time_text.strip())
         except ValueError:
-            raise CorrespondenceError(f"--deadline-time {time_text!r}: expected HH:MM (Geneva time), e.g. 18:00",
+            raise DataError(f"--deadline-time {time_text!r}: expected HH:MM (Geneva time), e.g. 18:00",
                                       title="Bad option") from None
     return dt.datetime.combine(closes, at, tzinfo=zone)
 
@@ -227,7 +227,7 @@ def publish_command(
         document = json.loads(text)
         CorrespondenceResult.model_validate(document)
     except ValueError as exc:
-        raise CorrespondenceError(f"{result}: not the JSON written by 'correspondence tally --out FILE.json' "
+        raise DataError(f"{result}: not the JSON written by 'correspondence tally --out FILE.json' "
                                   f"({str(exc).splitlines()[0]})", title="Bad result") from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     raw = {"type": "publish_correspondence_result", "id": f"result-{digest}", "result": document}
@@ -244,7 +244,7 @@ def reminders_command(
     """List the Council Members that have not replied online, with their focal point's name and
     e-mail (from the meeting folder's registrations.yaml), as CSV."""
     if out.suffix.lower() != ".csv":
-        raise CorrespondenceError(f"--out {out}: expected FILE.csv", title="Bad option")
+        raise DataError(f"--out {out}: expected FILE.csv", title="Bad option")
     check_outputs({"--out": out}, {"--db": db, **meeting_inputs(meeting)})
     data = load(meeting, quiet=True)
     _, record = record_source(None, db, meeting)
@@ -303,7 +303,7 @@ def tally_command(
 
         round_day = round_.deadline.astimezone(data.meeting.zone).date()
         if closes is not None and closes != round_day:
-            raise CorrespondenceError(
+            raise DataError(
                 f"--deadline {closes}: the online round's deadline is {round_.deadline.isoformat()} "
                 f"(day {round_day}); leave out --deadline (the round's applies to the forms too)",
                 title="Conflicting deadline")
