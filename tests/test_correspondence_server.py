@@ -87,6 +87,8 @@ async def test_a_reply_its_receipt_the_record_and_ballot_json(tmp_path):
             assert other["replies"] == []
             sm = json.loads((await get(url, {"Authorization": f"Bearer {srv.tokens['SM-R1']}"}))[2])
             assert sm["you"]["may_reply"] is False and sm["you"]["why_not"] == "not_council_member"
+            statuses = [(await get(url, {"Authorization": f"Bearer {srv.tokens['SM-R1']}"}))[0] for _ in range(10)]
+            assert statuses[-1] == 429  # 10 per link, then 1 a second
             # After the deadline: replies refused; the tally of the record is published on /ballot.
             clock.now = deadline + dt.timedelta(seconds=1)
             late, _ = await usa.command({"type": "cast_reply", "item": 3, "answer": "object"})
