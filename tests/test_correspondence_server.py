@@ -76,6 +76,8 @@ async def test_a_reply_its_receipt_the_record_and_ballot_json(tmp_path):
             while seen["event"]["type"] != "reply_cast":
                 seen, _ = await bra.recv_until("event")
             assert seen["event"]["items"] == [3, 4] and "answer" not in json.dumps(seen)
+            status, _, body = await get(url, {"Authorization": f"Bearer {srv.tokens['USA']}"})
+            assert [v["receipt"] for v in json.loads(body)["replies"]] == [reply["receipt"]]
             again, _ = await usa.command(command)
             assert again["repeated"] and again["receipt"] == reply["receipt"]
             status, _, body = await get(url, {"Authorization": f"Bearer {srv.tokens['USA']}"})
