@@ -711,7 +711,7 @@ def questions_by_correspondence(state: FloorState) -> list[ev.Question]:
     questions = []
     for info in state.setup.items:
         outcome = state.items[info.number].outcome
-        if outcome is None or outcome.kind != "concluded" or not outcome.by_correspondence:
+        if outcome is None or not outcome.by_correspondence_standing:
             continue
         questions.append(
             ev.Question(item=info.number, code=info.code, title=info.title, text=outcome.conclusion or "")

@@ -138,6 +138,11 @@ class Outcome(StrictModel):
     note: str | None = None
 
     @property
+    def by_correspondence_standing(self) -> bool:
+        """A conclusion recorded "by correspondence" and not deferred since: put to the Council."""
+        return self.kind == "concluded" and self.by_correspondence
+
+    @property
     def defers_item(self) -> bool:
         """The whole item is deferred (``defer_item`` with scope "item"), not only its conclusion."""
         return self.kind == "deferred" and self.scope == "item"
