@@ -207,6 +207,10 @@ def test_the_import_reports_council_members_with_no_or_two_focal_points_and_toke
     assert any(p.startswith("person COL.1 is a correspondence focal point of Colombia (COL), which is not a Council Member") for p in problems)
     assert any(p.startswith("Council Member United States (USA) has no correspondence focal point") for p in problems)
     assert not any("China (CHN)" in p for p in problems)
+    from server.persons import asker_for
+
+    assert asker_for(imported.registrations, "CHN.1", "CHN").focal_point
+    assert not asker_for(imported.registrations, "CHN.2", "CHN").focal_point
     text = registrations_yaml(imported.registrations)
     assert text.count("correspondence_focal_point: true") == 4 and "correspondence_focal_point: false" not in text
     # tokens.csv: the focal point's /ballot link; none for the other person of China.
