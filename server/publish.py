@@ -59,7 +59,7 @@ async def send_command(
                 welcome = json.loads(await ws.recv())
                 if welcome.get("type") != "welcome":
                     raise error(f"{url}: {welcome.get('message', welcome)}")
-                await ws.send(json.dumps({"type": "command", "command": command}))
+                await ws.send(json.dumps({"type": "command", "command": command}, separators=(",", ":"), ensure_ascii=False))
                 events: list[dict] = []
                 while True:
                     message = json.loads(await ws.recv())

@@ -112,6 +112,10 @@ AsOption = Annotated[
 ]
 
 
+#: A published result must fit in one frame (64 KiB, docs/protocol.md) with its envelope.
+PUBLISH_MAX = 60 * 1024
+
+
 def _send(raw: dict, server: str | None, token_file: Path | None, db: Path | None, actor: str | None,
           what: str) -> tuple[dict, list[dict]]:
     """Send ``raw`` to the running server, or decide it on the database; (accepted, its events)."""
@@ -222,13 +226,18 @@ def publish_command(
 
     from vccsched.loading import read_text
 
+    from vccsched.correspondence.render import published_result
+
     text = read_text(result, kind="JSON result", missing_title="Missing result")
     try:
-        document = json.loads(text)
-        CorrespondenceResult.model_validate(document)
+        document = published_result(CorrespondenceResult.model_validate(json.loads(text)))
     except ValueError as exc:
         raise DataError(f"{result}: not the JSON written by 'correspondence tally --out FILE.json' "
-                                  f"({str(exc).splitlines()[0]})", title="Bad result") from None
+                        f"({str(exc).splitlines()[0]})", title="Bad result") from None
+    size = len(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > PUBLISH_MAX:
+        raise DataError(f"{result}: the result is {size // 1024} KiB, more than the {PUBLISH_MAX // 1024} KiB a "
+                        "command may carry; tally fewer conclusions per round", title="Result too large")
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     raw = {"type": "publish_correspondence_result", "id": f"result-{digest}", "result": document}
     accepted, _ = _send(raw, server, token_file, db, actor, "the result")

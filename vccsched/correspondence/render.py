@@ -99,6 +99,20 @@ def result_context(result: CorrespondenceResult) -> dict[str, Any]:
     }
 
 
+def published_result(result: CorrespondenceResult) -> dict[str, Any]:
+    """What ``correspondence publish`` puts on /ballot: the result per conclusion and how each
+    Member State replied (receipts; forms by file name only), without the secretariat's
+    working lists (every reply file, every problem), so that it stays well within a frame."""
+    data = result.model_dump(mode="json", exclude={"replies", "problems"})
+    for member in data["members"]:
+        for channel in member["channels"]:
+            if channel["via"] == "form":
+                channel["file"] = Path(channel["file"]).name
+        if member["counted"] is not None and not member["counted"].startswith("online "):
+            member["counted"] = Path(member["counted"]).name
+    return data
+
+
 def render_result(result: CorrespondenceResult, fmt: ResultFormat) -> str:
     """The result as Markdown or JSON text ending in one newline."""
     if fmt == "json":
