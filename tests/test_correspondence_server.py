@@ -169,3 +169,53 @@ async def test_kill_9_during_the_round_loses_no_acknowledged_reply(tmp_path):
         assert status == 200 and set(mine) >= {code for (who, _), code in acknowledged.items() if who == "USA"}
     finally:
         proc.kill()
+
+
+async def test_a_focal_point_replies_with_their_own_link_and_the_record_replays(tmp_path):
+    """With registrations: China's focal point (CHN.1) replies; another person of China is
+    refused; the tally of the record (which keeps no registrations) names the reply."""
+    import asyncio
+    import shutil
+    import time
+
+    from server.store import FloorStore
+    from vccsched.loading import DEFAULT_MEETING_DIR
+
+    meeting = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, meeting)
+    (meeting / "registrations.yaml").write_text(
+        "persons:\n"
+        "- {id: CHN.1, delegation: CHN, family_name: A, given_name: B, function: Head, email: a@example.org,"
+        " speaker: true, floor_language: zh, correspondence_focal_point: true}\n"
+        "- {id: CHN.2, delegation: CHN, family_name: C, given_name: D, function: Adviser, email: c@example.org,"
+        " speaker: false}\n", encoding="utf-8")
+    clock = Clock()
+    async with live_server(tmp_path, meeting_dir=meeting, clock=clock) as srv:
+        store = FloorStore.open(srv.db_path)
+        try:
+            srv.tokens.update(store.issue_person_tokens([("CHN.1", "CHN"), ("CHN.2", "CHN")], replace=False))
+        finally:
+            store.close_reader()
+        limit = time.monotonic() + 3
+        while "CHN.2" not in srv.shell.token_hashes:
+            assert time.monotonic() < limit, "the server did not read the persons' tokens"
+            await asyncio.sleep(0.05)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "SG") as sg:
+            await conclude_by_correspondence(vc, items=(3,))
+            deadline = dt.datetime(2021, 7, 2, 23, 59, 59, tzinfo=ZURICH)
+            assert (await sg.command({"type": "open_correspondence", "deadline": deadline.isoformat()}))[0]["type"] == "accepted"
+        async with ws_client(srv, "CHN.1") as focal, ws_client(srv, "CHN.2") as adviser, ws_client(srv, "CHN") as own:
+            refused, _ = await adviser.command({"type": "cast_reply", "item": 3, "answer": "object"})
+            assert refused["code"] == "not_focal_point" and "(CHN.1)" in refused["message"]
+            refused, _ = await own.command({"type": "cast_reply", "item": 3, "answer": "object"})
+            assert refused["code"] == "not_focal_point"
+            reply, events = await focal.command({"type": "cast_reply", "item": 3, "answer": "approve"})
+            assert reply["type"] == "accepted" and events[-1]["person"] == "CHN.1"
+        url = f"{srv.http_url}/ballot.json"
+        mine = json.loads((await get(url, {"Authorization": f"Bearer {srv.tokens['CHN.1']}"}))[2])
+        other = json.loads((await get(url, {"Authorization": f"Bearer {srv.tokens['CHN.2']}"}))[2])
+        assert mine["you"]["may_reply"] and mine["you"]["person"] == "CHN.1"
+        assert other["you"]["why_not"] == "not_focal_point" and other["replies"] == mine["replies"]  # the delegation's
+        result = tmp_path / "result.json"
+        said = await run_cli("correspondence", "tally", "--db", str(srv.db_path), "--out", str(result))
+        assert reply["receipt"] in said and "1 of 1 replies" in said
