@@ -118,6 +118,7 @@ class ConsoleApp(App):
             if screen is None:
                 self._open_floor(update)
             else:
+                screen.person = update.person
                 screen.log_line(f"connected; the server is at seq {update.seq}")
             return
         if screen is None:
@@ -164,6 +165,7 @@ class ConsoleApp(App):
             self.source,
             delegation=welcomed.delegation,
             bell=self.bell_enabled,
+            person=welcomed.person,
         )
         self.push_screen(self.floor_screen)
         self.floor_screen.connection = self.source.connection

@@ -41,16 +41,37 @@ def folded(text: str) -> str:
 
 @dataclass(frozen=True)
 class Choice:
-    """A delegation in a picker: id, full name and tier label."""
+    """A delegation in a picker: id, full name and tier label; ``persons``: its registered
+    speakers as ``(id, label)`` ("CHN.2", "Mr Example-Delegate-2"), found by name too."""
 
     id: str
     name: str
     tier: str
+    persons: tuple[tuple[str, str], ...] = ()
+
+
+_WORDS = re.compile(r"[\s(),'.-]+")
+
+
+def person_match(choice: Choice, query: str) -> tuple[str, str] | None:
+    """The first of the choice's registered speakers whose name (a word of it, e.g. the family
+    name) or id starts with ``query``, accents and case ignored; None if none does."""
+    needle = folded(query.strip())
+    if not needle:
+        return None
+    for person, label in choice.persons:
+        text = folded(label)
+        # From the start of any word: "delegate-2" finds "Mr Example-Delegate-2".
+        starts = [0, *(m.end() for m in _WORDS.finditer(text))]
+        if folded(person) == needle or any(text.startswith(needle, i) for i in starts):
+            return person, label
+    return None
 
 
 def ranked(choices: list[Choice], query: str) -> list[Choice]:
     """The choices matching ``query`` (name or id, accents and case ignored), best first:
-    the id itself, then names that start with it, then a word that does, then anywhere."""
+    the id itself, then names that start with it, then a word that does, then a registered
+    speaker's name (the family name finds the delegation), then anywhere."""
     needle = folded(query.strip())
     if not needle:
         return list(choices)
@@ -63,8 +84,10 @@ def ranked(choices: list[Choice], query: str) -> list[Choice]:
             rank = 1
         elif any(word.startswith(needle) for word in re.split(r"[\s(),'-]+", name)):
             rank = 2
-        elif needle in name or needle in ident:
+        elif person_match(choice, query) is not None:
             rank = 3
+        elif needle in name or needle in ident:
+            rank = 4
         else:
             continue
         scored.append((rank, index, choice))
@@ -75,10 +98,12 @@ class DelegationPicker(Vertical):
     """Type to filter (name or id, accents ignored), arrows to move, Enter to pick."""
 
     class Picked(Message):
-        def __init__(self, picker: DelegationPicker, choice: Choice) -> None:
+        def __init__(self, picker: DelegationPicker, choice: Choice, person: str | None = None) -> None:
             super().__init__()
             self.picker = picker
             self.choice = choice
+            #: The registered speaker whose name the filter found the delegation by, if it did.
+            self.person = person
 
     def __init__(self, choices: list[Choice], *, placeholder: str = "Type a name…", **kwargs) -> None:
         super().__init__(**kwargs)
@@ -94,14 +119,21 @@ class DelegationPicker(Vertical):
         self._fill("")
 
     def _fill(self, query: str) -> None:
+        self.query_text = query
         self.shown = ranked(self.choices, query)
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options(
-            Option(f"{escape(c.name)}  [dim]{c.tier} · {escape(c.id)}[/]", id=c.id) for c in self.shown
-        )
+        options.add_options(Option(self._label(c, query), id=c.id) for c in self.shown)
         if self.shown:
             options.highlighted = 0
+
+    @staticmethod
+    def _label(choice: Choice, query: str) -> str:
+        label = f"{escape(choice.name)}  [dim]{choice.tier} · {escape(choice.id)}[/]"
+        found = person_match(choice, query) if choice.persons else None
+        if found is not None and query.strip() and folded(query.strip()) not in folded(choice.name):
+            label += f"  — {escape(found[1])}"  # found by a speaker's name: say whose
+        return label
 
     @on(Input.Changed, "#picker-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -126,7 +158,9 @@ class DelegationPicker(Vertical):
 
     def _pick(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.shown):
-            self.post_message(self.Picked(self, self.shown[index]))
+            choice = self.shown[index]
+            found = person_match(choice, getattr(self, "query_text", "")) if choice.persons else None
+            self.post_message(self.Picked(self, choice, found[0] if found else None))
 
 
 class Dialog(ModalScreen):
@@ -180,7 +214,8 @@ class ConfirmDialog(Dialog):
 
 
 class GiveFloorDialog(Dialog):
-    """Give the floor to anyone on the roster but the chair; returns ``(id, kind)``."""
+    """Give the floor to anyone on the roster but the chair; returns ``(id, kind, person)``,
+    ``person`` the registered speaker whose name found the delegation (None otherwise)."""
 
     def __init__(self, choices: list[Choice]) -> None:
         super().__init__()
@@ -203,7 +238,63 @@ class GiveFloorDialog(Dialog):
     def _picked(self, event: DelegationPicker.Picked) -> None:
         pressed = self.query_one("#give-kind", RadioSet).pressed_button
         kind = (pressed.id or "kind-speech").removeprefix("kind-") if pressed else "speech"
-        self.dismiss((event.choice.id, kind))
+        self.dismiss((event.choice.id, kind, event.person))
+
+
+@dataclass(frozen=True)
+class SpeakerOption:
+    """A registered speaker the chair may name: id, how the console names them, floor language."""
+
+    id: str
+    label: str
+    language: str
+    asked: bool = False
+
+
+#: The option of :class:`NamedSpeakerDialog` that names no one (the delegation, as before).
+NO_ONE = ""
+
+
+class NamedSpeakerDialog(Dialog):
+    """Which of a delegation's registered speakers takes the floor; returns the person's id,
+    or :data:`NO_ONE` to give the floor without naming anyone. Arrows and Enter; the person
+    who asked is highlighted first (else ``default``); Escape cancels the whole give."""
+
+    def __init__(self, delegation: str, speakers: list[SpeakerOption], *, default: str | None, kind: str) -> None:
+        super().__init__()
+        self.delegation = delegation
+        self.speakers = speakers
+        self.default = default
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = f"Give the floor to {self.delegation}: who speaks?"
+            options = [
+                Option(
+                    (f"{escape(s.label)}  [dim]{escape(s.id)} · " if s.label != s.id else f"{escape(s.id)}  [dim]")
+                    + f"speaks {escape(s.language)}[/]"
+                    + ("  [b]asked[/]" if s.asked else ""),
+                    id=s.id,
+                )
+                for s in self.speakers
+            ]
+            options.append(Option(f"[dim]{escape(self.delegation)}, no one named[/]", id="no-one"))
+            yield OptionList(*options, id="named-speaker")
+            what = "" if self.kind == "speech" else f" ({self.kind.replace('_', ' ')})"
+            yield Static(f"[dim]↑↓ choose · Enter gives the floor{what} · Escape cancels[/]")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#named-speaker", OptionList)
+        ids = [s.id for s in self.speakers]
+        options.highlighted = ids.index(self.default) if self.default in ids else len(ids)
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#named-speaker")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        chosen = event.option.id
+        self.dismiss(NO_ONE if chosen == "no-one" else chosen)
 
 
 class DeferDialog(Dialog):

@@ -96,6 +96,17 @@ def speakers_from(document: object) -> Speakers:
     return speakers
 
 
+def welcome_person(raw: object) -> tuple[str, str, str] | None:
+    """``(id, name, function)`` of the welcome's ``person`` (the registered person whose token
+    this console uses); None when absent or not as described (protocol.md, ``welcome``)."""
+    if not isinstance(raw, dict):
+        return None
+    fields = [raw.get(k) for k in ("id", "name", "function")]
+    if not all(isinstance(f, str) and len(f) <= SPEAKER_TEXT_MAX for f in fields) or not fields[0] or not fields[1]:
+        return None
+    return fields[0], without_bidi_controls(fields[1]), without_bidi_controls(fields[2])
+
+
 def person_label(speakers: Speakers | None, person: str | None, delegation: str) -> str:
     """"Ms Example-Delegate-1, Head of delegation" for a known speaker of ``delegation``; "" otherwise."""
     found = speakers.get(person) if speakers and person else None

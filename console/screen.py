@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,9 +30,12 @@ from console.dialogs import (
     ConclusionDialog,
     ConfirmDialog,
     DeferDialog,
+    NO_ONE,
     GiveFloorDialog,
     HelpScreen,
+    NamedSpeakerDialog,
     ReplanDialog,
+    SpeakerOption,
     SpeakingTimeDialog,
 )
 from console.model import KIND_LABELS, Countdown, Speakers, countdown, day_label, meeting_zone, name_of, tier_of, zone_label
@@ -89,10 +93,15 @@ class FloorScreen(Screen):
     state: reactive[FloorState | None] = reactive(None, always_update=True, init=False)
     connection: reactive[Connection | None] = reactive(None, always_update=True, init=False)
 
-    def __init__(self, source: Any, *, delegation: str, bell: bool = True) -> None:
+    def __init__(
+        self, source: Any, *, delegation: str, bell: bool = True, person: tuple[str, str, str] | None = None
+    ) -> None:
         super().__init__()
         self.source = source
         self.delegation = delegation
+        #: ``(id, name, function)`` of the registered person whose token this console uses
+        #: (the welcome's ``person``); None for a delegation's own token.
+        self.person = person
         #: The meeting's clock (from the floor's setup once it arrives).
         self.zone = meeting_zone(source.state)
         self.ring_bell = bell
@@ -151,10 +160,21 @@ class FloorScreen(Screen):
         self.state = self.source.state
         self._load_meeting()
         self._load_speakers()
+        if self.person is not None:
+            delegation = name_of(self.state, self.delegation) if self.state is not None else self.delegation
+            self.pending_log.insert(0, f"{self.connected_as()} — {escape(delegation)} ({escape(self.person[0])})")
+            self.app.title = f"vccsched console — {Text.from_markup(self.connected_as()).plain} — {delegation}"
         for line in self.pending_log:
             self.log_line(line)
         self.pending_log.clear()
         self.query_one(WaitingList if self.ROLE == "delegate" else "#agenda-table").focus()
+
+    def connected_as(self) -> str:
+        """"Connected as [b]Ms X[/], Head of delegation" for a person's token (markup); "" otherwise."""
+        if self.person is None:
+            return ""
+        _, name, function = self.person
+        return f"Connected as [b]{escape(name)}[/]" + (f", {escape(function)}" if function else "")
 
     @property
     def sees_as_chair(self) -> bool:
@@ -171,7 +191,7 @@ class FloorScreen(Screen):
         self.query_one(AgendaPanel).show(state, now, self._history(state))
         self.query_one(ItemHeader).show(
             state, chair=self.ROLE == "chair", me=None if self.ROLE == "chair" else self.delegation,
-            queues=self.ROLE == "delegate",
+            queues=self.ROLE == "delegate", person=self.person[0] if self.person else None,
         )
         self.query_one(SpeakerPanel).show(countdown(state, now, self.speakers), self.zone)
         self.query_one(WaitingList).show(state, now, self.speakers)
@@ -331,6 +351,9 @@ class FloorScreen(Screen):
             who = f"[b]{escape(name_of(state, self.delegation))}[/] ({tier_of(state, self.delegation)})"
         else:
             who = self.delegation
+        if self.person is not None:
+            # Short: the clock on the left must keep its room; the title and the log say it all.
+            who = f"[b]{escape(self.person[1])}[/] · {who}"
         self.query_one(StatusBar).show(
             meeting=state.setup.meeting_id if state else "",
             day=day_label(state, now) if state else "",
@@ -582,21 +605,59 @@ class ChairScreen(PlanningScreen):
         dialog = ConfirmDialog("Strike a request", f"Strike the request of {row.name} ({kind}) from the list?", "Strike")
         self.ask(dialog, lambda _: {"type": "remove_request", "delegation": row.delegation, "kind": row.kind})
 
-    def _choices(self, state: FloorState, *, council_members_only: bool = False) -> list[Choice]:
+    def _choices(self, state: FloorState, *, council_members_only: bool = False, persons: bool = False) -> list[Choice]:
         choices = [
-            Choice(p.id, p.name or p.id, tier_of(state, p.id))
+            Choice(
+                p.id, p.name or p.id, tier_of(state, p.id),
+                tuple((sp.id, self._speaker_label(sp.id)) for sp in state.setup.speakers_of(p.id)) if persons else (),
+            )
             for p in state.setup.participants
             if p.category != "chair" and (not council_members_only or p.category == "council_member")
         ]
         return sorted(choices, key=lambda c: (_TIER_ORDER.get(c.tier, 9), c.name.casefold()))
 
+    def _speaker_label(self, person: str) -> str:
+        """"Mr Example-Delegate-2, Delegate" from /meeting.json's names; the id when the server
+        names no one (floor.public_speaker_names false, or not loaded yet)."""
+        found = self.speakers.get(person) if self.speakers else None
+        if found is None:
+            return person
+        return f"{found.name}, {found.function}" if found.function else found.name
+
     def action_give_floor(self) -> None:
+        """g: a delegation (found by its name, id, or a registered speaker's name), then —
+        when it has several registered speakers — which of them speaks."""
         state = self._need_state()
-        if state is not None:
-            self.ask(
-                GiveFloorDialog(self._choices(state)),
-                lambda choice: {"type": "give_floor", "delegation": choice[0], "kind": choice[1]},
-            )
+        if state is None:
+            return
+
+        def picked(answer: Any) -> None:
+            if not answer:
+                return
+            delegation, kind, found = answer
+            now = self.state or state
+            speakers = now.setup.speakers_of(delegation)
+            command = {"type": "give_floor", "delegation": delegation, "kind": kind}
+            if len(speakers) < 2:
+                self.send(command)  # one speaker or none: as always, the person who asked speaks
+                return
+            item = now.current
+            request = next((r for r in (item.queue if item else []) if r.delegation == delegation and r.kind == kind), None)
+            asked = request.person if request is not None else None
+            options = [
+                SpeakerOption(sp.id, self._speaker_label(sp.id), sp.floor_language, asked=sp.id == asked)
+                for sp in speakers
+            ]
+            dialog = NamedSpeakerDialog(name_of(now, delegation), options, default=found or asked, kind=kind)
+
+            def named(person: Any) -> None:
+                if person is None:
+                    return  # Escape: nothing given
+                self.send({**command, "person": person} if person != NO_ONE else command)
+
+            self.app.push_screen(dialog, named)
+
+        self.app.push_screen(GiveFloorDialog(self._choices(state, persons=True)), picked)
 
     def action_speaking_time(self) -> None:
         found = self._need_open_item("open one to set its speaking time")

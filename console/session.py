@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from console.model import welcome_person
 from vccsched.floor.commands import parse_command
 from vccsched.floor.events import BaseEvent, parse_event
 from vccsched.floor.protocol import PROTOCOL_VERSION
@@ -47,6 +48,8 @@ class Welcomed:
     category: str
     seq: int
     server_time: dt.datetime | None
+    #: ``(id, name, function)`` of the registered person whose token this is; None for a delegation's.
+    person: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,8 @@ class ClientSession:
         self.delegation = str(raw.get("delegation"))
         self.category = str(raw.get("category"))
         welcomed = Welcomed(
-            delegation=self.delegation, category=self.category, seq=int(raw.get("seq", 0)), server_time=server_time
+            delegation=self.delegation, category=self.category, seq=int(raw.get("seq", 0)), server_time=server_time,
+            person=welcome_person(raw.get("person")),
         )
         # The server answers hello (with the missed events) before reading these.
         return [welcomed], self.resend()

@@ -55,7 +55,8 @@ from server.assets import page_assets
 from server.heartbeat import HEARTBEAT_SECONDS, beating
 from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
-from server.persons import asker_for, published_speakers
+from server.attendance import Attendance
+from server.persons import asker_for, published_speakers, welcome_person
 from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
 from vccsched.correspondence.online import OnlineVersion, ballot_document, online_versions, version_of
 from vccsched.floor.engine import Floor
@@ -312,6 +313,8 @@ class FloorServer:
         self.moderator_rates = RateLimiter(Rate(limits.moderator_burst, limits.moderator_per_second))
         self.public_rates = RateLimiter(Rate(limits.public_burst, limits.public_per_second))
         self.storage = StorageHealth()
+        #: Who connected on which day, written to the store twice a second (server/attendance.py).
+        self.attendance = Attendance(data.meeting.zone)
         self.token_hashes = store.token_hashes()
         self._data_version = store.data_version()
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
@@ -516,7 +519,9 @@ class FloorServer:
         if client.actor is None:
             greeting = Welcome(delegation="public", category="public", seq=self.floor.seq, server_time=now)
         else:
-            greeting = welcome(self.floor, client.actor, now)
+            greeting = welcome(
+                self.floor, client.actor, now, person=welcome_person(self.data.registrations, client.person)
+            )
         self._push(ws, greeting)
         self._catch_up(ws, hello.last_seq, public=client.actor is None)
         if self.storage.failing:
@@ -524,6 +529,7 @@ class FloorServer:
         self.clients.add(client)
         if client.actor is not None:
             self.by_actor.setdefault(client.actor, set()).add(client)
+            self.attendance.seen(client.actor, client.person, now)
         else:
             self.public_count += 1
             self.public_by_address[client.rate_key] = self.public_by_address.get(client.rate_key, 0) + 1
@@ -774,6 +780,7 @@ class FloorServer:
             await asyncio.sleep(self.config.token_poll_seconds)
             with contextlib.suppress(sqlite3.Error):
                 self.refresh_tokens()
+            self.attendance.flush(self.store)
             # Anonymous callers' buckets are dropped once full again, so addresses tried
             # once cost no memory that stays; the delegations' buckets are kept, so that
             # reconnecting never refills them.
@@ -965,6 +972,7 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         loop.set_exception_handler(previous_handler)
+        shell.attendance.flush(store)  # the last welcomes, before the database is closed
         store.close()
         lock.release()
         if created and not listening:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vccsched.floor.asker import Asker
+from vccsched.floor.protocol import WelcomePerson
 from vccsched.registrations.model import Person, Registrations
 
 
@@ -41,3 +42,15 @@ def published_speakers(registrations: Registrations | None, publish: bool = True
         for p in registrations.persons
         if p.speaker
     ]
+
+
+def welcome_person(registrations: Registrations | None, person_id: str | None) -> WelcomePerson | None:
+    """Who the welcome says a person's connection is: id, display name, function, for that
+    connection alone (never an e-mail). A person whose token still works but who has left
+    the registrations is named by id."""
+    if person_id is None:
+        return None
+    found = registrations.get(person_id) if registrations is not None else None
+    if found is None:
+        return WelcomePerson(id=person_id, name=person_id, function="")
+    return WelcomePerson(id=found.id, name=found.display_name, function=found.function)

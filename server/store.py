@@ -106,6 +106,40 @@ CREATE TABLE IF NOT EXISTS person_tokens (
 """
 
 
+#: Added with the list of participants (issue 17): who connected on which day. Made on first
+#: use by :meth:`FloorStore.record_connections`, so that older databases (and read-only
+#: copies) are untouched until a server records a connection in them.
+_CONNECTIONS_SCHEMA = """
+-- One row per holder of a token per day: a registered person ('CHN.1'), or a delegation's
+-- own token (person ''), on a date of the meeting's zone (Geneva). Only tokens the
+-- secretariat issued make rows, so the table holds at most (holders) x (days the server
+-- ran): 5,000 persons and 200 delegations over ten days are 52,000 rows, a few MB.
+CREATE TABLE IF NOT EXISTS connections (
+    delegation TEXT NOT NULL,
+    person     TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    first_at   TEXT NOT NULL,
+    last_at    TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    PRIMARY KEY (delegation, person, day)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ConnectionDay:
+    """Who connected on a day: a person (or a delegation's own token, ``person`` None), the
+    date in the meeting's zone, the first and last welcome that day (ISO text with offset)
+    and how many welcomes."""
+
+    delegation: str
+    person: str | None
+    day: str
+    first_at: str
+    last_at: str
+    count: int
+
+
 class TokenHashes(dict):
     """Holder (a delegation id, or a person id such as ``CHN.2``) -> hash of its live token.
 
@@ -616,6 +650,46 @@ class FloorStore:
         if not self._has_person_tokens():
             return {}
         return dict(self._db.execute("SELECT person, delegation FROM person_tokens WHERE revoked_at IS NULL"))
+
+
+    # --- who connected (the list of participants) --------------------------------------
+
+    def _has_connections(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'connections'").fetchone() is not None
+
+    def record_connections(self, days: Iterable[ConnectionDay]) -> None:
+        """Add welcomes to the record of connections, in one durable transaction: a new
+        (holder, day) row, or the day's row widened (first, last) and counted up.
+
+        Raises ``sqlite3.Error`` like :meth:`append` when the disk fails.
+        """
+        rows = list(days)
+        if not rows:
+            return
+        if not self._has_connections():
+            self._db.executescript(_CONNECTIONS_SCHEMA)
+        self._write([
+            (
+                "INSERT INTO connections VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delegation, person, day) DO UPDATE "
+                "SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at), "
+                "count = count + excluded.count",
+                (r.delegation, r.person or "", r.day, r.first_at, r.last_at, r.count),
+            )
+            for r in rows
+        ])
+
+    def connections(self) -> list[ConnectionDay]:
+        """Every recorded (holder, day), by delegation, person and day; [] for a database
+        without the record (made before it, or no one connected yet)."""
+        if not self._has_connections():
+            return []
+        return [
+            ConnectionDay(delegation, person or None, day, first_at, last_at, count)
+            for delegation, person, day, first_at, last_at, count in self._db.execute(
+                "SELECT delegation, person, day, first_at, last_at, count FROM connections "
+                "ORDER BY delegation, person, day"
+            )
+        ]
 
 
 def authenticate(token: str, hashes: dict[str, str]) -> str | None:

@@ -82,3 +82,69 @@ def test_names_are_taken_only_as_published_and_only_for_their_delegation(c21):
     assert who_text(state, "USA", "CHN.1", speakers) == "United States"  # another delegation's person
     assert who_text(state, "CHN", None, speakers) == who_text(state, "CHN", "CHN.1", None) == "China"
     assert speakers_from({"speakers": "no"}) == speakers_from([]) == {}
+
+
+async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers_name(tmp_path, meeting):
+    from console.dialogs import GiveFloorDialog, NamedSpeakerDialog
+
+    delegate_2 = "China — Mr Example-Delegate-2, Delegate"
+    async with live_server(tmp_path, meeting_dir=meeting) as srv:
+        await with_person_tokens(srv, meeting, tmp_path)
+        async with console(srv, "VC") as (app, pilot), console(srv, "CHN.1") as (own, own_pilot):
+            screen = app.screen
+            await until(pilot, lambda: screen.speakers is not None, what="the speakers' names")
+            # The head of delegation's own console says whose link it is.
+            await until(own_pilot, lambda: "Ms Example-Delegate-1 · China (CM)" in text(own, "#status-right"))
+            assert own.title == "vccsched console — Connected as Ms Example-Delegate-1, Head of delegation — China"
+            assert "Connected as" not in app.title  # the chair's own token names no person
+            async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.1") as head:
+                await vc.command({"type": "open_item", "item": 3})
+                reply, _ = await head.command({"type": "request_floor"})
+                assert reply["type"] == "accepted", reply
+            await until(pilot, lambda: queue(app) == [("CHN", "speech")])
+
+            # g, then the delegate's family name: China is found by it, and the delegate is
+            # offered first in the list of China's speakers.
+            await pilot.press("g")
+            await until(pilot, lambda: isinstance(app.screen, GiveFloorDialog))
+            await pilot.press(*"delegate-2")
+            options = app.screen.query_one("#picker-options")
+            await until(pilot, lambda: options.option_count == 1)
+            assert "China" in str(options.get_option_at_index(0).prompt)
+            assert "Mr Example-Delegate-2, Delegate" in str(options.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, NamedSpeakerDialog))
+            named = app.screen.query_one("#named-speaker")
+            assert named.option_count == 3  # CHN.1 (asked), CHN.2, no one named; CHN.3 is no speaker
+            assert named.highlighted == 1 and "asked" in str(named.get_option_at_index(0).prompt)
+            app.save_screenshot("vccsched-console-named-speaker.svg", "/tmp")
+            await pilot.press("enter")
+            await until(pilot, lambda: delegate_2 in text(app, "#speaker-name"))
+            assert srv.shell.floor.state.speaker.person == "CHN.2"
+            # The head of delegation's own console does not say the delegate's speech is hers.
+            await until(own_pilot, lambda: delegate_2 in text(own, "#speaker-name"))
+            assert "you have the floor" not in text(own, "#item")
+
+            # Brazil has no registered speaker: g gives the floor at once, as before.
+            await pilot.press("g", *"brazil", "enter")
+            await until(pilot, lambda: "Brazil" in text(app, "#speaker-name"))
+            assert srv.shell.floor.state.speaker.person is None
+
+            # China again, asked by its head: the one who asked is the default; Escape gives nothing.
+            async with ws_client(srv, "CHN.1") as head:
+                reply, _ = await head.command({"type": "request_floor", "id": "again"})
+                assert reply["type"] == "accepted", reply
+            await until(pilot, lambda: queue(app) == [("CHN", "speech")])
+            await pilot.press("g", *"china", "enter")
+            await until(pilot, lambda: isinstance(app.screen, NamedSpeakerDialog))
+            assert app.screen.query_one("#named-speaker").highlighted == 0
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+            assert "Brazil" in text(app, "#speaker-name") and queue(app) == [("CHN", "speech")]
+            await pilot.press("g", *"china", "enter")
+            await until(pilot, lambda: isinstance(app.screen, NamedSpeakerDialog))
+            await pilot.press("enter")
+            await until(pilot, lambda: HEAD in text(app, "#speaker-name"))
+            assert srv.shell.floor.state.speaker.person == "CHN.1"
+            await until(own_pilot, lambda: "you have the floor" in text(own, "#item"))
+            own.save_screenshot("vccsched-console-connected-as.svg", "/tmp")

@@ -83,6 +83,24 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
             await vc.command({"type": "open_item", "item": 3})
             await expect(adviser.locator("#btn-speech")).to_be_enabled()
 
+            # Each page says whose link it is: the person and function, then the delegation, in
+            # the page's language (the welcome names the person to that connection only).
+            await expect(head.locator("#whoami-person")).to_have_text(
+                "Connected as \u2068Ms Example-Delegate-1\u2069, \u2068Head of delegation\u2069 — \u2068China\u2069")
+            await expect(adviser.locator("#whoami-person")).to_have_text(
+                "Connecté en tant que \u2068Example Example-Delegate-3\u2069, \u2068Adviser\u2069 — \u2068Chine\u2069")
+            egypt = await delegate(browser, srv, "EGY.1", watch, locale="ar-EG")
+            await expect(egypt.locator("html")).to_have_attribute("dir", "rtl")
+            await expect(egypt.locator("#whoami-person")).to_have_text(
+                "متصل باسم \u2068Dr Example-Delegate-6\u2069، \u2068Head of delegation\u2069 — \u2068مصر\u2069")
+            await expect(egypt.locator("#whoami-delegation")).to_be_hidden()
+            brazil = await delegate(browser, srv, "BRA", watch)  # a delegation's own link names no one
+            await expect(brazil.locator("#whoami-delegation")).to_have_text("Signed in as Brazil")
+            await expect(brazil.locator("#whoami-person")).to_be_hidden()
+            assert "person" not in vc.welcome and "person" not in bra.welcome
+            await egypt.screenshot(path=str(SCREENSHOTS / "vccsched-page-connected-as-ar.png"), full_page=True)
+            await brazil.context.close()
+
             # An adviser follows the meeting: refused, in French, the server's message after it.
             await adviser.click("#btn-speech")
             feedback = adviser.locator("#feedback")
@@ -109,6 +127,13 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
             await vc.command({"type": "give_floor", "delegation": "BRA"})
             await expect(webcast.locator("#speaker-who")).to_contain_text("Brazil")
             await expect(webcast.locator("#speaker-who .person")).to_have_count(0)
+            # The chair names China's delegate: the head of delegation's page does not say
+            # "You have the floor" for someone else's speech.
+            await expect(head.locator("#you-speak")).to_be_hidden()
+            reply, _ = await vc.command({"type": "give_floor", "delegation": "CHN", "person": "CHN.2"})
+            assert reply["type"] == "accepted", reply
+            await expect(head.locator("#speaker-who .person")).to_have_text("Mr Example-Delegate-2, Delegate")
+            await expect(head.locator("#you-speak")).to_be_hidden()
     watch.check()
 
 

@@ -16,9 +16,12 @@ from vccsched.floor.state import FloorState
 class ItemHeader(Static):
     """Code, number and title of the open item; speaking time; list open or closed."""
 
-    def show(self, state: FloorState, *, chair: bool, me: str | None = None, queues: bool = True) -> None:
+    def show(
+        self, state: FloorState, *, chair: bool, me: str | None = None, queues: bool = True, person: str | None = None
+    ) -> None:
         """``me``: the delegation this console speaks for; ``queues``: whether it may join the
-        list of speakers (the secretariat does not: the chair gives it the floor)."""
+        list of speakers (the secretariat does not: the chair gives it the floor); ``person``:
+        the registered person whose token it uses (the floor may be another of theirs)."""
         if state.suspended:
             self.set_class(True, "-suspended")
             show_text(
@@ -52,7 +55,10 @@ class ItemHeader(Static):
                 for place, r in enumerate(item.queue, start=1)
                 if r.delegation == me
             ]
-            if state.speaker is not None and state.speaker.delegation == me:
+            speaker = state.speaker
+            if speaker is not None and speaker.delegation == me and (
+                person is None or speaker.person is None or speaker.person == person
+            ):
                 places.insert(0, "[b reverse] you have the floor [/]")
             if places:
                 text += "\nYou: " + ", ".join(places)

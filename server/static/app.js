@@ -24,6 +24,7 @@ const page = {
   plan: new PlanTracker(), // the published plan and its items' status (plan.js)
   me: null,          // delegation id, from welcome
   category: null,    // its category, from welcome
+  person: null,      // {id, name, function} of the registered person whose link this is, from welcome
   speaking: false,
   spokenWarn: null,  // last countdown state announced to the speaker
   feedback: null,    // {kind: "refusal"|"error", code, message}
@@ -150,10 +151,29 @@ function onStorage(failing) {
 function onWelcome(message) {
   page.me = message.delegation;
   page.category = message.category;
-  $("whoami").textContent = page.meeting.name(page.me);
-  $("whoami-tier").textContent = tierLabel(page.category);
+  const person = message.person;
+  page.person = person && typeof person.name === "string" ? person : null;
+  renderWhoami(page.meeting);
   show($("foot"), true);
 }
+
+/** "Connected as Ms X, Head of delegation — China" for a person's link; else "Signed in as China". */
+function renderWhoami(meeting) {
+  if (!page.me) return;
+  const person = page.person;
+  const delegation = meeting.name(page.me);
+  $("whoami").textContent = delegation;
+  if (person) {
+    // Each part isolated: a Latin name in an Arabic sentence keeps its order, and the reverse.
+    const params = { name: isolate(person.name), function: isolate(person.function || ""), delegation: isolate(delegation) };
+    $("whoami-person").textContent = t(person.function ? "connected_as" : "connected_as_short", params);
+  }
+  show($("whoami-person"), !!person);
+  show($("whoami-delegation"), !person);
+  if (page.category) $("whoami-tier").textContent = tierLabel(page.category);
+}
+
+const isolate = (text) => `\u2068${text}\u2069`;
 
 function onSnapshot(state) {
   page.plan.fromSnapshot(state);
@@ -206,8 +226,7 @@ function render() {
   renderConnection(conn, meeting, view !== null);
   renderMeeting(meeting, `${page.speaking ? "● " : ""}${t("page_title")}`);
   $("join-hint").textContent = t("join_link_hint", { copy: t("copy_link") });
-  if (page.me) $("whoami").textContent = meeting.name(page.me);
-  if (page.category) $("whoami-tier").textContent = tierLabel(page.category);
+  renderWhoami(meeting);
 
   renderItem(view, meeting, page.last);
   renderContributions(view, meeting);
@@ -220,7 +239,11 @@ function render() {
 }
 
 function renderYouSpeak(view, live) {
-  const speaking = !!(view && view.speaker && page.me && view.speaker.delegation === page.me);
+  const speaker = view && view.speaker;
+  // A person's page: the banner is for the person the floor was given to (the chair may
+  // name another speaker of the delegation); a delegation's own link: for its speeches.
+  const speaking = !!(speaker && page.me && speaker.delegation === page.me
+    && (!page.person || !speaker.person || speaker.person === page.person.id));
   const started = speaking && !page.speaking;
   if (started) {
     // Announced once, when the floor is given; the banner stays while the speech lasts.

@@ -77,6 +77,12 @@ def report_command(
                      "meeting folder's contributions.csv, if any.", show_default=False),
     ] = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
+    participants: Annotated[
+        bool,
+        typer.Option("--participants", help="Write the list of participants instead: registered participants "
+                     "by delegation and function, and who connected on which day (Geneva dates), from the "
+                     "server's database (--db) and the meeting folder's registrations.yaml (--meeting)."),
+    ] = False,
 ) -> None:
     """Write the report of proposed conclusions from the floor's record.
 
@@ -87,6 +93,9 @@ def report_command(
     plan. Then an annex of what C22 must take up and speaking-time statistics.
     """
     fmt = report_format(out)
+    if participants:
+        participants_command(out, fmt, db=db, log=log, meeting=meeting)
+        return
     check_outputs({"--out": out}, {**record_inputs(log, db, meeting), "--plan": plan, "--contributions": contributions})
     data, result = record_source(log, db, meeting)
     from vccsched.contributions.floor import load_floor_contributions
@@ -118,6 +127,57 @@ def report_command(
         f"Wrote {out}: {len(report.items)} items, {report.count('deferred')} deferred, "
         f"{report.count('correspondence')} for decision by correspondence, {len(report.annex)} in the "
         f"annex for {report.deferral_target}.",
+        file=sys.stderr,
+    )
+
+
+def participants_command(out: Path, fmt: str, *, db: Path | None, log: Path | None, meeting: Path | None) -> None:
+    """``report --participants``: the list of participants from the database's record of
+    connections and the meeting folder's registrations (none: the delegations are listed)."""
+    from vccsched.loading import load_meeting
+    from vccsched.meeting_files import load_meeting_files
+    from vccsched.report.participants import Connected, build_participants, render_participants
+
+    if db is None or log is not None:
+        raise DataError(
+            "the list of participants is made from the server's database, which records who connected: "
+            "give --db FILE (a floor log does not record connections)",
+            title="Missing or conflicting options",
+        )
+    check_outputs({"--out": out}, {"--db": db, **(meeting_inputs(meeting) if meeting is not None else {})})
+    # Imported here: the core and its CLI must load without the server package's deps.
+    from server.store import FloorStore
+
+    store = FloorStore.open(db)
+    try:
+        files, recorded = store.meeting_files(), store.connections()
+    finally:
+        store.close_reader()
+    data = load_meeting_files(files, f"{db}: the meeting data stored in the database")
+    registrations = None
+    if meeting is not None:
+        folder = load_meeting(meeting)
+        if folder.meeting.id != data.meeting.id:
+            raise DataError(
+                f"{db}: this floor database is for the meeting {data.meeting.id!r}, but --meeting {meeting} "
+                f"holds {folder.meeting.id!r}; give the folder of that meeting",
+                title="Another meeting",
+            )
+        registrations = folder.registrations
+    persons = sorted({c.person for c in recorded if c.person})
+    if registrations is None and persons:
+        raise DataError(
+            f"{db}: registered persons connected ({', '.join(persons[:5])}{', …' if len(persons) > 5 else ''}), "
+            "but no registrations were given: give the meeting folder that holds registrations.yaml with "
+            "--meeting FOLDER, so that the list names them",
+            title="Registrations needed",
+        )
+    connections = [Connected(c.delegation, c.person, dt.date.fromisoformat(c.day)) for c in recorded]
+    listing = build_participants(data, registrations, connections)
+    write_output(render_participants(listing, fmt), out)
+    print(
+        f"Wrote {out}: {listing.persons} registered participants, {len(listing.delegations)} delegations, "
+        f"{len(listing.days)} day(s) of connection.",
         file=sys.stderr,
     )
 

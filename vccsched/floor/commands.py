@@ -91,12 +91,23 @@ class GiveFloor(BaseCommand):
     """Give the floor to a named delegation, out of order if it is not first in line.
 
     If the delegation has a waiting request of ``kind`` it is consumed. Use this
-    for the secretariat (introducing a document, answering questions).
+    for the secretariat (introducing a document, answering questions). With
+    ``person`` (a registered speaker of that delegation) the chair names who
+    speaks; without it, the person who asked, if a person did.
     """
 
     type: Literal["give_floor"] = "give_floor"
     delegation: DelegationId
     kind: RequestKind = "speech"
+    person: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        # Absent when not given, so that commands without it are stored as they always were.
+        exclude_if=lambda value: value is None,
+        description="A registered speaker of the delegation ('CHN.2') who takes the floor; "
+        "default: the person who asked.",
+    )
 
 
 class SetSpeakingTime(BaseCommand):

@@ -105,7 +105,9 @@ class Floor:
         """Sequence number of the last event (0 before any)."""
         return self.state.seq
 
-    def handle(self, actor: str, command: BaseCommand, now: dt.datetime, asker: Asker | None = None) -> Answer:
+    def handle(
+        self, actor: str, command: BaseCommand, now: dt.datetime, asker: Asker | None = None, *, from_record: bool = False
+    ) -> Answer:
         """Decide ``command`` from the authenticated ``actor`` at ``now`` and apply its events.
 
         Same ``(actor, command.id)`` as an accepted command: the same answer
@@ -113,6 +115,7 @@ class Floor:
         command is refused with ``command_id_reused``. A refused command is not
         remembered: sent again, it is decided again. ``asker``: the registered person
         behind the command, when the server knows one (only speakers ask for the floor).
+        ``from_record``: replaying a record (see :func:`vccsched.floor.rules.decide`).
         """
         _check_aware(now)
         key = (actor, command.id)
@@ -129,7 +132,7 @@ class Floor:
                     ),
                 )
             return Answer(command_id=answer.command_id, events=answer.events, fresh=False)
-        result = decide(self.state, actor, command, now, asker)
+        result = decide(self.state, actor, command, now, asker, from_record=from_record)
         if isinstance(result, Refusal):
             return Answer(command_id=command.id, refusal=result)
         before = (self.state, len(self.events), key)
@@ -166,7 +169,13 @@ class Floor:
         return privilege_refusal(self.state, actor, command_type)
 
     def handle_raw(
-        self, actor: str, raw: Mapping[str, Any] | Any, now: dt.datetime, asker: Asker | None = None
+        self,
+        actor: str,
+        raw: Mapping[str, Any] | Any,
+        now: dt.datetime,
+        asker: Asker | None = None,
+        *,
+        from_record: bool = False,
     ) -> Answer:
         """Like :meth:`handle` for a decoded JSON command not yet validated.
 
@@ -183,7 +192,7 @@ class Floor:
                 command_id=command_id if isinstance(command_id, str) else "",
                 refusal=Refusal(code="invalid_command", message=f"not a valid command: {problems}"),
             )
-        return self.handle(actor, command, now, asker)
+        return self.handle(actor, command, now, asker, from_record=from_record)
 
     def events_since(self, seq: int) -> list[BaseEvent] | None:
         """Events after ``seq`` for a client resuming; ``None`` if ``seq`` is not one we issued."""

@@ -114,6 +114,14 @@ client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 # --- server -> client ---------------------------------------------------------------------
 
 
+class WelcomePerson(StrictModel):
+    """The registered person whose token opened the connection, as the welcome names them."""
+
+    id: str = Field(description="The person's id in registrations.yaml, e.g. 'CHN.1'.")
+    name: str = Field(description="Title and family name as registered ('Ms Example-Delegate-1').")
+    function: str = Field(description="Function as registered ('Head of delegation').")
+
+
 class Welcome(StrictModel):
     """Answer to hello: who the server thinks you are, and where the log stands."""
 
@@ -126,6 +134,12 @@ class Welcome(StrictModel):
         default=None,
         description="The server's clock when it sent the welcome, so that clients showing "
         "countdowns can correct their own clock (optional).",
+    )
+    person: WelcomePerson | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The registered person whose token opened the connection (issue 17); sent to "
+        "that connection only, never broadcast. Absent for a delegation's own token.",
     )
 
 
@@ -336,14 +350,17 @@ def check_hello(hello: Hello) -> None:
         )
 
 
-def welcome(floor: Floor, actor: str, server_time: dt.datetime | None = None) -> Welcome:
+def welcome(
+    floor: Floor, actor: str, server_time: dt.datetime | None = None, person: WelcomePerson | None = None
+) -> Welcome:
     """The welcome for a connection authenticated as ``actor`` (a roster delegation id);
-    give ``server_time`` (aware) so that the client can correct its clock."""
+    give ``server_time`` (aware) so that the client can correct its clock, and ``person``
+    when a registered person's token opened it."""
     participant = floor.setup.participant(actor)
     if participant is None:
         raise MessageError("not_authenticated", f"{actor!r} is not a delegation on the roster")
     return Welcome(
-        delegation=actor, category=participant.category, seq=floor.seq, server_time=server_time
+        delegation=actor, category=participant.category, seq=floor.seq, server_time=server_time, person=person
     )
 
 

@@ -44,6 +44,7 @@ REFUSAL_CODES: dict[str, str] = {
     "plan_for_other_meeting": "publish_plan with a plan made for another meeting (meeting id, time zone, or a day that is not a meeting date).",
     "item_code_mismatch": "publish_plan with a plan whose item code differs from the agenda's for that number.",
     "not_a_speaker": "request_floor from a registered person who is not a speaker of the delegation (the message names who can).",
+    "not_a_registered_speaker": "give_floor naming a person who is not a registered speaker of that delegation (the message names its speakers).",
     "nothing_by_correspondence": "open_correspondence with no conclusion recorded by correspondence (and not deferred).",
     "correspondence_open": "open_correspondence while a round is open (before its deadline).",
     "invalid_deadline": "open_correspondence whose deadline is not after now.",

@@ -206,7 +206,7 @@ def replay(
         previous = line.at
         result.lines = number
         result.now = line.at
-        answer = floor.handle_raw(line.actor, line.command, line.at, _asker_of(line))
+        answer = floor.handle_raw(line.actor, line.command, line.at, _asker_of(line), from_record=True)
         if answer.refusal is not None:
             result.refusals.append((number, line.actor, answer.refusal))
         if result.head is not None:

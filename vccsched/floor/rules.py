@@ -86,6 +86,9 @@ class Context:
     events: list = field(default_factory=list)
     #: The registered person behind the command; None for a delegation's own token or a log.
     asker: Asker | None = None
+    #: Replaying a record the live server decided: the persons it names were checked then,
+    #: against registrations a replay may not have (``report --db``).
+    from_record: bool = False
 
     @property
     def participant(self) -> Participant | None:
@@ -334,6 +337,37 @@ def can_take_floor(delegation: str) -> Rule:
     return check
 
 
+def named_speaker(delegation: str, person: str | None) -> Rule:
+    """The chair names a registered speaker of the delegation it gives the floor to (issue 17)."""
+
+    def check(ctx: Context) -> Refusal | None:
+        if person is None:
+            return None
+        setup = ctx.state.setup
+        if ctx.from_record:
+            # The live server checked the person against registrations; a replay may have none.
+            known = person.startswith(delegation + ".")
+        else:
+            found = setup.speaker(person)
+            known = found is not None and found.delegation == delegation
+        if known:
+            return None
+        p = setup.participant(delegation)
+        name = p.name if p is not None and p.name else delegation
+        speakers = setup.speakers_of(delegation)
+        if speakers:
+            listed = ", ".join(f"{s.id} ({s.floor_language})" for s in speakers)
+            who = f"its registered speakers are {listed}"
+        else:
+            who = f"{name} has no registered speaker: give it the floor without naming a person"
+        return refuse(
+            "not_a_registered_speaker",
+            f"{person} is not a registered speaker of {name} ({delegation}); {who}.",
+        )
+
+    return check
+
+
 def clock_running(ctx: Context) -> Refusal | None:
     assert ctx.state.speaker is not None
     if ctx.state.speaker.running_since is None:
@@ -431,7 +465,7 @@ def _end_speech(ctx: Context, reason: str) -> None:
     )
 
 
-def _give_floor(ctx: Context, delegation: str, kind: str) -> None:
+def _give_floor(ctx: Context, delegation: str, kind: str, person: str | None = None) -> None:
     item = ctx.state.current
     assert item is not None
     if ctx.state.speaker is not None:
@@ -447,8 +481,9 @@ def _give_floor(ctx: Context, delegation: str, kind: str) -> None:
         out_of_order=not first_in_line,
         from_queue=request is not None,
         limit_seconds=item.speaking_time_seconds,
-        # The person who asked speaks (the delegation's request, whoever of it asked).
-        person=request.person if request is not None else None,
+        # The person the chair named; else the person who asked (the delegation's request,
+        # whoever of it asked).
+        person=person if person is not None else request.person if request is not None else None,
     )
 
 
@@ -525,10 +560,16 @@ def _next_speaker(ctx: Context, c: NextSpeaker) -> Result:
 
 
 def _give(ctx: Context, c: GiveFloor) -> Result:
-    refusal = check(ctx, item_is_open, delegation_on_roster(c.delegation), can_take_floor(c.delegation))
+    refusal = check(
+        ctx,
+        item_is_open,
+        delegation_on_roster(c.delegation),
+        can_take_floor(c.delegation),
+        named_speaker(c.delegation, c.person),
+    )
     if refusal:
         return refusal
-    _give_floor(ctx, c.delegation, c.kind)
+    _give_floor(ctx, c.delegation, c.kind, c.person)
     return None
 
 
@@ -883,20 +924,28 @@ HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
 
 
 def decide(
-    state: FloorState, actor: str, command: BaseCommand, now: dt.datetime, asker: Asker | None = None
+    state: FloorState,
+    actor: str,
+    command: BaseCommand,
+    now: dt.datetime,
+    asker: Asker | None = None,
+    *,
+    from_record: bool = False,
 ) -> list | Refusal:
     """Events caused by ``command`` from ``actor`` at ``now``, or why it is refused.
 
     ``now`` must be zone-aware; a time before the last event counts as the
     time of the last event (a clock stepping back never makes a negative
     duration). Accepted commands give at least one event. Apply the events in
-    order (:func:`vccsched.floor.state.fold`) to get the new state.
+    order (:func:`vccsched.floor.state.fold`) to get the new state. ``from_record``: the
+    command is replayed from a record the live server decided, so the persons it names are
+    taken as the server checked them (a replay may lack the registrations).
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("decide() needs a zone-aware time, e.g. datetime.now(ZoneInfo('Europe/Zurich'))")
     if state.last_at is not None and now < state.last_at:
         now = state.last_at
-    ctx = Context(state=state, actor=actor, command=command, now=now, asker=asker)
+    ctx = Context(state=state, actor=actor, command=command, now=now, asker=asker, from_record=from_record)
     refusal = check(ctx, *GENERAL_RULES)
     if refusal:
         return refusal

@@ -143,10 +143,10 @@ def _page_number(paragraph) -> None:
     paragraph._p.append(field)
 
 
-def render_docx(c: dict[str, Any]) -> bytes:
-    """The .docx bytes for the context of :func:`vccsched.report.render.report_context`."""
+def new_document(c: dict[str, Any], *, keywords: str, category: str):
+    """An A4 document with the report's styles and properties (``c``: ``heading``,
+    ``title_en``, ``meeting``); no time of the run in it."""
     from docx import Document
-    from docx.shared import Pt
 
     doc = Document()
     _set_styles(doc)
@@ -155,11 +155,26 @@ def render_docx(c: dict[str, Any]) -> bytes:
     props.title = c["heading"]
     props.subject = c["title_en"] or c["meeting"]
     props.author = props.last_modified_by = "vccsched"
-    props.keywords = f"{c['meeting']}; proposed conclusions; {c['target']}"
+    props.keywords = keywords
     props.comments = ""
-    props.category = "Report"
+    props.category = category
     props.created = props.modified = props.last_printed = FIXED_TIME
     props.revision = 1
+    return doc
+
+
+def document_bytes(doc) -> bytes:
+    """The document as .docx bytes, the same for the same document (fixed zip times)."""
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return deterministic_zip(buffer.getvalue())
+
+
+def render_docx(c: dict[str, Any]) -> bytes:
+    """The .docx bytes for the context of :func:`vccsched.report.render.report_context`."""
+    from docx.shared import Pt
+
+    doc = new_document(c, keywords=f"{c['meeting']}; proposed conclusions; {c['target']}", category="Report")
 
     doc.add_heading(c["heading"], level=0)
     if c["title_en"]:
@@ -269,7 +284,4 @@ def render_docx(c: dict[str, Any]) -> bytes:
     footer = doc.sections[0].footer.paragraphs[0]
     footer.add_run(f"{c['meeting']}: report of proposed conclusions, page ").font.size = Pt(8)
     _page_number(footer)
-
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return deterministic_zip(buffer.getvalue())
+    return document_bytes(doc)

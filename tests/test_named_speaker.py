@@ -1,0 +1,109 @@
+"""The chair gives the floor to a named registered speaker (issue 17): ``give_floor`` with
+``person``; anyone else is refused ``not_a_registered_speaker`` and nothing changes; a
+replay takes the logged person as the live server checked it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_floor_rules import Session, small_setup
+
+from vccsched.floor.asker import Asker
+from vccsched.floor.commands import parse_command
+from vccsched.floor.replay import replay
+from vccsched.floor.setup import Speaker
+
+SPEAKERS = [
+    Speaker(id="CHN.1", delegation="CHN", floor_language="zh"),
+    Speaker(id="CHN.2", delegation="CHN", floor_language="en"),
+    Speaker(id="USA.1", delegation="USA", floor_language="en"),
+]
+HEAD = Asker(person="CHN.1", label="Ms Example-Delegate-1 (CHN.1)", speaker=True)
+
+
+@pytest.fixture
+def s() -> Session:
+    return Session(small_setup(speakers=SPEAKERS)).open(3)
+
+
+def chn_asks(s: Session, asker: Asker | None = HEAD) -> None:
+    s.count += 1
+    answer = s.floor.handle_raw("CHN", {"type": "request_floor", "id": f"c{s.count}"}, s.now, asker)
+    assert answer.accepted
+
+
+def given(events: list) -> dict:
+    return json.loads(next(e for e in events if e.type == "floor_given").model_dump_json())
+
+
+def test_the_chair_names_the_speaker_who_takes_the_floor(s):
+    chn_asks(s)  # the head of delegation asked; the chair gives the floor to the delegate
+    event = given(s.ok("VC", "give_floor", delegation="CHN", person="CHN.2"))
+    assert (event["person"], event["from_queue"], event["out_of_order"]) == ("CHN.2", True, False)
+    assert (s.state.speaker.delegation, s.state.speaker.person) == ("CHN", "CHN.2")
+    assert s.queue() == []  # China's request was consumed, whoever of it asked
+    s.ok("VC", "end_speech")
+    assert s.state.speeches[-1].person == "CHN.2"
+
+
+def test_without_a_person_the_one_who_asked_speaks(s):
+    chn_asks(s)
+    assert given(s.ok("VC", "give_floor", delegation="CHN"))["person"] == "CHN.1"
+
+
+def test_a_named_speaker_of_a_delegation_that_did_not_ask(s):
+    event = given(s.ok("VC", "give_floor", delegation="USA", person="USA.1"))
+    assert (event["person"], event["from_queue"], event["out_of_order"]) == ("USA.1", False, True)
+
+
+@pytest.mark.parametrize(
+    "delegation, person, words",
+    [
+        ("CHN", "CHN.3", "CHN.3 is not a registered speaker of CHN (CHN); its registered speakers are CHN.1 (zh), CHN.2 (en)."),
+        ("CHN", "USA.1", "USA.1 is not a registered speaker of CHN (CHN); its registered speakers are CHN.1 (zh), CHN.2 (en)."),
+        ("RUS", "RUS.1", "RUS.1 is not a registered speaker of RUS (RUS); RUS has no registered speaker: give it the floor without naming a person."),
+        ("CHN", "chn.1", "its registered speakers are CHN.1 (zh), CHN.2 (en)"),
+    ],
+)
+def test_anyone_else_is_refused_naming_the_delegations_speakers(s, delegation, person, words):
+    chn_asks(s)
+    before = (s.state, len(s.floor.events))
+    answer = s.send("VC", "give_floor", delegation=delegation, person=person)
+    assert answer.refusal is not None and answer.refusal.code == "not_a_registered_speaker"
+    assert words in answer.refusal.message
+    assert (s.state, len(s.floor.events)) == before
+
+
+def test_the_other_refusals_of_give_floor_come_first(s):
+    assert s.refused("USA", "give_floor", delegation="CHN", person="CHN.9") == "not_chair"
+    assert s.refused("VC", "give_floor", delegation="XYZ", person="CHN.9") == "unknown_delegation"
+    s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")
+    assert s.refused("VC", "give_floor", delegation="CHN", person="CHN.2") == "already_has_floor"
+
+
+def test_a_meeting_without_registrations_refuses_any_person():
+    s = Session().open(3)
+    answer = s.send("VC", "give_floor", delegation="CHN", person="CHN.1")
+    assert answer.refusal.code == "not_a_registered_speaker"
+    assert "has no registered speaker" in answer.refusal.message
+
+
+def test_a_command_without_person_is_stored_as_it_always_was():
+    command = parse_command({"type": "give_floor", "id": "vc-2", "delegation": "SG"})
+    assert command.model_dump(mode="json") == {"type": "give_floor", "id": "vc-2", "delegation": "SG", "kind": "speech"}
+    named = parse_command({"type": "give_floor", "id": "vc-3", "delegation": "CHN", "person": "CHN.2"})
+    assert named.model_dump(mode="json")["person"] == "CHN.2"
+
+
+def test_a_replay_takes_the_logged_person_without_the_registrations():
+    # report --db replays with the meeting files stored in the database: no registrations.
+    lines = [
+        '{"actor": "VC", "at": "2021-06-08T12:00:00+02:00", "command": {"type": "open_item", "id": "o", "item": 3}}',
+        '{"actor": "VC", "at": "2021-06-08T12:01:00+02:00", "command": {"type": "give_floor", "id": "g1", "delegation": "CHN", "person": "CHN.2"}}',
+        '{"actor": "VC", "at": "2021-06-08T12:02:00+02:00", "command": {"type": "give_floor", "id": "g2", "delegation": "USA", "person": "CHN.1"}}',
+    ]
+    result = replay(lines, small_setup())
+    assert result.state.speaker.delegation == "CHN" and result.state.speaker.person == "CHN.2"
+    # Still a person of that delegation: a China id never speaks for the United States.
+    assert [(n, r.code) for n, _, r in result.refusals] == [(3, "not_a_registered_speaker")]
