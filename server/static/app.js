@@ -12,6 +12,7 @@ import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
 import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
+import { forgetToken as forgetTokenOf, storeToken, takeToken as takeTokenFrom } from "./token.js";
 
 const TOKEN_KEY = "vccsched.token";
 const KINDS = ["speech", "point_of_order", "right_of_reply"];
@@ -29,40 +30,10 @@ const page = {
   feedback: null,    // {kind: "refusal"|"error", code, message}
 };
 
-// --- token: from the fragment (never sent to the server), then sessionStorage ----------------
+// --- token: from the fragment (never sent to the server), then sessionStorage (token.js) ----
 
-function takeToken() {
-  // Read t= by hand: URLSearchParams would turn a "+" in a token into a space.
-  const found = location.hash.match(/[#&]t=([^&]*)/);
-  let fromLink = null;
-  try {
-    fromLink = found ? decodeURIComponent(found[1]) : null;
-  } catch (_) {
-    fromLink = found[1];
-  }
-  if (fromLink) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromLink);
-    } catch (_) {
-      // Storage blocked: the token lives in memory for this page.
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-    return fromLink;
-  }
-  try {
-    return sessionStorage.getItem(TOKEN_KEY);
-  } catch (_) {
-    return null;
-  }
-}
-
-function forgetToken() {
-  try {
-    sessionStorage.removeItem(TOKEN_KEY);
-  } catch (_) {
-    // nothing stored
-  }
-}
+const takeToken = () => takeTokenFrom(TOKEN_KEY);
+const forgetToken = () => forgetTokenOf(TOKEN_KEY);
 
 // --- the delegate's link, for a second device ------------------------------------------------
 
@@ -364,11 +335,7 @@ function wire() {
     e.preventDefault();
     const token = $("token").value.trim();
     if (!token) return;
-    try {
-      sessionStorage.setItem(TOKEN_KEY, token);
-    } catch (_) {
-      // kept in memory only
-    }
+    storeToken(TOKEN_KEY, token);
     $("token").value = "";
     join(token);
   });
