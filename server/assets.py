@@ -40,8 +40,7 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
 }
-#: The pages, by path; ``/public`` only when the server runs with ``--public``; ``/ballot`` is the
-#: focal points' page for the decision by correspondence (its data come from ``/ballot.json``).
+#: The pages, by path; ``/public`` only when the server runs with ``--public``.
 PAGES = {"/": "index.html", "/index.html": "index.html", "/public": "public.html", "/ballot": "ballot.html"}
 #: ``from "./x.js"`` and ``import "./x.js"`` in our modules (no other form is used).
 _IMPORT = re.compile(r'''((?:from|import)\s*["'])\./([A-Za-z0-9_.-]+\.js)(["'])''')
