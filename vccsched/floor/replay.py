@@ -253,13 +253,15 @@ def checked_genesis(header: LogHeader, number: int, source: str) -> str:
 
 def _asker_of(line: LogLine) -> Asker | None:
     """The registered person who asked, from the line's ``person`` or its exported events (the
-    live server checked that they were a speaker); None for a delegation's token."""
+    live server checked that they were a speaker, or the focal point for a reply by
+    correspondence: the meeting data a record keeps has no registrations); None for a
+    delegation's token."""
     if line.person is not None:
-        return Asker(person=line.person, label=line.person, speaker=True)
+        return Asker(person=line.person, label=line.person, speaker=True, focal_point=True)
     for event in line.events or ():
         person = event.get("person") if isinstance(event, dict) else None
-        if event.get("type") == "floor_requested" and isinstance(person, str):
-            return Asker(person=person, label=person, speaker=True)
+        if event.get("type") in ("floor_requested", "reply_cast") and isinstance(person, str):
+            return Asker(person=person, label=person, speaker=True, focal_point=True)
     return None
 
 
