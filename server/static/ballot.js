@@ -17,6 +17,8 @@ const TOKEN_KEY = "vccsched.ballot-token";
 export const ANSWERS = ["approve", "object", "abstain"];
 /** Events after which this delegation's ballot may have changed (reply_cast: only our own). */
 const BALLOT_EVENTS = new Set(["correspondence_opened", "correspondence_result_published", "correspondence_closed"]);
+/** Refusals of cast_reply that mean the page's picture of the round is out of date. */
+const ROUND_REFUSALS = new Set(["correspondence_closed", "no_correspondence_open", "not_focal_point", "item_not_in_round"]);
 const RETRY_SECONDS = [1, 2, 4, 8, 15, 30];
 // Embeddings, overrides and isolates typed into a conclusion would reorder it (as floorview.js).
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
@@ -184,6 +186,7 @@ function onReply(message, command) {
   }
   page.feedback = { kind: message.type === "refusal" ? "refusal" : "error", code: message.code, message: message.message };
   page.stage = "summary";
+  if (ROUND_REFUSALS.has(message.code)) fetchBallot(); // the round or this link changed: look again
   render();
 }
 
@@ -393,7 +396,8 @@ function renderWho(ballot) {
   const cannot = $("cannot");
   let why = "";
   if (you && !you.may_reply) {
-    if (you.why_not === "not_focal_point") why = t("ballot_cannot_focal", { person: `\u2068${personName(you)}\u2069` });
+    if (you.why_not === "not_focal_point" && you.person) why = t("ballot_cannot_focal", { person: `\u2068${personName(you)}\u2069` });
+    else if (you.why_not === "not_focal_point") why = t("ballot_cannot_focal_delegation");
     else if (category === "sector_member") why = t("ballot_cannot_sector_member");
     else if (category === "observer_state" || category === "palestine_observer") why = t("ballot_cannot_observer");
     else why = t("ballot_cannot_other");
