@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from vccsched.correspondence.online import ballot_document, last_answers, online_versions
+from vccsched.correspondence.online import ballot_document, counted_answers, online_versions
 from vccsched.correspondence.receipt import receipt
 from vccsched.floor.asker import Asker
 from vccsched.floor.commands import parse_command
@@ -140,7 +140,7 @@ def test_a_reply_changed_before_the_deadline_the_last_counts_every_version_kept(
                 ("USA", {"type": "cast_reply", "id": "u-2", "replies": [{"item": 3, "answer": "approve"}]})]
     versions = online_versions(floor.setup.meeting_id, floor.events, commands)
     assert [v.seq for v in versions] == [first.events[0].seq, second.events[0].seq]
-    assert last_answers(versions) == {3: "approve", 4: "approve"}
+    assert counted_answers(versions) == {3: "approve"}  # the last reply as a whole: no answer on 4 now
     assert len({v.receipt for v in versions}) == 2
     doc = ballot_document(floor.state, "USA", None, versions, BEFORE)
     assert [v["receipt"] for v in doc["replies"]] == [v.receipt for v in versions]

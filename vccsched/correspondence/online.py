@@ -65,13 +65,13 @@ def online_versions(
     return versions
 
 
-def last_answers(versions: Iterable[OnlineVersion]) -> dict[int, str]:
-    """Per item, the answer of the last version that gives one (a later reply replaces earlier answers)."""
-    answers: dict[int, str] = {}
-    for version in versions:
-        for r in version.replies:
-            answers[int(r["item"])] = str(r["answer"])
-    return dict(sorted(answers.items()))
+def counted_answers(versions: Iterable[OnlineVersion]) -> dict[int, str]:
+    """The answers that count: the last version's, as a whole (a later reply replaces the
+    earlier one, as a later form does; a conclusion it leaves out is no reply)."""
+    last = None
+    for last in versions:
+        pass
+    return {int(r["item"]): str(r["answer"]) for r in last.replies} if last is not None else {}
 
 
 def why_not(state: FloorState, actor: str, asker: Asker | None) -> str | None:
