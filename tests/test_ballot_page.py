@@ -21,6 +21,7 @@ from test_page import SCREENSHOTS, MovableClock, Watch, browser, browser_test, o
 
 from server.store import FloorStore
 from server.tokens import issue_tokens
+from vccsched.correspondence.merged import tally_round
 from vccsched.correspondence.online import online_versions
 from vccsched.loading import DEFAULT_MEETING_DIR
 from vccsched.meeting_files import meeting_file_texts
@@ -192,16 +193,20 @@ async def test_a_focal_point_replies_with_the_keyboard_changes_the_reply_and_kee
     # Changed before the deadline: a second version, both kept, the newest counts.
     await page.click("#change")
     await expect(page.locator("#q-3-object")).to_be_checked()  # the form starts from what counts
-    await expect(page.locator("#q-3-none")).to_be_hidden()     # a reply once given is changed, not withdrawn
     await expect(page.locator("#q-3-counted")).to_have_text("Your reply that counts so far: Object")
     await page.check("#q-3-approve")
+    # The last reply counts as a whole: "No reply" in it takes back the earlier answer on item 4.
+    await page.check("#q-4-none")
     await page.click("#review")
+    await expect(page.locator("#summary")).to_contain_text("your last reply counts as a whole")
     await page.click("#confirm")
     await expect(page.locator("#receipt-code")).not_to_have_text(first)
     second = await page.locator("#receipt-code").inner_text()
     versions = record(srv)["CHN"]
     assert [v.receipt for v in versions] == [first, second]
-    assert versions[1].replies == [{"item": 3, "answer": "approve"}, {"item": 4, "answer": "abstain"}]
+    assert versions[1].replies == [{"item": 3, "answer": "approve"}]
+    await expect(page.locator("#q-4-none")).to_be_checked()
+    await expect(page.locator("#q-4-counted")).to_be_hidden()
     history = page.locator("#history > li")
     await expect(history).to_have_count(2)
     await expect(history.nth(0)).to_contain_text(second)
@@ -303,22 +308,24 @@ async def test_an_arabic_round_on_a_phone_to_the_deadline_and_the_published_resu
     # The secretariat publishes the result: every page with a link shows it.
     english = await ballot(browser, srv, "CHN.1", watch, width=1280)
     await expect(english.locator("#closed")).to_be_visible()
-    result = {"meeting": "C21/VCC-1", "rule": "of-voting-members", "voters": 48, "proposals": [
-        {"number": 3, "code": "PL 1.03", "title": {"en": "ITU's Internet activities"}, "approve": ["CHN", "SAU"],
-         "object": [], "abstain": [], "no_reply": ["USA"] * 46, "needed": 25, "result": "not approved"},
-        {"number": 4, "code": "PL 1.04", "title": {"en": "Confidence and security"}, "approve": ["SAU"] * 25,
-         "object": [], "abstain": ["CHN"], "no_reply": [], "needed": 25, "result": "approved"},
-    ]}
+    # The tally as `correspondence tally --db` makes it (online replies only here).
+    shell = srv.shell
+    versions = [v for found in record(srv).values() for v in found]
+    result = tally_round(shell.data, shell.floor.state, sorted(versions, key=lambda v: v.seq), []).model_dump(mode="json")
+    assert [p["result"] for p in result["proposals"]] == ["not approved", "not approved"]
     async with ws_client(srv, "SG") as sg:
         reply, _ = await sg.command({"type": "publish_correspondence_result", "id": "sg-result-1", "result": result})
         assert reply["type"] == "accepted", reply
-    rows = page.locator("#result > li")
+    rows = page.locator("#result > li.result-row")
     await expect(rows).to_have_count(2)
+    await expect(page.locator("#result .result-yours")).to_have_text(
+        f"المحتسب لدولتكم العضو: ردها عبر الإنترنت ذو الإيصال \u2066{receipt}\u2069.")
     await expect(rows.nth(0).locator(".result-verdict")).to_have_text("غير معتمد")
-    await expect(rows.nth(1).locator(".result-verdict")).to_have_text("معتمد")
+    four = result["proposals"][1]
     await expect(rows.nth(1).locator(".result-counts")).to_have_text(
-        "موافقة 25، اعتراض 0، امتناع 1، بدون رد 0؛ الموافقات المطلوبة: 25")
-    await expect(english.locator("#result > li").nth(1)).to_contain_text("Approved")
+        f"موافقة 1، اعتراض 0، امتناع 0، بدون رد {len(four['no_reply'])}؛ الموافقات المطلوبة: {four['needed']}")
+    await expect(english.locator("#result .result-yours")).to_contain_text(record(srv)["CHN"][-1].receipt)
+    await expect(english.locator("#result > li.result-row").nth(1)).to_contain_text("Not approved")
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-ar-360-result.png"), full_page=True)
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-ar.png"), full_page=True)

@@ -22,7 +22,8 @@ const ROUND_REFUSALS = new Set(["correspondence_closed", "no_correspondence_open
 const RETRY_SECONDS = [1, 2, 4, 8, 15, 30];
 // Embeddings, overrides and isolates typed into a conclusion would reorder it (as floorview.js).
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
-const ltr = (text) => `\u2066${text}\u2069`;
+const ltr = (text) => `\u2066${text}\u2069`;     // figures: left to right in every language
+const isolate = (text) => `\u2068${text}\u2069`; // a date in words: the direction of its own script
 
 const page = {
   meeting: new Meeting(),
@@ -81,12 +82,14 @@ async function fetchBallot() {
   }
 }
 
-/** The answers that count now for this delegation: the last one on each item, over every version. */
+/**
+ * The answers that count now for this delegation: those of its last version, as a whole (a
+ * later reply replaces the earlier one, as a later form does; docs/protocol.md, cast_reply).
+ */
 export function standing(replies) {
   const found = new Map();
-  for (const version of replies || []) {
-    for (const reply of version.replies || []) found.set(reply.item, { answer: reply.answer, version });
-  }
+  const last = (replies || [])[(replies || []).length - 1];
+  for (const reply of (last && last.replies) || []) found.set(reply.item, { answer: reply.answer, version: last });
   return found;
 }
 
@@ -174,6 +177,7 @@ function onReply(message, command) {
   }
   if (message.type === "accepted") {
     page.receipt = message.receipt || null;
+    $("copy-said").textContent = "";
     page.sentSeq = (message.seqs || [])[0] ?? null;
     page.stage = "receipt";
     page.feedback = null;
@@ -213,11 +217,12 @@ function mayReply() {
 }
 
 /** A date and time in `timeZone`, in the page's language ("Fri 2 July 2021, 23:59"). */
-export function formatWhen(ms, timeZone) {
+export function formatWhen(ms, timeZone, withSeconds = false) {
   const options = {
     weekday: "short", day: "numeric", month: "long", year: "numeric",
     hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone,
   };
+  if (withSeconds) options.second = "2-digit"; // two versions sent in one minute differ
   try {
     return new Intl.DateTimeFormat(locale(), options).format(ms);
   } catch (_) {
@@ -281,7 +286,7 @@ export function receiptText(version) {
     `${t("ballot_delegation")}${colon}${page.meeting.name(you.delegation) || you.name || ""} (${you.delegation || ""})`,
   ];
   if (you.person) lines.push(`${t("ballot_person")}${colon}${personName(you)}`);
-  lines.push(`${t("ballot_file_time")}${colon}${formatWhen(at, page.meeting.timezone)} (${t("geneva_time")}) — ${version.at}`, "");
+  lines.push(`${t("ballot_file_time")}${colon}${formatWhen(at, page.meeting.timezone, true)} (${t("geneva_time")}) — ${version.at}`, "");
   for (const reply of version.replies || []) {
     lines.push(`${headOf(questionOf(reply.item), reply.item)}${colon}${answerLabel(reply.answer)}`);
   }
@@ -396,7 +401,7 @@ function renderWho(ballot) {
   const cannot = $("cannot");
   let why = "";
   if (you && !you.may_reply) {
-    if (you.why_not === "not_focal_point" && you.person) why = t("ballot_cannot_focal", { person: `\u2068${personName(you)}\u2069` });
+    if (you.why_not === "not_focal_point" && you.person) why = t("ballot_cannot_focal", { person: isolate(personName(you)) });
     else if (you.why_not === "not_focal_point") why = t("ballot_cannot_focal_delegation");
     else if (category === "sector_member") why = t("ballot_cannot_sector_member");
     else if (category === "observer_state" || category === "palestine_observer") why = t("ballot_cannot_observer");
@@ -439,9 +444,6 @@ function renderQuestions(ballot) {
       input.checked = input.value === choice;
       input.disabled = !editable;
     }
-    const none = $(`q-${q.item}-none`);
-    // A reply once counted stays until replaced: "No reply" is offered only where there is none.
-    if (none) show(none.closest("label"), !counted.has(q.item));
     const so = $(`q-${q.item}-counted`);
     if (so) {
       const standingAnswer = counted.get(q.item);
@@ -541,7 +543,7 @@ function renderReceipt() {
   if (!open) return;
   $("receipt-code").textContent = page.receipt;
   $("receipt-said").textContent = version
-    ? t("ballot_receipt_said", { time: ltr(formatWhen(Date.parse(version.at), page.meeting.timezone)) })
+    ? t("ballot_receipt_said", { time: isolate(formatWhen(Date.parse(version.at), page.meeting.timezone, true)) })
     : t("ballot_sent");
   $("download-receipt").disabled = !version;
   show($("change"), mayReply());
@@ -563,8 +565,8 @@ function renderHistory(ballot) {
     const last = index === replies.length - 1;
     const li = el("li", last ? "version latest" : "version");
     const head = el("p", "version-head");
-    head.append(el("span", "", t("ballot_version", { time: ltr(formatWhen(Date.parse(version.at), page.meeting.timezone)) })));
-    head.append(" ", el("span", last ? "mark mark-open" : "mark mark-closed", t(last ? "ballot_latest" : "ballot_earlier")));
+    head.append(el("span", "", t("ballot_version", { time: isolate(formatWhen(Date.parse(version.at), page.meeting.timezone, true)) })));
+    head.append(" ", el("span", last ? "mark mark-open" : "mark mark-replaced", t(last ? "ballot_latest" : "ballot_earlier")));
     li.append(head);
     const answers = el("ul", "version-answers");
     for (const reply of version.replies || []) {
@@ -593,6 +595,8 @@ function renderResult(ballot) {
   list.dataset.key = key;
   list.replaceChildren();
   if (!result) return;
+  const yours = yourCountedReply(ballot, result);
+  if (yours) list.append(el("li", "result-yours", yours));
   for (const proposal of result.proposals || []) {
     const li = el("li", `result-row result-${String(proposal.result || "").replace(/ /g, "-")}`);
     const what = headNode({ ...proposal, item: proposal.number }, proposal.number);
@@ -607,6 +611,17 @@ function renderResult(ballot) {
     })));
     list.append(li);
   }
+}
+
+/** What the published result counted for the reader's Member State (online with its receipt, or a form). */
+function yourCountedReply(ballot, result) {
+  const me = ballot.you && ballot.you.delegation;
+  const member = (result.members || []).find((m) => m.member_id === me);
+  if (!member) return "";
+  const channel = (member.channels || []).find((c) => c.counted);
+  if (!channel) return t("ballot_result_yours_none");
+  if (channel.via === "online") return t("ballot_result_yours_online", { receipt: ltr(channel.receipt || "") });
+  return t("ballot_result_yours_form", { file: isolate(channel.file || "") });
 }
 
 // The answer to the reader's last click; a live region, rewritten only on a change.
@@ -660,6 +675,9 @@ function tick() {
     // The deadline passed with the page open: no more sending; look again for the server's word.
     page.closedSeen = true;
     if (page.stage !== "receipt") page.stage = "form";
+    // Changes not sent are gone with the round: the form shows what counts.
+    page.touched = new Set();
+    if (page.ballot) takeBallot(page.ballot);
     page.built = "";
     render();
     setTimeout(fetchBallot, 1500);
