@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from live_server import live_server, ws_client
+from test_correspondence_server import conclude_by_correspondence
 from test_page import SCREENSHOTS, MovableClock, Watch, browser, browser_test, open_page  # noqa: F401
 
 from server.store import FloorStore
@@ -70,14 +71,7 @@ async def srv(tmp_path_factory):
         server.tokens = tokens
         server.moved = clock
         async with ws_client(server, "VC") as vc:
-            for item in (3, 4):
-                for command in (
-                    {"type": "open_item", "item": item},
-                    {"type": "record_conclusion", "conclusion": f"The Council approved item {item}.", "by_correspondence": True},
-                    {"type": "close_item"},
-                ):
-                    reply, _ = await vc.command(command)
-                    assert reply["type"] == "accepted", reply
+            await conclude_by_correspondence(vc, (3, 4))
         deadline = (clock() + dt.timedelta(days=2, hours=3)).replace(microsecond=0)
         async with ws_client(server, "SG") as sg:
             reply, _ = await sg.command({

@@ -4,11 +4,11 @@
 
 import { FALLBACK_PROTOCOL, FloorConnection } from "./connection.js";
 import {
-  $, Meeting, QUEUEING, el, kindLabel, loadMeeting, rememberLast, renderClocks, renderConnection,
-  renderItem, renderMeeting, renderQueue, renderSpeaker, show, tickConnection, tickSpeaker, tierLabel,
-  wireCommon,
+  $, Meeting, QUEUEING, announce, el, kindLabel, loadMeeting, rememberLast, renderClocks, renderConnection,
+  renderFeedback, renderItem, renderMeeting, renderQueue, renderSpeaker, show, showOutOfDate, tickConnection,
+  tickSpeaker, tierLabel, wireCommon,
 } from "./floorview.js";
-import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
+import { chooseLanguage, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
 import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
@@ -102,9 +102,7 @@ function onFatal(code, message) {
     showJoin(t(code === "token_revoked" ? "door_token_revoked" : "err_token"));
     return;
   }
-  const box = $("fatal");
-  box.replaceChildren(el("strong", "", t("err_protocol")), " ", el("span", "muted", message));
-  show(box, true);
+  showOutOfDate(message);
   render();
 }
 
@@ -242,40 +240,13 @@ function renderActions(view, queue, live) {
   show(end, page.speaking);
   end.disabled = !live || isPending("end_speech");
 
-  renderFeedback();
+  renderActionFeedback();
 }
 
-// The answer to the delegate's last click. A live region: rewritten only when it changes,
-// so that a screen reader does not repeat it at every event.
-function renderFeedback() {
-  const f = page.feedback;
-  const sending = !f && !!page.conn && page.conn.pendingCommands().length > 0;
-  const key = JSON.stringify([f && [f.kind, f.code, f.message], sending, document.documentElement.lang]);
-  const feedback = $("feedback");
-  if (feedback.dataset.key === key) return;
-  feedback.dataset.key = key;
-  feedback.replaceChildren();
-  feedback.className = f ? "feedback feedback-error" : "feedback";
-  if (f) {
-    feedback.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
-    const explained = `refusal_${f.code}`;
-    if (f.kind === "refusal" && has(explained)) feedback.append(" ", el("span", "", t(explained)));
-    const server = el("span", "server-message", f.message);
-    server.lang = "en";
-    server.dir = "auto";
-    feedback.append(" ", server);
-  } else if (sending) {
-    feedback.textContent = t("sending");
-  }
-}
-
-// Emptied first so that the same words said again (a second speech) are announced again.
-function announce(text) {
-  const region = $("announce");
-  region.textContent = "";
-  setTimeout(() => {
-    region.textContent = text;
-  }, 60);
+// The answer to the delegate's last click (floorview.js).
+function renderActionFeedback() {
+  const sending = !page.feedback && !!page.conn && page.conn.pendingCommands().length > 0;
+  renderFeedback($("feedback"), page.feedback, sending);
 }
 
 // The countdown and the clocks move between server messages.

@@ -6,10 +6,10 @@
 
 import { FALLBACK_PROTOCOL, FloorConnection } from "./connection.js";
 import {
-  $, LOCAL_ZONE, Meeting, el, loadMeeting, renderClocks, renderConnection, renderMeeting, show,
-  tickConnection, tierLabel, wireCommon, zoneName,
+  $, LOCAL_ZONE, Meeting, announce, el, loadMeeting, renderClocks, renderConnection, renderFeedback, renderMeeting,
+  show, showOutOfDate, tickConnection, tierLabel, wireCommon, zoneName,
 } from "./floorview.js";
-import { chooseLanguage, has, language, locale, setLanguage, t } from "./i18n.js";
+import { chooseLanguage, language, locale, setLanguage, t } from "./i18n.js";
 import { buildFrame } from "./layout.js";
 import { forgetToken, storeToken, takeToken } from "./token.js";
 
@@ -115,6 +115,7 @@ function showJoin(error) {
   page.touched = new Set();
   show($("ballot"), false);
   show($("foot"), false);
+  show($("offline"), false);
   show($("join"), true);
   renderConnection(null, page.meeting, false);
   $("join-error").textContent = error || "";
@@ -124,6 +125,7 @@ function showJoin(error) {
 function join(token) {
   page.token = token;
   show($("join"), false);
+  show($("fatal"), false);
   show($("ballot"), true);
   page.conn = new FloorConnection({
     path: "/ws",
@@ -150,9 +152,7 @@ function onFatal(code, message) {
     showJoin(t(code === "token_revoked" ? "door_token_revoked" : "err_token"));
     return;
   }
-  const box = $("fatal");
-  box.replaceChildren(el("strong", "", t("err_protocol")), " ", el("span", "muted", message));
-  show(box, true);
+  showOutOfDate(message);
   render();
 }
 
@@ -385,7 +385,7 @@ function render() {
   renderReceipt(ballot);
   renderHistory(ballot);
   renderResult(ballot);
-  renderFeedback();
+  renderReplyFeedback();
   tick();
 }
 
@@ -501,7 +501,7 @@ function questionNode(q, canReply) {
         page.answers.set(q.item, answer);
         page.touched.add(q.item);
         if (page.feedback && page.feedback.kind === "note") page.feedback = null;
-        renderFeedback();
+        renderReplyFeedback();
       });
       label.append(input, " ", el("span", "", answerLabel(answer)));
       set.append(label);
@@ -624,38 +624,9 @@ function yourCountedReply(ballot, result) {
   return t("ballot_result_yours_form", { file: isolate(channel.file || "") });
 }
 
-// The answer to the reader's last click; a live region, rewritten only on a change.
-function renderFeedback() {
-  const f = page.feedback;
-  const sending = page.stage === "sending";
-  const key = JSON.stringify([f && [f.kind, f.code, f.message], sending, language()]);
-  const box = $("feedback");
-  if (box.dataset.key === key) return;
-  box.dataset.key = key;
-  box.replaceChildren();
-  box.className = f ? "feedback feedback-error" : "feedback";
-  if (f && f.kind === "note") {
-    box.textContent = t(f.code);
-  } else if (f) {
-    box.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
-    const explained = `refusal_${f.code}`;
-    if (has(explained)) box.append(" ", el("span", "", t(explained)));
-    // The server's own words (English), for the secretariat if the reader asks for help.
-    const server = el("span", "server-message", f.message || "");
-    server.lang = "en";
-    server.dir = "auto";
-    box.append(" ", server);
-  } else if (sending) {
-    box.textContent = t("sending");
-  }
-}
-
-function announce(text) {
-  const region = $("announce");
-  region.textContent = "";
-  setTimeout(() => {
-    region.textContent = text;
-  }, 60);
+// The answer to the reader's last click (floorview.js).
+function renderReplyFeedback() {
+  renderFeedback($("feedback"), page.feedback, page.stage === "sending");
 }
 
 /** The clocks, the time left and the closing of the round, between server messages. */
