@@ -270,6 +270,7 @@ async def test_an_arabic_round_on_a_phone_to_the_deadline_and_the_published_resu
     await expect(page.locator("#summary-list li").nth(1)).to_contain_text("موافقة")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-ar-360-summary.png"), full_page=True)
+    await no_axe_violations(page, "/ballot in Arabic, the summary to confirm")
     await page.click("#confirm")
     await expect(page.locator("#receipt")).to_be_visible()
     await expect(page.locator("#receipt-heading")).to_have_text("إيصالكم")
