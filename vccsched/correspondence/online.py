@@ -53,7 +53,10 @@ def online_versions(
     ``commands`` are the stored accepted commands as ``(actor, command JSON)``. A
     ``reply_cast`` whose command is missing from them means a damaged record: ``ValueError``.
     """
-    by_key = {(actor, str(raw.get("id"))): raw for actor, raw in commands if raw.get("type") == "cast_reply"}
+    by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for actor, raw in commands:
+        if isinstance(raw, Mapping) and raw.get("type") == "cast_reply":
+            by_key.setdefault((actor, str(raw.get("id"))), raw)  # the first: a log's later line under a used id was refused
     versions = []
     for event in events:
         if event.type != "reply_cast" or event.seq <= after_seq:

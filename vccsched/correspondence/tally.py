@@ -224,8 +224,7 @@ def tally(
             f"unknown majority rule {rule!r}; expected one of {', '.join(MAJORITY_RULES)}")
     if not replies:
         raise CorrespondenceError(
-            "no reply files given and no reply online; pass the filled forms (.xlsx or .csv) or a folder "
-            "holding them",
+            "no reply files given; pass the filled forms (.xlsx or .csv) or a folder holding them",
             title="Nothing to tally",
         )
     roster = data.roster

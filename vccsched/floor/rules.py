@@ -786,7 +786,8 @@ def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal
     """Whether ``actor`` (through ``asker``, if a registered person) may reply by correspondence.
 
     A Council Member replies; one with a registered focal point only through that person,
-    one without (or a meeting without registrations) with the delegation's own link.
+    one without (or a meeting without registrations) with the delegation's own link or
+    through any of its registered persons.
     """
     p = state.setup.participant(actor)
     if p is None:
@@ -798,21 +799,15 @@ def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal
             "only the Council Members reply by correspondence.",
         )
     focal = state.setup.focal_points_of(p.id)
-    if asker is not None and not asker.focal_point:
-        how = (
-            f"its focal point ({', '.join(focal)}) replies"
-            if focal
-            else "it has no focal point registered, so it replies with the delegation's own link"
-        )
+    # Without a focal point (none registered, or the meeting has no registrations) the
+    # Council Member is not locked out: its own link, or any of its registered persons, replies
+    # (the import reports it).
+    if focal and (asker is None or not asker.focal_point):
+        who = asker.label if asker is not None else f"the delegation's own link of {p.id}"
         return refuse(
             "not_focal_point",
-            f"{asker.label} is not the focal point of {p.name or p.id} for the decision by correspondence; {how}.",
-        )
-    if asker is None and focal:
-        return refuse(
-            "not_focal_point",
-            f"{p.name or p.id} replies through its focal point ({', '.join(focal)}), not with the "
-            "delegation's own link.",
+            f"{who} is not the focal point of {p.name or p.id} for the decision by correspondence; "
+            f"its focal point ({', '.join(focal)}) replies.",
         )
     return None
 
