@@ -67,7 +67,9 @@ async def srv(tmp_path_factory):
     finally:
         store.close()
     clock = MovableClock()
-    async with live_server(tmp, meeting_dir=folder, clock=clock, heartbeat_seconds=1.0) as server:
+    async with live_server(
+        tmp, meeting_dir=folder, clock=clock, heartbeat_seconds=1.0, storage_probe_seconds=3600
+    ) as server:
         server.tokens = tokens
         server.moved = clock
         async with ws_client(server, "VC") as vc:
@@ -326,6 +328,21 @@ async def test_an_arabic_round_on_a_phone_to_the_deadline_and_the_published_resu
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-ar.png"), full_page=True)
     await english.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-en-result.png"), full_page=True)
     await no_axe_violations(english, "/ballot after the deadline with the result")
+    await english.context.close()
+
+    # The delegates' page's banners: the server cannot store, then it goes away and comes back.
+    srv.shell._storage_failed(OSError("database or disk is full"))
+    await expect(page.locator("#storage")).to_be_visible()
+    await expect(page.locator("#storage")).to_contain_text("لا يستطيع الخادم")
+    srv.shell._storage_recovered()
+    await expect(page.locator("#storage")).to_be_hidden()
+    await srv.stop()
+    await expect(page.locator("#offline")).to_be_visible()
+    await expect(page.locator("#offline-title")).to_have_text("انقطع الاتصال. ما تشاهدونه ليس مباشراً.")
+    await srv.start()
+    await expect(page.locator("body")).to_have_attribute("data-conn", "live", timeout=10000)
+    await expect(page.locator("#offline")).to_be_hidden()
+    await expect(page.locator("#result .result-yours")).to_contain_text(receipt)
     watch.check()
 
 

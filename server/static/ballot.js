@@ -64,6 +64,10 @@ async function fetchBallot() {
       showJoin(t("err_token"));
       return;
     }
+    if (response.status === 429) {
+      setTimeout(fetchBallot, 2000); // asked too often (a burst of events): quietly once more
+      return;
+    }
     if (!response.ok) throw new Error(String(response.status));
     takeBallot(await response.json());
     page.loadError = null;
