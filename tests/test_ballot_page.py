@@ -60,6 +60,12 @@ async def srv(tmp_path_factory):
     folder = tmp / "meeting"
     shutil.copytree(DEFAULT_MEETING_DIR, folder)
     (folder / "registrations.yaml").write_text(REGISTRATIONS, encoding="utf-8")
+    # Brazil without the right to vote at present: it may reply, and is told its reply is not counted.
+    roster = folder / "roster.yaml"
+    text = roster.read_text(encoding="utf-8")
+    assert 'id: BRA, name: "Brazil", category: council_member, voting_rights: true' in text
+    roster.write_text(text.replace('id: BRA, name: "Brazil", category: council_member, voting_rights: true',
+                                   'id: BRA, name: "Brazil", category: council_member, voting_rights: false'), encoding="utf-8")
     tokens = issue_tokens(tmp / "floor.db", folder)
     store = FloorStore.open_or_create(tmp / "floor.db", "C21/VCC-1", meeting_file_texts(folder))
     try:
@@ -120,7 +126,7 @@ async def test_a_focal_point_replies_with_the_keyboard_changes_the_reply_and_kee
     await expect(page.locator("#deadline-geneva")).to_contain_text("Geneva time")
     await expect(page.locator("#deadline-local")).to_contain_text("Japan")
     await expect(page.locator("#left")).to_have_text(re.compile(r"^2 days and \u20662:5\d:\d\d\u2069 left$"))
-    await expect(page.locator("#rule")).to_contain_text("at least 25 of the Council Members with the right to vote")
+    await expect(page.locator("#rule")).to_contain_text("at least 24 of the Council Members with the right to vote")
     questions = page.locator("#questions > li")
     await expect(questions).to_have_count(2)
     await expect(questions.nth(0).locator(".item-code")).to_have_text("PL 1.03")
@@ -243,6 +249,13 @@ async def test_who_may_not_reply_is_told_why_and_sees_no_form(browser, srv):
             await expect(page.locator(".text-note").first).to_have_text("Traduction fournie par le secrétariat")
             await expect(page.locator(".question-text").first).to_have_text("Le Conseil a approuvé le point 3.")
         await page.context.close()
+    # A Council Member without the right to vote replies, and is told how its reply is taken.
+    page = await ballot(browser, srv, "BRA", watch, locale="es-ES")
+    await expect(page.locator("#cannot")).to_have_text(
+        "La lista de participantes no indica actualmente derecho de voto para su Estado Miembro: su respuesta "
+        "se registra y se notifica, pero no se cuenta.")
+    await expect(page.locator("#form-buttons")).to_be_visible()
+    await page.context.close()
     # The delegates' page passes the same rules.
     page = await open_page(browser, f"{srv.http_url}/#t={srv.tokens['BRA']}", watch)
     await expect(page.locator("body")).to_have_attribute("data-conn", "live")

@@ -138,7 +138,7 @@ function join(token) {
     on: {
       status: render,
       welcome: onWelcome,
-      snapshot: () => fetchBallot(), // (re)connected: what we had may be old
+      snapshot: onSnapshot,
       view: onView,
       reply: onReply,
       fatal: onFatal,
@@ -165,6 +165,14 @@ function onWelcome(message) {
   page.category = message.category;
   show($("foot"), true);
   render();
+}
+
+function onSnapshot(state) {
+  // The roster's voting right (in the delegations' snapshot, not the public one): a Council
+  // Member without it may reply; the tally reports its reply and does not count it.
+  const me = state && state.setup && (state.setup.participants || []).find((p) => p.id === page.me);
+  page.votingRights = me ? me.voting_rights : null;
+  fetchBallot(); // (re)connected: what we had may be old
 }
 
 function onView(_view, event) {
@@ -411,6 +419,7 @@ function renderWho(ballot) {
     else if (category === "observer_state" || category === "palestine_observer") why = t("ballot_cannot_observer");
     else why = t("ballot_cannot_other");
   }
+  if (!why && you && you.may_reply && page.votingRights === false) why = t("ballot_no_vote");
   cannot.textContent = why;
   show(cannot, !!why);
 }
