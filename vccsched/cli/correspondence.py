@@ -274,7 +274,8 @@ def tally_command(
     """Count the replies and write the result per conclusion; problems go to stderr."""
     fmt = result_format(out)
     closes = date_option(deadline, "--deadline")
-    files = reply_files(replies, CorrespondenceError)
+    # With the record (--db, --log) the replies may all be online: forms are then optional.
+    files = reply_files(replies, CorrespondenceError) if replies or (log is None and db is None) else []
     inputs = {f"REPLY {name}": path for path, name in files}
     if log is not None or db is not None:
         inputs.update(record_inputs(log, db, meeting))
@@ -291,6 +292,8 @@ def tally_command(
     dates = received_dates(received or [], [name for _, name in files])
     read = [read_reply(path, name) for path, name in files]
     round_ = record.state.correspondence if record is not None else None
+    if round_ is None and not files:
+        reply_files(replies, CorrespondenceError)  # no online round: says there is nothing to tally
     if round_ is not None:
         # The online round: its replies (from the record) and the forms, in one tally.
         import json
