@@ -123,6 +123,12 @@ def _not_on_roster(actor: str) -> Refusal:
     return refuse("unknown_delegation", f"{actor!r} is not a delegation on the roster.")
 
 
+def _a(category: str) -> str:
+    """'an observer state', 'a sector member': a category in a sentence."""
+    words = category.replace("_", " ")
+    return f"an {words}" if words[0] in "aeiou" else f"a {words}"
+
+
 def _not_chair(command_type: str) -> Refusal:
     return refuse("not_chair", f"only the chair may {command_type.replace('_', ' ')}.")
 
@@ -142,8 +148,8 @@ def _read_only(p: Participant, command_type: str) -> Refusal:
 def _not_chair_or_secretariat(p: Participant, command_type: str = "publish_plan") -> Refusal:
     return refuse(
         "not_chair_or_secretariat",
-        f"only the chair or the secretariat may {_WHAT.get(command_type, command_type)}; {p.id} is a "
-        f"{p.category.replace('_', ' ')}.",
+        f"only the chair or the secretariat may {_WHAT.get(command_type, command_type)}; {p.id} is "
+        f"{_a(p.category)}.",
     )
 
 
@@ -906,7 +912,7 @@ def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal
     if p.category != "council_member":
         return refuse(
             "not_focal_point",
-            f"{p.name or p.id} ({p.id}) is a {p.category.replace('_', ' ')}, not a Council Member; "
+            f"{p.name or p.id} ({p.id}) is {_a(p.category)}, not a Council Member; "
             "only the Council Members reply by correspondence.",
         )
     focal = state.setup.focal_points_of(p.id)
