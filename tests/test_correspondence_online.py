@@ -93,7 +93,7 @@ def test_only_a_council_members_focal_point_replies(floor):
         answer = cast(floor, actor, [{"item": 3, "answer": "approve"}])
         assert answer.refusal.code == "not_focal_point", actor
         assert "not a Council Member" in answer.refusal.message
-        assert " is a observer" not in answer.refusal.message and " is a secretariat" not in answer.refusal.message
+        assert " is a observer" not in answer.refusal.message
     assert "is an observer state, not a Council Member" in cast(floor, "COL", [{"item": 3, "answer": "approve"}]).refusal.message
     # China has a focal point: its own link and another person of China are refused.
     assert cast(floor, "CHN", [{"item": 3, "answer": "approve"}]).refusal.code == "not_focal_point"
