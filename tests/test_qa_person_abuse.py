@@ -1,0 +1,101 @@
+"""A leaked person's link against the other persons of the same delegation (issue 17).
+
+With a link per person, one person's link (leaked, or a misbehaving script) must not cost
+the delegation's other persons their floor: its connections, its messages and its flooding
+count against that link only; the others join and act within 2 s, as in test_server_abuse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+
+import pytest
+from live_server import live_server, ws_client
+from test_server_privilege import hello, read_until_closed
+from websockets.asyncio.client import connect
+
+from server.app import Limits
+from server.store import FloorStore
+from server.tokens import issue_tokens
+from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+from vccsched.meeting_files import meeting_file_texts
+
+EXAMPLE = DEFAULT_MEETING_DIR / "registrations" / "example-export.csv"
+JOIN_AND_ACT = 2.0
+
+
+@pytest.fixture
+def persons(tmp_path, cli):
+    """The bundled meeting with the example registrations, a database with every link."""
+    folder = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, folder)
+    result = cli("registrations", "import", str(EXAMPLE), "--meeting", str(folder), "--out", str(folder / "registrations.yaml"))
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "floor.db"
+    tokens = issue_tokens(db, folder)
+    data = load_meeting(folder)
+    store = FloorStore.open_or_create(db, data.meeting.id, meeting_file_texts(folder))
+    try:
+        tokens.update(store.issue_person_tokens([(p.id, p.delegation) for p in data.registrations.persons], replace=True))
+    finally:
+        store.close()
+    return folder, tokens
+
+
+async def head_joins_and_asks(srv) -> float:
+    """CHN.1 (Head of delegation) connects, says hello and asks for the floor; seconds taken."""
+    started = time.monotonic()
+    async with ws_client(srv, "CHN.1") as head:
+        reply, _ = await head.command({"type": "request_floor", "kind": "speech"}, timeout=JOIN_AND_ACT)
+        assert reply["type"] == "accepted", reply
+        reply, _ = await head.command({"type": "withdraw", "kind": "speech"}, timeout=JOIN_AND_ACT)
+        assert reply["type"] == "accepted", reply
+    return time.monotonic() - started
+
+
+async def test_one_persons_link_cannot_take_the_delegations_connections(tmp_path, persons):
+    folder, tokens = persons
+    async with live_server(tmp_path, meeting_dir=folder) as srv:
+        srv.tokens.update(tokens)
+        async with ws_client(srv, "VC") as vc:
+            reply, _ = await vc.command({"type": "open_item", "item": 3})
+            assert reply["type"] == "accepted", reply
+        limit = srv.shell.limits.per_delegation
+        leaked = []
+        try:
+            for _ in range(limit + 3):  # the leaked CHN.3 link opens as many pages as it can
+                ws = await connect(srv.ws_url)
+                await ws.send(hello(tokens["CHN.3"]))
+                leaked.append(ws)
+                answer = json.loads(await asyncio.wait_for(ws.recv(), 3))
+                if answer["type"] != "welcome":
+                    assert answer["code"] == "too_many_connections", answer
+            assert await head_joins_and_asks(srv) < JOIN_AND_ACT
+        finally:
+            for ws in leaked:
+                await ws.close()
+
+
+async def test_one_persons_flood_neither_closes_nor_starves_the_others(tmp_path, persons):
+    folder, tokens = persons
+    limits = Limits(rate_burst=5, rate_per_second=2.0, flood_close_after=10)
+    async with live_server(tmp_path, meeting_dir=folder, limits=limits) as srv:
+        srv.tokens.update(tokens)
+        async with ws_client(srv, "VC") as vc:
+            reply, _ = await vc.command({"type": "open_item", "item": 3})
+            assert reply["type"] == "accepted", reply
+        async with ws_client(srv, "CHN.2") as other:
+            async with connect(srv.ws_url) as flooder:
+                await flooder.send(hello(tokens["CHN.3"]))
+                for n in range(200):
+                    await flooder.send(json.dumps({"type": "sync", "last_seq": 0}))
+                await read_until_closed(flooder, timeout=5)
+            # The flooder is closed; CHN.2's connection is not, and it still acts; so does the Head.
+            reply, _ = await other.command({"type": "request_floor", "kind": "speech"}, timeout=JOIN_AND_ACT)
+            assert reply["type"] == "accepted", reply
+            reply, _ = await other.command({"type": "withdraw", "kind": "speech"}, timeout=JOIN_AND_ACT)
+            assert reply["type"] == "accepted", reply
+            assert await head_joins_and_asks(srv) < JOIN_AND_ACT
