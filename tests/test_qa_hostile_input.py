@@ -1,0 +1,75 @@
+"""Hostile registrations and bad input to today's CLI commands (QA): every refusal names the
+file, row and column (or person and field), exits 2 and shows no traceback."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vccsched.errors import DataError
+from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+from vccsched.registrations.importer import import_registrations
+
+HEADER = ["Delegation", "Family name", "Given name", "Title", "Function", "E-mail", "Speaker", "Floor language"]
+GOOD = ["China", "Example-Delegate-1", "Example", "Ms", "Head of delegation", "d1@example.org", "yes", "Chinese"]
+
+
+def write_csv(path: Path, rows) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def meeting(tmp_path) -> Path:
+    folder = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, folder)
+    return folder
+
+
+# A cell a spreadsheet takes as a formula (tokens.csv and the reminders list are opened in
+# one by the secretariat), and control characters (a NUL ends a C string, breaks CSV readers).
+HOSTILE = [
+    (4, "B", ["China", "=HYPERLINK(\"http://evil.example\",\"x\")", "E", "", "Delegate", "d2@example.org", "no", ""], "formula"),
+    (5, "C", ["China", "Example-Delegate-3", "+1+cmd", "", "Delegate", "d3@example.org", "no", ""], "formula"),
+    (6, "E", ["China", "Example-Delegate-4", "E", "", "@SUM(A1)", "d4@example.org", "no", ""], "formula"),
+    (7, "F", ["China", "Example-Delegate-5", "E", "", "Delegate", "=d5@example.org", "no", ""], "formula"),
+    (8, "C", ["China", "Example-Delegate-6", "E\x00vil", "", "Delegate", "d6@example.org", "no", ""], "control character"),
+    (9, "B", ["China", "Example\x1b[31m-7", "E", "", "Delegate", "d7@example.org", "no", ""], "control character"),
+]
+
+
+def test_hostile_cells_are_refused_by_row_and_column(tmp_path, c21):
+    path = write_csv(tmp_path / "export.csv", [GOOD, GOOD[:5] + ["dx@example.org", "no", ""]] + [row for _, _, row, _ in HOSTILE])
+    result = import_registrations(path, c21.roster, "export.csv")
+    problems = [str(p) for p in result.problems]
+    for row, column, _, word in HOSTILE:
+        assert any(p.startswith(f"export.csv, row {row}, column {column} ") and word in p for p in problems), (row, problems)
+    assert len(result.registrations.persons) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("function", "'=1+1'", "formula"),
+        ("given_name", '"a\\0b"', "control character"),
+        ("email", "'-x@example.org'", "formula"),
+    ],
+)
+def test_registrations_yaml_refuses_formulas_and_controls(meeting, field, value, expected):
+    fields = {"family_name": "Example-Delegate-1", "given_name": "Example", "function": "Delegate",
+              "email": "a@example.org"}
+    fields[field] = value
+    body = ", ".join(f"{k}: {v}" for k, v in fields.items())
+    (meeting / "registrations.yaml").write_text(
+        f"persons:\n  - {{id: CHN.1, delegation: CHN, {body}, speaker: true, floor_language: zh}}\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError) as caught:
+        load_meeting(meeting)
+    text = caught.value.render()
+    assert "registrations.yaml" in text and "CHN.1" in text and field in text and expected in text, text
