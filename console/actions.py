@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["chair", "delegate", "secretariat", "any"]
+Role = Literal["chair", "delegate", "secretariat", "interpreter", "any"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("d", "defer", "defer", "Defer the item or its conclusion to the next Council", "chair"),
     KeyAction("o", "open_item", "open", "Open the item selected in the agenda", "chair"),
     KeyAction("c", "close_item", "close", "Close the open item (asks first)", "chair"),
+    KeyAction(
+        "i", "floor_language", "language",
+        "Correct the floor language of the selected request, or the speaker's", "chair", footer=False,
+    ),
     KeyAction("b", "en_bloc", "en bloc", "Conclude the items proposed for approval en bloc", "chair", footer=False),
     KeyAction("s", "toggle_suspend", "suspend", "Suspend or resume the meeting", "chair", footer=False),
     KeyAction(
@@ -73,9 +77,17 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
 )
 
 
+#: Everyone's keys that mean nothing on the interpreters' screen (it has no agenda, no list to move in).
+_NOT_FOR_INTERPRETERS = frozenset({"toggle_agenda", "app.focus_next"})
+
+
 def actions_for(role: Role) -> list[KeyAction]:
-    """The keys of ``role`` (chair, secretariat or delegate) plus everyone's."""
-    return [a for a in KEY_ACTIONS if a.role in (role, "any")]
+    """The keys of ``role`` (chair, secretariat, delegate; the interpreters have only
+    everyone's, to read) plus everyone's."""
+    return [
+        a for a in KEY_ACTIONS
+        if a.role in (role, "any") and not (role == "interpreter" and a.action in _NOT_FOR_INTERPRETERS)
+    ]
 
 
 def not_for(role: Role) -> frozenset[str]:

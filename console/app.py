@@ -25,7 +25,7 @@ from textual.widgets import Static
 from console.actions import actions_for
 from console.client import Connection
 from console.model import describe, meeting_zone
-from console.screen import ChairScreen, DelegateScreen, FloorScreen, SecretariatScreen
+from console.screen import ChairScreen, DelegateScreen, FloorScreen, InterpreterScreen, SecretariatScreen
 from console.session import Answered, EventApplied, ServerError, StateReplaced, StorageStatus, Update, Welcomed
 from console.source import FloorSource
 from console.widgets.status import OfflineBanner, head_note
@@ -160,7 +160,9 @@ class ConsoleApp(App):
             self.notify(update.message, title=f"Server: {update.code}", severity="error", timeout=10, markup=False)
 
     def _open_floor(self, welcomed: Welcomed) -> None:
-        screen_class = {"chair": ChairScreen, "secretariat": SecretariatScreen}.get(welcomed.category, DelegateScreen)
+        screen_class = {
+            "chair": ChairScreen, "secretariat": SecretariatScreen, "interpreter": InterpreterScreen,
+        }.get(welcomed.category, DelegateScreen)
         self.floor_screen = screen_class(
             self.source,
             delegation=welcomed.delegation,

@@ -419,6 +419,32 @@ def parse_duration(text: str) -> int | None:
     return None
 
 
+class FloorLanguageDialog(Dialog):
+    """The floor language of a speech or a waiting request, for the interpreters; returns the code."""
+
+    def __init__(self, *, who: str, current: str | None, languages: dict[str, str]) -> None:
+        super().__init__()
+        self.who = who
+        self.current = current
+        self.languages = languages
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = f"Floor language: {self.who}"
+            yield OptionList(*(Option(name, id=code) for code, name in self.languages.items()), id="floor-language")
+            yield Static("[dim]Enter sets it (the interpreters see it at once) · Escape cancels[/]")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#floor-language", OptionList)
+        codes = list(self.languages)
+        options.highlighted = codes.index(self.current) if self.current in codes else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
 class SpeakingTimeDialog(Dialog):
     """The speaking-time limit of the open item (10 s to 1 h); returns seconds."""
 

@@ -28,7 +28,19 @@ TIER_LABELS: dict[str, str] = {
     "sector_member": "SM",
     "secretariat": "Sec",
     "chair": "Chair",
+    "interpreter": "Int",
 }
+
+#: The floor languages written out (protocol 4), for the chair and the interpreters.
+LANGUAGE_NAMES: dict[str, str] = {
+    "ar": "Arabic", "zh": "Chinese", "en": "English", "fr": "French", "ru": "Russian", "es": "Spanish",
+}
+
+
+def language_text(code: str | None) -> str:
+    """"French" for "fr"; "" when the language is not known."""
+    return LANGUAGE_NAMES.get(code, code) if code else ""
+
 
 KIND_LABELS: dict[str, str] = {
     "speech": "speech",
@@ -147,6 +159,8 @@ class Countdown:
     left: float
     paused: bool
     out_of_order: bool
+    #: The floor language written out ("French"); "" when not known (protocol 4).
+    language: str = ""
 
     @property
     def phase(self) -> Phase:
@@ -180,6 +194,7 @@ def countdown(state: FloorState, now: dt.datetime, speakers: Speakers | None = N
         left=s.limit_seconds - s.elapsed(now),
         paused=s.running_since is None,
         out_of_order=s.out_of_order,
+        language=language_text(s.language),
     )
 
 
@@ -227,6 +242,8 @@ class QueueRow:
     meeting_seconds: float
     #: The symbols of the delegation's contributions on the item ("C21/75"); "" if none.
     contribution: str = ""
+    #: The floor language written out ("French"); "" when not known (protocol 4).
+    language: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -254,9 +271,41 @@ def queue_rows(state: FloorState, times: SpeakingTimes | None = None, speakers: 
             item_seconds=times.on_item(item.number, r.delegation),
             meeting_seconds=times.overall(r.delegation),
             contribution=contributed.get(r.delegation, ""),
+            language=language_text(r.language),
         )
         for place, r in enumerate(item.queue, start=1)
     ]
+
+
+@dataclass(frozen=True)
+class NextSpeaker:
+    """One of the next in line, as the interpreters see them (protocol 4)."""
+
+    place: int
+    name: str  # "China — Ms Example-Delegate-1, Head of delegation"
+    kind: str
+    language: str  # written out ("French"); "" when not stated
+    #: Its language differs from the one heard before it (the speaker's, or the previous one's).
+    changes: bool
+
+
+def next_in_line(state: FloorState, speakers: Speakers | None = None, count: int = 3) -> list[NextSpeaker]:
+    """The first ``count`` of the open item's waiting list with their floor languages, each
+    change of language marked against the language heard before it (the current speaker's
+    for the first); an unknown language marks no change and is passed over."""
+    item = state.current
+    if item is None:
+        return []
+    before = state.speaker.language if state.speaker is not None else None
+    entries = []
+    for place, r in enumerate(item.queue[:count], start=1):
+        changes = bool(r.language and before and r.language != before)
+        entries.append(NextSpeaker(
+            place=place, name=who_text(state, r.delegation, r.person, speakers), kind=r.kind,
+            language=language_text(r.language), changes=changes,
+        ))
+        before = r.language or before
+    return entries
 
 
 def contributors(state: FloorState, number: int) -> dict[str, str]:
@@ -603,13 +652,15 @@ def describe(event, state: FloorState) -> str:
         case "item_opened":
             return f"{code} opened"
         case "floor_requested":
-            return f"{name(event.delegation)} asked for the floor ({kind})"
+            language = f", in {language_text(event.language)}" if event.language else ""
+            return f"{name(event.delegation)} asked for the floor ({kind}{language})"
         case "request_withdrawn":
             return f"{name(event.delegation)} withdrew its request ({kind})"
         case "request_removed":
             return f"{name(event.delegation)}'s request struck by the chair ({kind})"
         case "floor_given":
             extra = ", out of order" if event.out_of_order else ""
+            extra += f", in {language_text(event.language)}" if event.language else ""
             return f"floor to {name(event.delegation)} ({kind}{extra}, {clock_text(event.limit_seconds)})"
         case "speech_ended":
             return (
@@ -620,6 +671,9 @@ def describe(event, state: FloorState) -> str:
             return f"clock paused ({name(event.delegation)})"
         case "clock_resumed":
             return f"clock resumed ({name(event.delegation)})"
+        case "floor_language_set":
+            whose = "speech" if event.target == "speaker" else f"waiting request ({kind})"
+            return f"{name(event.delegation)}'s {whose}: floor language corrected to {language_text(event.language)}"
         case "speaking_time_set":
             return f"speaking time on {code}: {clock_text(event.seconds)}"
         case "list_closed":

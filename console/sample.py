@@ -106,7 +106,7 @@ def with_queue(size: int, setup: FloorSetup | None = None) -> Script:
     """An open item with ``size`` waiting requests (a synthetic roster if the
     bundled one is too small), for the benchmark."""
     base = setup or bundled_setup()
-    speakers = [p for p in base.participants if p.category not in ("chair", "secretariat")]
+    speakers = [p for p in base.participants if p.category not in ("chair", "secretariat", "interpreter")]
     if len(speakers) < size:
         from vccsched.floor.state import Participant
 
@@ -116,7 +116,7 @@ def with_queue(size: int, setup: FloorSetup | None = None) -> Script:
         ]
         base = base.model_copy(update={"participants": [*base.participants, *extra]})
         base = FloorSetup.model_validate(base.model_dump())
-        speakers = [p for p in base.participants if p.category not in ("chair", "secretariat")]
+        speakers = [p for p in base.participants if p.category not in ("chair", "secretariat", "interpreter")]
     s = Script(base, step=1.0)
     s.do("VC", {"type": "open_item", "item": 36})
     s.ask([p.id for p in speakers[:size]], wait=1.0)
@@ -143,4 +143,19 @@ def running_late() -> Script:
             s.ask(["POL", "SEN", "PHL", "CUB"], wait=6)  # still waiting at the end
         for _ in delegations:
             s.do("VC", {"type": "next_speaker"}, wait=174)
+    return s
+
+
+def interpreters_floor() -> Script:
+    """Item 3 under way with stated floor languages (delegations' own links may state one):
+    China speaking in Chinese; the Russian Federation (Russian), France (stated Russian:
+    no change), Egypt (Arabic), the United Kingdom (not stated) and the United States
+    (English) waiting. For the interpreters' screen."""
+    s = Script()
+    s.do("VC", {"type": "open_item", "item": 3}, wait=5)
+    s.do("CHN", {"type": "request_floor", "kind": "speech", "language": "zh"}, wait=5)
+    s.do("VC", {"type": "next_speaker"}, wait=5)
+    for delegation, language in [("RUS", "ru"), ("FRA", "ru"), ("EGY", "ar"), ("GBR", None), ("USA", "en")]:
+        command = {"type": "request_floor", "kind": "speech"} | ({"language": language} if language else {})
+        s.do(delegation, command, wait=4)
     return s

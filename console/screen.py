@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, RichLog
+from textual.widgets import Footer, RichLog, Static
 
 from console.actions import FLOOR_ACTIONS, Role, action_name, actions_for, not_for
 from console.client import Connection, NotConnected
@@ -31,6 +31,7 @@ from console.dialogs import (
     ConfirmDialog,
     DeferDialog,
     NO_ONE,
+    FloorLanguageDialog,
     GiveFloorDialog,
     HelpScreen,
     NamedSpeakerDialog,
@@ -38,7 +39,19 @@ from console.dialogs import (
     SpeakerOption,
     SpeakingTimeDialog,
 )
-from console.model import KIND_LABELS, Countdown, Speakers, countdown, day_label, meeting_zone, name_of, tier_of, zone_label
+from console.model import (
+    KIND_LABELS,
+    LANGUAGE_NAMES,
+    Countdown,
+    Speakers,
+    countdown,
+    day_label,
+    meeting_zone,
+    name_of,
+    next_in_line,
+    tier_of,
+    zone_label,
+)
 from console.replanning import ReplanPreview, preview_replan, replan_basis
 from console.timing import PlanHistory, TimeFigures, time_figures
 from console.widgets.agenda import AgendaPanel
@@ -54,6 +67,8 @@ from vccsched.loading import MeetingData
 TICK_SECONDS = 0.2
 #: How often the "waited" column (whole minutes) and the time panel are brought up to date.
 WAITED_SECONDS = 10.0
+#: How many of the list of speakers the interpreters see.
+NEXT_COUNT = 3
 #: A re-plan preview older than this is not published (today's items would start in the past).
 PREVIEW_MAX_AGE = dt.timedelta(minutes=5)
 
@@ -347,6 +362,8 @@ class FloorScreen(Screen):
             who = "[b]Chair[/]"
         elif self.ROLE == "secretariat" and state is not None:
             who = f"[b]{escape(name_of(state, self.delegation))}[/] (Secretariat)"
+        elif self.ROLE == "interpreter" and state is not None:
+            who = f"[b]{escape(name_of(state, self.delegation))}[/] (read-only)"
         elif state is not None:
             who = f"[b]{escape(name_of(state, self.delegation))}[/] ({tier_of(state, self.delegation)})"
         else:
@@ -417,7 +434,10 @@ class FloorScreen(Screen):
         return f"{info.code} (item {number})" if info else "no item"
 
     def action_help(self) -> None:
-        role = {"chair": "the Vice-Chair's console", "secretariat": "the secretariat's console"}.get(
+        role = {
+            "chair": "the Vice-Chair's console", "secretariat": "the secretariat's console",
+            "interpreter": "the interpreters' screen (read-only)",
+        }.get(
             self.ROLE, f"{self.delegation}'s console"
         )
         self.app.push_screen(HelpScreen(actions_for(self.ROLE), role_label=role))
@@ -605,6 +625,35 @@ class ChairScreen(PlanningScreen):
         dialog = ConfirmDialog("Strike a request", f"Strike the request of {row.name} ({kind}) from the list?", "Strike")
         self.ask(dialog, lambda _: {"type": "remove_request", "delegation": row.delegation, "kind": row.kind})
 
+    def action_floor_language(self) -> None:
+        """The selected request's language when the waiting list has the focus, else the speaker's."""
+        state = self._need_state()
+        if state is None:
+            return
+        waiting = self.query_one(WaitingList)
+        row = waiting.selected if waiting.has_focus else None
+        request = None
+        if row is not None and state.current is not None:
+            request = next(
+                (r for r in state.current.queue if (r.delegation, r.kind) == (row.delegation, row.kind)), None
+            )
+        if request is not None:
+            target, kind, current = request.delegation, request.kind, request.language
+            who = f"{row.name} ({KIND_LABELS.get(kind, kind)})"
+        elif state.speaker is not None:
+            target, kind, current = state.speaker.delegation, None, state.speaker.language
+            who = f"{name_of(state, target)}, speaking"
+        else:
+            self.notify("No one has the floor: select a request in the waiting list (tab, then the arrows).",
+                        severity="warning")
+            return
+        dialog = FloorLanguageDialog(who=who, current=current, languages=LANGUAGE_NAMES)
+        self.ask(
+            dialog,
+            lambda language: {"type": "set_floor_language", "delegation": target, "language": language}
+            | ({"kind": kind} if kind else {}),
+        )
+
     def _choices(self, state: FloorState, *, council_members_only: bool = False, persons: bool = False) -> list[Choice]:
         choices = [
             Choice(
@@ -612,7 +661,9 @@ class ChairScreen(PlanningScreen):
                 tuple((sp.id, self._speaker_label(sp.id)) for sp in state.setup.speakers_of(p.id)) if persons else (),
             )
             for p in state.setup.participants
-            if p.category != "chair" and (not council_members_only or p.category == "council_member")
+            # Interpreters follow the floor; they are never given it (is_interpreter).
+            if p.category not in ("chair", "interpreter")
+            and (not council_members_only or p.category == "council_member")
         ]
         return sorted(choices, key=lambda c: (_TIER_ORDER.get(c.tier, 9), c.name.casefold()))
 
@@ -653,7 +704,16 @@ class ChairScreen(PlanningScreen):
             def named(person: Any) -> None:
                 if person is None:
                     return  # Escape: nothing given
-                self.send({**command, "person": person} if person != NO_ONE else command)
+                if person == NO_ONE:
+                    self.send(command)
+                elif person == asked and request is not None:
+                    self.send({**command, "person": person})  # the request's language, stated or registered
+                else:
+                    # Someone else of the delegation: the interpreters need that speaker's registered
+                    # language, which the floor does not look up (a replay has no registrations).
+                    chosen = now.setup.speaker(person)
+                    language = {"language": chosen.floor_language} if chosen is not None else {}
+                    self.send({**command, "person": person, **language})
 
             self.app.push_screen(dialog, named)
 
@@ -792,3 +852,98 @@ class SecretariatScreen(PlanningScreen):
         self.log_line(f"log saved: {escape(str(path.resolve()))} ({commands} commands, events 1–{len(events)})")
         # Short: the whole path is in the log, which a long toast would cover.
         self.notify(f"{path.name} ({commands} commands)", title="Log saved", timeout=5, markup=False)
+
+
+class InterpreterScreen(FloorScreen):
+    """The interpreters' screen (protocol 4): read-only. The speaker with the floor language and
+    the countdown, and the next three in line with theirs, each change of language marked, so
+    that a booth knows when to switch or to take relay. No key sends anything to the floor
+    (the server refuses an interpreter's every command, read_only)."""
+
+    ROLE = "interpreter"
+    BINDINGS = _bindings("interpreter")
+    DEFAULT_CSS = """
+    InterpreterScreen #interp { height: 1fr; }
+    InterpreterScreen #speaker { height: 5; }
+    InterpreterScreen #interp-language {
+        height: 3; content-align: center middle; text-style: bold;
+        border: round $accent; border-title-color: $text; border-title-style: bold;
+    }
+    InterpreterScreen #interp-next {
+        height: 1fr; min-height: 5; padding: 0 1;
+        border: round $primary 50%; border-title-color: $text; border-title-style: bold;
+    }
+    InterpreterScreen #log { height: 4; }
+    InterpreterScreen.offline #interp Widget { tint: $error 20%; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield OfflineBanner(id="offline")
+        with Vertical(id="interp"):
+            yield ItemHeader(id="item")
+            speaker = SpeakerPanel(id="speaker")
+            speaker.border_title = "Speaker"
+            yield speaker
+            language = Static(id="interp-language")
+            language.border_title = "Floor language"
+            yield language
+            upcoming = Static(id="interp-next")
+            upcoming.border_title = f"Next in line ({NEXT_COUNT})"
+            yield upcoming
+            log = RichLog(id="log", max_lines=200, markup=True, wrap=True, min_width=20)
+            log.border_title = "Log"
+            yield log
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self, event: events.Mount) -> None:
+        event.prevent_default()  # not FloorScreen's: no agenda, waiting list or time panel here
+        self.set_interval(TICK_SECONDS, self.tick)
+        self._ready = True
+        self.connection = self.source.connection
+        self.state = self.source.state
+        self._load_speakers()
+        for line in self.pending_log:
+            self.log_line(line)
+        self.pending_log.clear()
+        self.log_line("interpreters' view: it follows the floor and sends nothing")
+
+    def watch_state(self, state: FloorState | None) -> None:
+        if state is None or not self._ready:
+            return
+        self.zone = meeting_zone(state)
+        now = self.source.now()
+        self.query_one(ItemHeader).show(state, chair=False, me=None, queues=False)
+        current = countdown(state, now, self.speakers)
+        self.query_one(SpeakerPanel).show(current, self.zone)
+        self.query_one("#interp-language", Static).update(
+            "[dim]No one has the floor[/]" if current is None
+            else f"[b reverse] {escape(current.language.upper())} [/]" if current.language
+            else "[dim]language not stated[/]"
+        )
+        lines = []
+        for entry in next_in_line(state, self.speakers, NEXT_COUNT):
+            kind = "" if entry.kind == "speech" else f" [b $warning]{escape(KIND_LABELS.get(entry.kind, entry.kind))}[/]"
+            if entry.changes:
+                language = f"[b reverse $warning] → {escape(entry.language)} [/] change of language"
+            elif entry.language:
+                language = f"[b]{escape(entry.language)}[/]"
+            else:
+                language = "[dim]language not stated[/]"
+            lines.append(f"{entry.place}. [b]{escape(entry.name)}[/]{kind}\n   {language}")
+        if not lines:
+            lines = ["[dim]Nobody is waiting.[/]" if state.current is not None else "[dim]No item is open.[/]"]
+        self.query_one("#interp-next", Static).update("\n".join(lines))
+        self._status(now)
+
+    def _refresh_waited(self) -> None:
+        return  # no waiting times, agenda or time panel here
+
+    def _show_time(self, now: dt.datetime | None = None, notice: str | None = None) -> None:
+        return
+
+    def _load_meeting(self) -> None:
+        return  # the meeting's files are the chair's and the secretariat's
+
+    def action_toggle_agenda(self) -> None:
+        return

@@ -300,6 +300,7 @@ class FloorServer:
         self.clients: set[Client] = set()
         #: delegation -> its open connections (the per-delegation cap, the flood close).
         self.by_actor: dict[str, set[Client]] = {}
+        self._interpreters = frozenset(p.id for p in self.setup.participants if p.category == "interpreter")
         self.public_count = 0
         self.public_by_address: dict[str, int] = {}
         self.door = Door(
@@ -365,7 +366,10 @@ class FloorServer:
         }
         if _from_loopback(connection) or self._moderator_of(request) is not None:
             body["connections"] = len(self.clients)
-            body["delegations_connected"] = len(self.by_actor)
+            # Interpreters follow the floor; they are not delegations (attendance counts delegations).
+            interpreters = sum(1 for actor in self.by_actor if actor in self._interpreters)
+            body["delegations_connected"] = len(self.by_actor) - interpreters
+            body["interpreters_connected"] = interpreters
             body["public"] = self.public_count
             body["not_greeted"] = len(self.door)  # HTTP requests in progress too
         return self._response(

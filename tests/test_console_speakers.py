@@ -121,6 +121,9 @@ async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers
             await pilot.press("enter")
             await until(pilot, lambda: delegate_2 in text(app, "#speaker-name"))
             assert srv.shell.floor.state.speaker.person == "CHN.2"
+            # The console states the delegate's registered language: the floor never looks it up.
+            registered = srv.shell.floor.state.setup.speaker("CHN.2").floor_language
+            assert srv.shell.floor.state.speaker.language == registered
             # The head of delegation's own console does not say the delegate's speech is hers.
             await until(own_pilot, lambda: delegate_2 in text(own, "#speaker-name"))
             assert "you have the floor" not in text(own, "#item")

@@ -550,6 +550,7 @@ CHAIR_COMMAND_EXAMPLES = {
     "open_item": {"item": 4},
     "next_speaker": {},
     "give_floor": {"delegation": "CHN"},
+    "set_floor_language": {"delegation": "CHN", "language": "fr"},
     "set_speaking_time": {"seconds": 60},
     "pause_clock": {},
     "resume_clock": {},

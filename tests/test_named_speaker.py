@@ -107,3 +107,33 @@ def test_a_replay_takes_the_logged_person_without_the_registrations():
     assert result.state.speaker.delegation == "CHN" and result.state.speaker.person == "CHN.2"
     # Still a person of that delegation: a China id never speaks for the United States.
     assert [(n, r.code) for n, _, r in result.refusals] == [(3, "not_a_registered_speaker")]
+
+
+HEAD_ZH = Asker(person="CHN.1", label="Ms Example-Delegate-1 (CHN.1)", speaker=True, floor_language="zh")
+
+
+@pytest.mark.parametrize(
+    "fields, language",
+    [
+        ({"person": "CHN.1"}, "zh"),  # the one who asked: the request's language
+        ({}, "zh"),  # no one named: the person who asked, in the request's language
+        ({"person": "CHN.2", "language": "en"}, "en"),  # another, with the language the console states
+        ({"person": "CHN.2"}, None),  # another, none stated: unknown (never looked up)
+        ({"person": "CHN.1", "language": "fr"}, "fr"),  # the chair's statement wins
+    ],
+)
+def test_the_language_of_a_named_speaker(s, fields, language):
+    chn_asks(s, HEAD_ZH)
+    event = given(s.ok("VC", "give_floor", delegation="CHN", **fields))
+    assert event.get("language") == language
+    assert s.state.speaker.language == language
+
+
+def test_a_named_speakers_language_replays_without_registrations():
+    """The language comes from the command and the state, never the setup's registrations."""
+    with_regs, without = Session(small_setup(speakers=SPEAKERS)).open(3), Session(small_setup()).open(3)
+    command = {"type": "give_floor", "id": "vc-named", "delegation": "CHN", "person": "CHN.2", "language": "en"}
+    live = with_regs.floor.handle_raw("VC", command, with_regs.now, None)
+    replayed = without.floor.handle_raw("VC", command, without.now, None, from_record=True)
+    assert live.accepted and replayed.accepted
+    assert given(live.events) == given(replayed.events) and given(live.events)["language"] == "en"

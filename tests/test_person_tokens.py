@@ -73,7 +73,8 @@ def test_one_link_per_registered_person_and_per_other_delegation(tmp_path, meeti
     db, out = tmp_path / "floor.db", tmp_path / "tokens.csv"
     result = cli("server", "tokens", "--db", str(db), "--meeting", str(meeting), "--out", str(out), "--url", URL)
     assert result.returncode == 0, result.stderr
-    assert "78 token(s) written" in result.stderr and "12 for persons, 66 for delegations" in result.stderr
+    # The six interpreters' booths are delegations nobody registered for: a link each.
+    assert "84 token(s) written" in result.stderr and "12 for persons, 72 for delegations" in result.stderr
     table = rows(out)
     assert list(table[0]) == ["delegation", "person", "name", "function", "speaker", "email", "token", "link"]
     chn = [r for r in table if r["delegation"] == "CHN"]
@@ -87,6 +88,8 @@ def test_one_link_per_registered_person_and_per_other_delegation(tmp_path, meeti
     chair = next(r for r in table if r["delegation"] == "VC")
     # Delegations without registered persons keep their own link; the category fills the function.
     assert (chair["person"], chair["function"], chair["email"]) == ("", "chair", "")
+    booth = next(r for r in table if r["delegation"] == "INT-AR")
+    assert (booth["person"], booth["function"], booth["email"]) == ("", "interpreter", "")
     assert (out.stat().st_mode & 0o777) == 0o600
     # Again: nothing new to issue.
     again = cli("server", "tokens", "--db", str(db), "--meeting", str(meeting), "--out", str(tmp_path / "t2.csv"), "--url", URL)

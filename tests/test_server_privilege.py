@@ -342,6 +342,29 @@ async def test_delegates_and_the_secretariat_cannot_send_chair_commands(shared):
     await assert_unchanged(srv, before)
 
 
+async def test_an_interpreter_can_send_no_command_at_all(shared):
+    srv = shared
+    before = floorprint(srv)
+    async with ws_client(srv, "INT-FR") as booth:
+        assert (booth.welcome["delegation"], booth.welcome["category"]) == ("INT-FR", "interpreter")
+        (snapshot,) = booth.catch_up  # it follows the floor like everyone
+        assert snapshot["state"]["speaker"]["delegation"] == "USA"
+        delegate = {"request_floor": {}, "withdraw": {}, "end_speech": {}, "set_floor_language": {"delegation": "CHN", "language": "fr"}}
+        for type_, fields in {**CHAIR_COMMAND_EXAMPLES, **delegate, "publish_plan": {"plan": PLAN}}.items():
+            reply, events = await booth.command({"type": type_, "id": f"int-{type_}", **fields})
+            assert (reply["type"], reply["code"], events) == ("refusal", "read_only", []), type_
+            assert "interpreters' connection" in reply["message"]
+        # Decided from its category before the command is read: a malformed command is refused
+        # for that too, not for its form.
+        reply, events = await booth.command({"type": "request_floor", "id": "int-bad", "kind": "shout"})
+        assert (reply["code"], events) == ("read_only", [])
+    await assert_unchanged(srv, before)
+    async with ws_client(srv, "VC") as vc:  # and the chair cannot give an interpreter the floor
+        reply, events = await vc.command({"type": "give_floor", "id": "vc-int", "delegation": "INT-FR"})
+        assert (reply["code"], events) == ("is_interpreter", [])
+    await assert_unchanged(srv, before)
+
+
 async def test_the_chairs_command_id_from_a_delegate_is_not_the_chairs_answer(shared):
     srv = shared
     before = floorprint(srv)

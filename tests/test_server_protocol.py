@@ -280,7 +280,8 @@ async def test_healthz_and_meeting_json(tmp_path):
             assert health == {
                 "status": "ok", "meeting": "C21/VCC-1", "protocol": PROTOCOL_VERSION, "seq": 1, "storage": "ok",
                 # from loopback, as a monitor on this machine: attendance too
-                "connections": 1, "delegations_connected": 1, "public": 0, "not_greeted": 1,
+                "connections": 1, "delegations_connected": 1, "interpreters_connected": 0, "public": 0,
+                "not_greeted": 1,
             }
         status, _, body = await get(srv.http_url + "/meeting.json")
         meeting = json.loads(body)
@@ -343,10 +344,10 @@ async def test_the_public_view_is_read_only(tmp_path):
 def test_tokens_cli_writes_links_and_the_database_keeps_only_hashes(tmp_path):
     db, out = tmp_path / "floor.db", tmp_path / "tokens.csv"
     result = vccsched("server", "tokens", "--db", str(db), "--out", str(out), "--url", "https://vcc.example.org/")
-    assert "74 token(s)" in result.stderr  # 48 + 10 + 1 + 9 + 5 secretariat + the chair
+    assert "80 token(s)" in result.stderr  # 48 + 10 + 1 + 9 + 5 secretariat + the chair + 6 booths
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r for r in rows if r["delegation"] == "VC"][0]["category"] == "chair"
-    assert len(rows) == len({r["token"] for r in rows}) == 74
+    assert len(rows) == len({r["token"] for r in rows}) == 80
     for row in rows:
         assert row["link"] == f"https://vcc.example.org/#t={row['token']}"
         assert len(row["token"]) >= 43

@@ -192,6 +192,7 @@ Category = Literal[
     "sector_member",
     "secretariat",
     "chair",
+    "interpreter",
 ]
 
 

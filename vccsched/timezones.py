@@ -54,6 +54,7 @@ CATEGORY_ORDER: tuple[Category, ...] = (
     "sector_member",
     "chair",
     "secretariat",
+    "interpreter",
 )
 
 _WINDOW_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
@@ -317,6 +318,8 @@ def _delegation_times(
     per_zone: dict[str, tuple[LocalDay, ...]] = {}
     result = []
     for delegation in roster.delegations:
+        if delegation.category == "interpreter":
+            continue  # the interpreters are not a delegation: the window is chosen for the delegations
         if delegation.timezone not in per_zone:
             per_zone[delegation.timezone] = local_days(
                 meeting.zone, window, meeting.dates, ZoneInfo(delegation.timezone)

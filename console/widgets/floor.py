@@ -99,7 +99,11 @@ class SpeakerPanel(Horizontal):
             kind = f"[b reverse $warning] {kind.upper()} [/]"
         show_text(name, f"[b]{escape(countdown.name)}[/]")
         since = countdown.since.astimezone(zone)
-        show_text(detail, f"{countdown.tier} · {kind} · since {since:%H:%M:%S} · limit {clock_text(countdown.limit_seconds)}")
+        language = f" · [b]{escape(countdown.language)}[/]" if countdown.language else ""
+        show_text(
+            detail,
+            f"{countdown.tier} · {kind}{language} · since {since:%H:%M:%S} · limit {clock_text(countdown.limit_seconds)}",
+        )
         self.tick(countdown)
 
     def tick(self, countdown: Countdown | None) -> None:

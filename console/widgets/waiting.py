@@ -65,6 +65,10 @@ class WaitingList(ScrollView, can_focus=True):
         Column("wait", "waited", 4, drop=2, right=True),
         Column("item / all", "spoken", 11, drop=1, right=True),
     )
+    #: Shown only when some waiting request has a known floor language (protocol 4), so that a
+    #: meeting without registrations keeps its columns; on a narrow terminal it goes after the
+    #: speaking and waiting times.
+    LANGUAGE = Column("language", "language", 8, drop=3)
     MIN_FLEX = 14
     # Enough for most names; below it the least needed columns go. At 100 columns (the
     # screen's -narrow layout) every column stays, names cut at 16 (issue 16).
@@ -79,6 +83,7 @@ class WaitingList(ScrollView, can_focus=True):
         self.me: str | None = None
         self._now: dt.datetime | None = None
         self._source: tuple | None = None
+        self._columns: tuple[Column, ...] = self.COLUMNS
         self._lines: LRUCache[tuple, Strip] = LRUCache(256)
 
     # --- data ----------------------------------------------------------------------
@@ -100,6 +105,7 @@ class WaitingList(ScrollView, can_focus=True):
         rows = queue_rows(state, speaking_times(state), speakers) if item is not None else []
         if rows == self.rows_shown:
             return
+        self._columns = self._with_language if any(r.language for r in rows) else self.COLUMNS
         selected = self.selected
         self.rows_shown = rows
         self.renders += 1
@@ -140,7 +146,12 @@ class WaitingList(ScrollView, can_focus=True):
 
     def _layout(self) -> tuple[tuple[Column, ...], int]:
         # fit_columns keeps a cell for the scrollbar; this widget draws inside it already.
-        return fit_columns(self.COLUMNS, self._width + 1, 2, self.MIN_FLEX, self.WANTED_FLEX)
+        return fit_columns(self._columns, self._width + 1, 2, self.MIN_FLEX, self.WANTED_FLEX)
+
+    @property
+    def _with_language(self) -> tuple[Column, ...]:
+        at = next(i for i, c in enumerate(self.COLUMNS) if c.key == "kind") + 1
+        return (*self.COLUMNS[:at], self.LANGUAGE, *self.COLUMNS[at:])
 
     def _cells(self, row: QueueRow) -> dict[str, str]:
         mine = "  ◀ you" if row.delegation == self.me else ""
@@ -151,6 +162,7 @@ class WaitingList(ScrollView, can_focus=True):
             "name": row.name + contributed + mine,
             "tier": row.tier,
             "kind": _KIND_LABELS.get(row.kind, row.kind),
+            "language": row.language or "–",
             "waited": minutes_text(row.waited(self._now)) if self._now else "",
             "spoken": f"{clock_text(row.item_seconds)}/{clock_text(row.meeting_seconds)}",
         }
@@ -172,7 +184,7 @@ class WaitingList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         base = self.rich_style
         if y == 0:
-            header = {c.key: c.label for c in self.COLUMNS}
+            header = {c.key: c.label for c in self._columns}
             return self._line(header, {}, base + self.get_component_rich_style("waiting-list--header"))
         index = int(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.rows_shown):

@@ -4,7 +4,7 @@
 
 import { FALLBACK_PROTOCOL, FloorConnection } from "./connection.js";
 import {
-  $, Meeting, QUEUEING, el, kindLabel, loadMeeting, rememberLast, renderClocks, renderConnection,
+  $, Meeting, QUEUEING, el, kindLabel, languageName, loadMeeting, rememberLast, renderClocks, renderConnection,
   renderItem, renderMeeting, renderQueue, renderSpeaker, show, tickConnection, tickSpeaker, tierLabel,
   wireCommon,
 } from "./floorview.js";
@@ -12,6 +12,7 @@ import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
 import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
+import { buildInterpCard, renderInterp } from "./interp.js";
 
 const TOKEN_KEY = "vccsched.token";
 const KINDS = ["speech", "point_of_order", "right_of_reply"];
@@ -153,6 +154,10 @@ function onWelcome(message) {
   page.category = message.category;
   const person = message.person;
   page.person = person && typeof person.name === "string" ? person : null;
+  // The interpreters' connection follows the floor read-only (protocol 4): their own view.
+  const interpreter = message.category === "interpreter";
+  document.body.classList.toggle("interpreter", interpreter);
+  if (interpreter) buildInterpCard();
   renderWhoami(page.meeting);
   show($("foot"), true);
 }
@@ -232,6 +237,7 @@ function render() {
   renderContributions(view, meeting);
   renderSpeaker(view, meeting, page.me);
   const queue = renderQueue(view, meeting, page.me);
+  if (page.category === "interpreter") renderInterp(view, meeting);
   renderYouSpeak(view, live);
   renderActions(view, queue, live);
   $("record-head").textContent = (conn && conn.head) || "—";
@@ -275,6 +281,7 @@ function renderActions(view, queue, live) {
   }
   if (!mine.length && item && canQueue && page.me) places.append(el("li", "muted", t("not_in_list")));
   show($("not-queueing"), !canQueue);
+  renderSpeakIn(canQueue && !page.speaking);
 
   for (const kind of KINDS) {
     const ask = $(`btn-${kind}`);
@@ -295,6 +302,32 @@ function renderActions(view, queue, live) {
   end.disabled = !live || isPending("end_speech");
 
   renderFeedback();
+}
+
+/** The six floor languages (protocol 4): the delegate says so when not speaking in the registered one. */
+const FLOOR_LANGUAGES = ["ar", "zh", "en", "fr", "ru", "es"];
+
+function renderSpeakIn(visible) {
+  show($("speak-in-row"), visible);
+  const select = $("speak-in");
+  const key = document.documentElement.lang;
+  if (select.dataset.lang === key) return; // filled in this page language already
+  const chosen = select.value;
+  select.replaceChildren(el("option", "", t("speak_in_default")));
+  select.firstChild.value = "";
+  for (const code of FLOOR_LANGUAGES) {
+    const option = el("option", "", languageName(code));
+    option.value = code;
+    select.append(option);
+  }
+  select.value = chosen || "";
+  select.dataset.lang = key;
+}
+
+/** The language stated with a request: none (the registered one) unless the delegate chose one. */
+function statedLanguage() {
+  const value = $("speak-in").value;
+  return FLOOR_LANGUAGES.includes(value) ? { language: value } : {};
 }
 
 // The answer to the delegate's last click. A live region: rewritten only when it changes,
@@ -401,10 +434,11 @@ function wire() {
     page.token = null;
     page.me = null;
     page.category = null;
+    document.body.classList.remove("interpreter");
     showJoin("");
   });
   for (const kind of KINDS) {
-    $(`btn-${kind}`).addEventListener("click", () => send({ type: "request_floor", kind, item: currentItem() }));
+    $(`btn-${kind}`).addEventListener("click", () => send({ type: "request_floor", kind, item: currentItem(), ...statedLanguage() }));
     $(`withdraw-${kind}`).addEventListener("click", () => send({ type: "withdraw", kind, item: currentItem() }));
   }
   $("btn-end").addEventListener("click", () => send({ type: "end_speech" }));

@@ -13,6 +13,7 @@ const TIER_KEYS = {
   sector_member: "tier_sector_member",
   secretariat: "tier_secretariat",
   chair: "tier_chair",
+  interpreter: "tier_interpreter",
 };
 
 /** Categories that join the list of speakers themselves (the others are given the floor). */
@@ -203,6 +204,27 @@ export function tierLabel(category) {
   return category && TIER_KEYS[category] ? t(TIER_KEYS[category]) : "";
 }
 
+/** A floor language ("fr") written out in the page's language ("French", "法语", "الفرنسية"). */
+export function languageName(code) {
+  if (!code) return "";
+  try {
+    const name = new Intl.DisplayNames([locale()], { type: "language" }).of(code);
+    if (name && name !== code) return name.charAt(0).toLocaleUpperCase(locale()) + name.slice(1);
+  } catch (_) {
+    // an older browser without Intl.DisplayNames: the code
+  }
+  return code.toUpperCase();
+}
+
+/** The floor language as a chip beside a name ("French"), or "language not stated" when `always`. */
+export function languageChip(code, always = false) {
+  if (!code && !always) return null;
+  const chip = el("span", code ? "lang-chip" : "lang-chip lang-unknown", code ? languageName(code) : t("language_unknown"));
+  if (code) chip.dataset.language = code;
+  chip.title = t("floor_language", { language: chip.textContent });
+  return chip;
+}
+
 export function kindLabel(kind) {
   return t(`kind_${kind}`);
 }
@@ -327,7 +349,7 @@ export function sessionLine(nowMs, meeting) {
 }
 
 /** Name and tier of a delegation, as a line of elements (names isolated for right-to-left pages). */
-function who(meeting, id, you, person) {
+export function who(meeting, id, you, person) {
   const frag = document.createDocumentFragment();
   const name = el("bdi", "name", meeting.name(id));
   frag.append(name);
@@ -438,6 +460,12 @@ export function renderSpeaker(view, meeting, me) {
   if (!speaker) return;
   const line = $("speaker-who");
   line.replaceChildren(who(meeting, speaker.delegation, speaker.delegation === me, speaker.person));
+  // The floor language beside the name (protocol 4), when known; the interpreters' view always says it.
+  const chip = languageChip(speaker.language, document.body.classList.contains("interpreter"));
+  if (chip) {
+    chip.id = "speaker-lang";
+    line.append(chip);
+  }
   const kind = $("speaker-kind");
   kind.textContent = speaker.kind !== "speech" ? kindLabel(speaker.kind) : "";
   show(kind, speaker.kind !== "speech");

@@ -41,6 +41,7 @@ CATEGORY_LABELS = {
     "sector_member": "Sector Member",
     "chair": "Chair",
     "secretariat": "Secretariat",
+    "interpreter": "Interpreters",
 }
 
 #: Rows of the ranking shown in Markdown (the window in use is added if lower).

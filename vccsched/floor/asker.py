@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from vccsched.floor.commands import FloorLanguage
 from vccsched.models import StrictModel
 
 
@@ -21,4 +22,9 @@ class Asker(StrictModel):
     speaker: bool = Field(description="Registered as a speaker of the delegation.")
     speakers: tuple[str, ...] = Field(
         default=(), description="The delegation's registered speakers, as messages name them."
+    )
+    floor_language: FloorLanguage | None = Field(
+        default=None,
+        description="The person's registered floor language: the language of a request that states "
+        "none (protocol 4); None when not registered as a speaker, or unknown (an old log).",
     )

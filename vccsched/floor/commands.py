@@ -34,6 +34,10 @@ CommandId = Annotated[
 ItemNumber = Annotated[int, Field(ge=1, description="Agenda item number (Annex 2 row).")]
 DelegationId = Annotated[str, Field(min_length=1, description="Roster delegation id, e.g. 'CHN'.")]
 
+#: A floor language: one of the ITU's six, by ISO 639-1 code, in the ITU's order (the same
+#: as ``vccsched.registrations.languages.FLOOR_LANGUAGES``; a test keeps them in step).
+FloorLanguage = Literal["ar", "zh", "en", "fr", "ru", "es"]
+
 
 class BaseCommand(StrictModel):
     """Fields every command has."""
@@ -54,6 +58,12 @@ class RequestFloor(BaseCommand):
         default=None,
         description="The item the delegate sees as open; refused if it is no longer open. "
         "Omit to mean 'the open item'.",
+    )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language the speaker will use, when not the registered floor language "
+        "(protocol 4); omit to mean the registered one. Absent from the stored command when omitted.",
     )
 
 
@@ -107,6 +117,30 @@ class GiveFloor(BaseCommand):
         exclude_if=lambda value: value is None,
         description="A registered speaker of the delegation ('CHN.2') who takes the floor; "
         "default: the person who asked.",
+    )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The speech's floor language, when the chair states it (a named speaker's "
+        "registered one); default: the request's when the person who asked speaks, else none.",
+    )
+
+
+class SetFloorLanguage(BaseCommand):
+    """Correct the language a delegation will speak in (or speaks in), for the interpreters.
+
+    Applies to the current speaker when ``delegation`` has the floor (and ``kind`` is omitted
+    or is the speech's kind), otherwise to the delegation's waiting request of ``kind``
+    (``speech`` when omitted) on the open item.
+    """
+
+    type: Literal["set_floor_language"] = "set_floor_language"
+    delegation: DelegationId
+    language: FloorLanguage
+    kind: RequestKind | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Which waiting request; omit for the speaker, or else the speech request.",
     )
 
 
@@ -235,6 +269,7 @@ Command = Annotated[
         OpenItem,
         NextSpeaker,
         GiveFloor,
+        SetFloorLanguage,
         SetSpeakingTime,
         PauseClock,
         ResumeClock,
@@ -258,6 +293,7 @@ CHAIR_COMMANDS: frozenset[str] = frozenset(
         "open_item",
         "next_speaker",
         "give_floor",
+        "set_floor_language",
         "set_speaking_time",
         "pause_clock",
         "resume_clock",

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AwareDatetime, Field, TypeAdapter
 
-from vccsched.floor.commands import RequestKind
+from vccsched.floor.commands import FloorLanguage, RequestKind
 from vccsched.floor.published import PlanChange
 from vccsched.models import StrictModel
 
@@ -53,6 +53,12 @@ class FloorRequested(BaseEvent):
         exclude_if=lambda value: value is None,
         description="The registered person who asked ('CHN.1'); absent when a delegation's own token asked.",
     )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language the speaker will use (protocol 4): the one stated with the request, "
+        "else the person's registered floor language; absent when unknown.",
+    )
 
 
 class RequestWithdrawn(BaseEvent):
@@ -86,6 +92,11 @@ class FloorGiven(BaseEvent):
         exclude_if=lambda value: value is None,
         description="The registered person whose waiting request was consumed ('CHN.1'): who speaks.",
     )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language of the speech (protocol 4), from the request consumed; absent when unknown.",
+    )
 
 
 SpeechEndReason = Literal[
@@ -113,6 +124,19 @@ class ClockResumed(BaseEvent):
     type: Literal["clock_resumed"] = "clock_resumed"
     item: int
     delegation: str
+
+
+class FloorLanguageSet(BaseEvent):
+    """The chair corrected the language of a waiting request or of the current speech (protocol 4)."""
+
+    type: Literal["floor_language_set"] = "floor_language_set"
+    item: int
+    delegation: str
+    kind: RequestKind
+    language: FloorLanguage
+    target: Literal["speaker", "request"] = Field(
+        description="'speaker': the current speech; 'request': the delegation's waiting request of kind."
+    )
 
 
 class SpeakingTimeSet(BaseEvent):
@@ -194,6 +218,7 @@ Event = Annotated[
         RequestWithdrawn,
         RequestRemoved,
         FloorGiven,
+        FloorLanguageSet,
         SpeechEnded,
         ClockPaused,
         ClockResumed,
@@ -217,6 +242,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "request_withdrawn",
     "request_removed",
     "floor_given",
+    "floor_language_set",
     "speech_ended",
     "clock_paused",
     "clock_resumed",

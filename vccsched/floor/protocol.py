@@ -61,7 +61,6 @@ ERROR_CODES: dict[str, str] = {
 #: Refusal codes the server shell adds to the floor's (``vccsched.floor.refusals.REFUSAL_CODES``).
 SHELL_REFUSAL_CODES: dict[str, str] = {
     "rate_limited": "The connection sent more than its share of messages; send it again after a moment, with the same id.",
-    "read_only": "The public view cannot send commands.",
     "storage_failed": "The server could not store the command, so it was not carried out; send it again.",
 }
 

@@ -33,6 +33,7 @@ from pydantic import AwareDatetime, Field, ValidationError
 from vccsched.errors import ProtocolError
 from vccsched.floor import chain as chain_module
 from vccsched.floor.asker import Asker
+from vccsched.floor.commands import FloorLanguage
 from vccsched.floor.engine import Floor
 from vccsched.floor.refusals import Refusal
 from vccsched.floor.state import FloorSetup, FloorState, fold
@@ -206,7 +207,7 @@ def replay(
         previous = line.at
         result.lines = number
         result.now = line.at
-        answer = floor.handle_raw(line.actor, line.command, line.at, _asker_of(line), from_record=True)
+        answer = floor.handle_raw(line.actor, line.command, line.at, _asker_of(line, setup), from_record=True)
         if answer.refusal is not None:
             result.refusals.append((number, line.actor, answer.refusal))
         if result.head is not None:
@@ -251,15 +252,26 @@ def checked_genesis(header: LogHeader, number: int, source: str) -> str:
     return expected
 
 
-def _asker_of(line: LogLine) -> Asker | None:
+def _asker_of(line: LogLine, setup: FloorSetup) -> Asker | None:
     """The registered person who asked, from the line's ``person`` or its exported events (the
-    live server checked that they were a speaker); None for a delegation's token."""
+    live server checked that they were a speaker); None for a delegation's token.
+
+    Their floor language: for a plain line, the one the meeting's registrations give them
+    now; for an exported line, the one its event recorded (none before protocol 4), so that
+    an exported log's events come out as recorded and its chain still checks.
+    """
     if line.person is not None:
-        return Asker(person=line.person, label=line.person, speaker=True)
+        speaker = setup.speaker(line.person)
+        return Asker(
+            person=line.person, label=line.person, speaker=True,
+            floor_language=speaker.floor_language if speaker else None,
+        )
     for event in line.events or ():
         person = event.get("person") if isinstance(event, dict) else None
         if event.get("type") == "floor_requested" and isinstance(person, str):
-            return Asker(person=person, label=person, speaker=True)
+            language = event.get("language")
+            language = language if language in FloorLanguage.__args__ else None  # type: ignore[attr-defined]
+            return Asker(person=person, label=person, speaker=True, floor_language=language)
     return None
 
 

@@ -38,6 +38,7 @@ from vccsched.floor.commands import (
     RequestFloor,
     ResumeClock,
     ResumeMeeting,
+    SetFloorLanguage,
     SetSpeakingTime,
     SuspendMeeting,
     Withdraw,
@@ -105,6 +106,18 @@ def _not_chair(command_type: str) -> Refusal:
     return refuse("not_chair", f"only the chair may {command_type.replace('_', ' ')}.")
 
 
+#: Categories whose connections follow the floor and never act on it (protocol 4).
+READ_ONLY_CATEGORIES = frozenset({"interpreter"})
+
+
+def _read_only(p: Participant, command_type: str) -> Refusal:
+    return refuse(
+        "read_only",
+        f"{p.id} is an interpreters' connection: it follows the floor and sends no commands "
+        f"({command_type.replace('_', ' ')} refused).",
+    )
+
+
 def _not_chair_or_secretariat(p: Participant) -> Refusal:
     return refuse(
         "not_chair_or_secretariat",
@@ -123,6 +136,8 @@ def privilege_refusal(state: FloorState, actor: str, command_type: str) -> Refus
     p = state.setup.participant(actor)
     if p is None:
         return _not_on_roster(actor)
+    if p.category in READ_ONLY_CATEGORIES:
+        return _read_only(p, command_type)
     if command_type in CHAIR_COMMANDS and p.category != "chair":
         return _not_chair(command_type)
     if command_type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):
@@ -133,6 +148,14 @@ def privilege_refusal(state: FloorState, actor: str, command_type: str) -> Refus
 def actor_on_roster(ctx: Context) -> Refusal | None:
     if ctx.participant is None:
         return _not_on_roster(ctx.actor)
+    return None
+
+
+def not_read_only(ctx: Context) -> Refusal | None:
+    """Interpreters follow the floor; whatever they send is refused, whatever its type."""
+    p = ctx.participant
+    if p is not None and p.category in READ_ONLY_CATEGORIES:
+        return _read_only(p, ctx.command.type)  # type: ignore[attr-defined]
     return None
 
 
@@ -159,7 +182,7 @@ def chair_or_secretariat(ctx: Context) -> Refusal | None:
     return None
 
 
-GENERAL_RULES: tuple[Rule, ...] = (actor_on_roster, chair_only, meeting_in_session)
+GENERAL_RULES: tuple[Rule, ...] = (actor_on_roster, not_read_only, chair_only, meeting_in_session)
 
 
 # --- item rules ---------------------------------------------------------------------------
@@ -308,6 +331,8 @@ def can_take_floor(delegation: str) -> Rule:
         assert p is not None
         if p.category == "chair":
             return refuse("chair_presides", "the chair presides; it does not take the floor.")
+        if p.category in READ_ONLY_CATEGORIES:
+            return refuse("is_interpreter", f"{delegation} is an interpreters' connection; it does not take the floor.")
         speaker = ctx.state.speaker
         if speaker is not None and speaker.delegation == delegation:
             return refuse("already_has_floor", f"{delegation} already has the floor.")
@@ -444,7 +469,20 @@ def _end_speech(ctx: Context, reason: str) -> None:
     )
 
 
-def _give_floor(ctx: Context, delegation: str, kind: str, person: str | None = None) -> None:
+def _language_of(person: str | None, request, stated: str | None) -> str | None:
+    """The floor language of a speech: the one the chair stated; else the request's, unless
+    the chair named another person than the one who asked (then unknown). Never looked up in
+    the registrations, so that a replay without them gives the same events."""
+    if stated is not None:
+        return stated
+    if request is None or (person is not None and request.person != person):
+        return None
+    return request.language
+
+
+def _give_floor(
+    ctx: Context, delegation: str, kind: str, person: str | None = None, language: str | None = None
+) -> None:
     item = ctx.state.current
     assert item is not None
     if ctx.state.speaker is not None:
@@ -461,8 +499,10 @@ def _give_floor(ctx: Context, delegation: str, kind: str, person: str | None = N
         from_queue=request is not None,
         limit_seconds=item.speaking_time_seconds,
         # The person the chair named; else the person who asked (the delegation's request,
-        # whoever of it asked).
+        # whoever of it asked). A named speaker other than the asker speaks in their own
+        # registered language, not the language the asker stated.
         person=person if person is not None else request.person if request is not None else None,
+        language=_language_of(person, request, language),
     )
 
 
@@ -483,6 +523,8 @@ def _request_floor(ctx: Context, c: RequestFloor) -> Result:
         kind=c.kind,
         order=ctx.state.next_order,
         person=ctx.asker.person if ctx.asker else None,
+        # Stated with the request, else the person's registered one; unknown for a delegation's token.
+        language=c.language or (ctx.asker.floor_language if ctx.asker else None),
     )
     return None
 
@@ -548,7 +590,35 @@ def _give(ctx: Context, c: GiveFloor) -> Result:
     )
     if refusal:
         return refusal
-    _give_floor(ctx, c.delegation, c.kind, c.person)
+    _give_floor(ctx, c.delegation, c.kind, c.person, c.language)
+    return None
+
+
+def _set_floor_language(ctx: Context, c: SetFloorLanguage) -> Result:
+    """The current speech of ``delegation`` (``kind`` omitted or its kind), else its waiting request."""
+    refusal = check(ctx, item_is_open, delegation_on_roster(c.delegation))
+    if refusal:
+        return refusal
+    speaker = ctx.state.speaker
+    if speaker is not None and speaker.delegation == c.delegation and c.kind in (None, speaker.kind):
+        ctx.emit(
+            ev.FloorLanguageSet, item=speaker.item, delegation=c.delegation, kind=speaker.kind,
+            language=c.language, target="speaker",
+        )
+        return None
+    kind = c.kind or "speech"
+    item = ctx.state.current
+    assert item is not None
+    if not any(r.delegation == c.delegation and r.kind == kind for r in item.queue):
+        return refuse(
+            "no_such_request",
+            f"{c.delegation} is not making a {kind.replace('_', ' ')} and has no waiting one on item "
+            f"{item.number}; there is no language to correct.",
+        )
+    ctx.emit(
+        ev.FloorLanguageSet, item=item.number, delegation=c.delegation, kind=kind, language=c.language,
+        target="request",
+    )
     return None
 
 
@@ -729,6 +799,7 @@ HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
     "open_item": _open,
     "next_speaker": _next_speaker,
     "give_floor": _give,
+    "set_floor_language": _set_floor_language,
     "set_speaking_time": _set_speaking_time,
     "pause_clock": _pause,
     "resume_clock": _resume,

@@ -103,7 +103,7 @@ def floor_for(data: MeetingData) -> SimulatedFloor:
 def plausible_commands(setup: FloorSetup, rng: random.Random) -> Iterator[tuple[str, dict]]:
     """An endless stream of plausible ``(actor, command)`` for benchmarks: items opened,
     requests, speakers, closings. ``send`` it whether an item is open after each command."""
-    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat")]
+    speakers = [p.id for p in setup.participants if p.category not in ("chair", "secretariat", "interpreter")]
     item, n, open_ = 0, 0, False
     while True:
         n += 1

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field
 
-from vccsched.floor.commands import RequestKind
+from vccsched.floor.commands import FloorLanguage, RequestKind
 from vccsched.floor.events import (
     BaseEvent,
     ClockPaused,
@@ -24,6 +24,7 @@ from vccsched.floor.events import (
     ConclusionRecorded,
     EnBlocConcluded,
     FloorGiven,
+    FloorLanguageSet,
     FloorRequested,
     ItemClosed,
     ItemDeferred,
@@ -62,6 +63,11 @@ class Request(StrictModel):
         exclude_if=lambda value: value is None,
         description="The registered person who asked ('CHN.1'); absent when a delegation's own token asked.",
     )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language the speaker will use (protocol 4); absent when unknown.",
+    )
 
 
 class Speaker(StrictModel):
@@ -77,6 +83,11 @@ class Speaker(StrictModel):
         default=None,
         exclude_if=lambda value: value is None,
         description="The registered person who asked and now speaks ('CHN.1'); absent otherwise.",
+    )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language of the speech (protocol 4), for the interpreters; absent when unknown.",
     )
     elapsed_seconds: float = Field(
         default=0.0, description="Speaking time accumulated before ``running_since``."
@@ -114,6 +125,11 @@ class Speech(StrictModel):
         default=None,
         exclude_if=lambda value: value is None,
         description="The registered person who spoke ('CHN.1'), as on the speaker; absent otherwise.",
+    )
+    language: FloorLanguage | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language of the speech (protocol 4), as on the speaker; absent when unknown.",
     )
 
 
@@ -299,7 +315,9 @@ def _item_opened(state: FloorState, e: ItemOpened) -> dict:
 
 def _floor_requested(state: FloorState, e: FloorRequested) -> dict:
     item = state.items[e.item]
-    request = Request(delegation=e.delegation, kind=e.kind, order=e.order, at=e.at, person=e.person)
+    request = Request(
+        delegation=e.delegation, kind=e.kind, order=e.order, at=e.at, person=e.person, language=e.language
+    )
     queue = _sorted_queue(state, item, [*item.queue, request], item.spoken)
     return {"items": _with_item(state, item, queue=queue), "next_order": max(state.next_order, e.order + 1)}
 
@@ -324,9 +342,24 @@ def _floor_given(state: FloorState, e: FloorGiven) -> dict:
         limit_seconds=e.limit_seconds,
         out_of_order=e.out_of_order,
         person=e.person,
+        language=e.language,
         running_since=e.at,
     )
     return {"speaker": speaker, "items": _with_item(state, item, queue=queue, spoken=spoken)}
+
+
+def _floor_language_set(state: FloorState, e: FloorLanguageSet) -> dict:
+    if e.target == "speaker":
+        s = state.speaker
+        if s is None:
+            raise FoldError(f"event {e.seq}: floor_language_set on the speaker but no one has the floor")
+        return {"speaker": s.model_copy(update={"language": e.language})}
+    item = state.items[e.item]
+    queue = [
+        r.model_copy(update={"language": e.language}) if (r.delegation, r.kind) == (e.delegation, e.kind) else r
+        for r in item.queue
+    ]
+    return {"items": _with_item(state, item, queue=queue)}
 
 
 def _speech_ended(state: FloorState, e: SpeechEnded) -> dict:
@@ -345,6 +378,7 @@ def _speech_ended(state: FloorState, e: SpeechEnded) -> dict:
         out_of_order=s.out_of_order,
         reason=e.reason,
         person=s.person,
+        language=s.language,
     )
     return {"speaker": None, "speeches": [*state.speeches, speech]}
 
@@ -439,6 +473,7 @@ _FOLDS = {
     "request_withdrawn": _request_gone,
     "request_removed": _request_gone,
     "floor_given": _floor_given,
+    "floor_language_set": _floor_language_set,
     "speech_ended": _speech_ended,
     "clock_paused": _clock_paused,
     "clock_resumed": _clock_resumed,

@@ -40,6 +40,7 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
             "clock": "running" if s.running_since is not None else "paused",
             "out_of_order": s.out_of_order,
             **({"person": s.person} if s.person else {}),  # issue 17; absent as before otherwise
+            **({"language": s.language} if s.language else {}),  # protocol 4
         }
     items: dict[str, Any] = {}
     for info in state.setup.items:
@@ -50,7 +51,11 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
             "list_closed": item.list_closed,
             "speaking_time_seconds": item.speaking_time_seconds,
             "queue": [
-                {"delegation": r.delegation, "kind": r.kind, **({"person": r.person} if r.person else {})}
+                {
+                    "delegation": r.delegation, "kind": r.kind,
+                    **({"person": r.person} if r.person else {}),
+                    **({"language": r.language} if r.language else {}),
+                }
                 for r in item.queue
             ],
             "outcome": _outcome(item),
@@ -76,6 +81,7 @@ def floor_summary(state: FloorState, now: dt.datetime | None = None) -> dict[str
                 "out_of_order": sp.out_of_order,
                 "reason": sp.reason,
                 **({"person": sp.person} if sp.person else {}),
+                **({"language": sp.language} if sp.language else {}),
             }
             for sp in state.speeches
         ],

@@ -34,6 +34,7 @@ CATEGORY_NAMES: dict[str, str] = {
     "sector_member": "a Sector Member",
     "secretariat": "the secretariat",
     "chair": "the chair",
+    "interpreter": "the interpreters",
 }
 
 

@@ -40,6 +40,7 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "sector_member": ("Sector Member", "Sector Members"),
     "secretariat": ("secretariat", "secretariat"),
     "chair": ("chair", "chair"),
+    "interpreter": ("interpreters", "interpreters"),
 }
 
 
