@@ -99,3 +99,37 @@ async def test_one_persons_flood_neither_closes_nor_starves_the_others(tmp_path,
             reply, _ = await other.command({"type": "withdraw", "kind": "speech"}, timeout=JOIN_AND_ACT)
             assert reply["type"] == "accepted", reply
             assert await head_joins_and_asks(srv) < JOIN_AND_ACT
+
+
+# --------------------------------------------------------------------------- interpreters
+
+
+async def test_an_interpreters_link_changes_nothing_and_languages_are_checked(tmp_path, persons):
+    folder, tokens = persons
+    async with live_server(tmp_path, meeting_dir=folder) as srv:
+        srv.tokens.update(tokens)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "INT-FR") as booth, ws_client(srv, "CHN.1") as head:
+            reply, _ = await vc.command({"type": "open_item", "item": 3})
+            assert reply["type"] == "accepted", reply
+            stored = srv.shell.store.head
+            for command in (
+                {"type": "request_floor", "kind": "speech"},
+                {"type": "request_floor", "kind": "speech", "language": "fr"},
+                {"type": "give_floor", "delegation": "INT-FR"},
+                {"type": "set_floor_language", "delegation": "CHN", "language": "fr"},
+                {"type": "next_speaker"},
+                {"type": "close_item"},
+                {"type": "withdraw", "kind": "speech"},
+            ):
+                reply, _ = await booth.command(command)
+                assert reply["type"] == "refusal" and reply["code"] in ("read_only", "not_chair"), (command, reply)
+            reply, _ = await vc.command({"type": "give_floor", "delegation": "INT-FR"})
+            assert reply["type"] == "refusal", reply
+            for language in ("de", "", "EN", "english", 3, ["fr"], "fr\u202e"):
+                reply, _ = await head.command({"type": "request_floor", "kind": "speech", "language": language})
+                assert reply["type"] == "refusal" and reply["code"] == "invalid_command", (language, reply)
+                reply, _ = await vc.command({"type": "set_floor_language", "delegation": "CHN", "language": language})
+                assert reply["type"] == "refusal", (language, reply)
+            reply, _ = await head.command({"type": "set_floor_language", "delegation": "CHN", "language": "fr"})
+            assert reply["code"] == "not_chair", reply
+            assert srv.shell.store.head == stored  # nothing of it in the record
