@@ -62,6 +62,10 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "secretariat", floor=False,
     ),
     KeyAction("e", "end_speech", "end", "End the Secretariat's speech (when it has the floor)", "secretariat"),
+    KeyAction(
+        "v", "correspondence", "replies", "The decision by correspondence: who has replied, who has not, time left",
+        "secretariat", floor=False, footer=False,
+    ),
     # A delegation's keys.
     KeyAction("f", "request('speech')", "ask floor", "Ask for the floor (a speech)", "delegate"),
     KeyAction("p", "request('point_of_order')", "point of order", "Raise a point of order", "delegate"),

@@ -104,6 +104,16 @@ def _single(event: Any, types: list[str]) -> dict[str, Any]:
         return {"type": "resume_meeting"}
     if kind == "plan_published":
         return {"type": "publish_plan", "plan": event.plan}
+    if kind == "correspondence_opened":
+        translations = {str(q.item): q.translations for q in event.questions if q.translations}
+        opened = {"type": "open_correspondence", "deadline": event.deadline.isoformat(), "majority": event.majority}
+        return opened | ({"translations": translations} if translations else {})
+    if kind == "correspondence_result_published":
+        return {"type": "publish_correspondence_result", "result": event.result}
+    if kind == "reply_cast":
+        raise LogExportError(
+            f"event reply_cast (seq {event.seq}): the replies by correspondence are confidential and not "
+            "broadcast, so the console cannot save them; save the record with 'vccsched floor export --db'")
     raise LogExportError(f"event {kind} (seq {event.seq}) has no command to stand for it")
 
 

@@ -698,4 +698,12 @@ def describe(event, state: FloorState) -> str:
         case "plan_published":
             moved = f", {len(event.changes)} items moved" if event.changes else ""
             return f"plan revision {event.revision} published by {name(event.actor)}{moved}"
+        case "correspondence_opened":
+            deadline = event.deadline.astimezone(meeting_zone(state))
+            return (f"decision by correspondence opened on {len(event.questions)} conclusion(s) until "
+                    f"{deadline:%d %b %H:%M} ({event.majority})")
+        case "reply_cast":
+            return f"{name(event.delegation)} replied by correspondence"
+        case "correspondence_result_published":
+            return "the result of the decision by correspondence is published"
     return event.type.replace("_", " ")

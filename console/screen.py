@@ -823,6 +823,11 @@ class SecretariatScreen(PlanningScreen):
         )
         self.log_line("Secretariat: asked the chair for the floor (outside the list of speakers)")
 
+    def action_correspondence(self) -> None:
+        from console.correspondence import CorrespondenceView
+
+        self.app.push_screen(CorrespondenceView(self))
+
     def action_export_log(self) -> None:
         self._export_log()
 

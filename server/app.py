@@ -58,6 +58,7 @@ from server.ratelimit import Rate, RateLimiter
 from server.attendance import Attendance
 from server.persons import asker_for, published_speakers, welcome_person
 from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
+from vccsched.correspondence.online import OnlineVersion, ballot_document, online_versions, version_of
 from vccsched.floor.engine import Floor
 from vccsched.floor.protocol import (
     PROTOCOL_VERSION,
@@ -164,6 +165,9 @@ class ServerConfig:
     contributions: Path | None = None
     #: A ``tick`` on connections sent nothing else for this long (server/heartbeat.py).
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    #: ``/ballot.json`` per token: a burst, then so many a second.
+    ballot_burst: int = 10
+    ballot_per_second: float = 1.0
 
 
 @dataclass(eq=False)
@@ -322,6 +326,12 @@ class FloorServer:
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
         self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
         self._public_snapshot: tuple[object, str] = (None, "")  # the same without voting rights
+        #: Every online reply version (issue 19), with its answers and receipt: for /ballot.json
+        #: only; never broadcast. One per accepted cast_reply, bounded like the record.
+        self.ballot_versions: list[OnlineVersion] = online_versions(
+            self.setup.meeting_id, self.floor.events, store.accepted_commands()
+        )
+        self.ballot_rates = RateLimiter(Rate(config.ballot_burst, config.ballot_per_second))
         self.port = 0
         self.capacity: Capacity | None = None
 
@@ -403,7 +413,28 @@ class FloorServer:
                     "send their token as 'Authorization: Bearer <token>'.\n",
                 )
             return self._response(200, self._meeting_files_json, "application/json")
+        if path == "/ballot.json":
+            return self._ballot_json(request)
         return self._not_found()
+
+    def _ballot_json(self, request: Request) -> Response:
+        """A focal point's (or any delegation's) view of the decision by correspondence: the
+        round, its delegation's own replies with their receipts, the published result."""
+        token = _bearer(request)
+        holder = token_holder(token, self.token_hashes) if token else None
+        actor = getattr(self.token_hashes, "delegation_of", {}).get(holder, holder) if holder else None
+        if actor is None:
+            return self._text(
+                401,
+                "Send your link's token as 'Authorization: Bearer <token>' (unknown, rotated or revoked "
+                "tokens open nothing).\n",
+            )
+        if not self.ballot_rates.allow(holder, time.monotonic()):
+            return self._text(429, f"Too many requests: {self.ballot_rates.rate.describe()} per link.\n")
+        person = holder if holder != actor else None
+        asker = asker_for(self.data.registrations, person, actor)
+        document = ballot_document(self.floor.state, actor, asker, self.ballot_versions, self.clock())
+        return self._response(200, json.dumps(document, ensure_ascii=False).encode(), "application/json")
 
     # --- WebSocket -----------------------------------------------------------------------
 
@@ -691,7 +722,13 @@ class FloorServer:
                 return
             if self.storage.failing:
                 self._storage_recovered()
-        reply, events = answer_messages(answer, self.store.head)
+        receipt = None
+        if answer.accepted and command.type == "cast_reply":
+            version = version_of(self.setup.meeting_id, answer.events[0], command.model_dump(mode="json"))
+            receipt = version.receipt
+            if answer.fresh:
+                self.ballot_versions.append(version)
+        reply, events = answer_messages(answer, self.store.head, receipt)
         sender = client.ws
         if not events:
             self._push(sender, reply)

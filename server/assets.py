@@ -41,7 +41,7 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
 }
 #: The pages, by path; ``/public`` only when the server runs with ``--public``.
-PAGES = {"/": "index.html", "/index.html": "index.html", "/public": "public.html"}
+PAGES = {"/": "index.html", "/index.html": "index.html", "/public": "public.html", "/ballot": "ballot.html"}
 #: ``from "./x.js"`` and ``import "./x.js"`` in our modules (no other form is used).
 _IMPORT = re.compile(r'''((?:from|import)\s*["'])\./([A-Za-z0-9_.-]+\.js)(["'])''')
 _HASH_LENGTH = 10

@@ -26,6 +26,7 @@ def asker_for(registrations: Registrations | None, person_id: str | None, delega
         person=person_id,
         label=_label(found) if found else person_id,
         speaker=bool(found and found.speaker),
+        focal_point=bool(found and found.correspondence_focal_point),
         speakers=tuple(_label(p) for p in persons if p.speaker),
         floor_language=found.floor_language if found and found.speaker else None,
     )

@@ -35,36 +35,57 @@ class Published:
     repeated: bool
 
 
-async def publish_plan(url: str, token: str, plan: dict, *, timeout: float = 15.0) -> Published:
-    """Send ``plan`` (the plan.json object) to the floor at ``url`` and wait for its answer."""
-    digest = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
-    command = {"type": "publish_plan", "id": f"publish-{digest}", "plan": plan}
+@dataclass(frozen=True)
+class Sent:
+    """The server's answer to one command: its ``accepted`` and the events of it the sender saw."""
+
+    accepted: dict
+    events: list[dict]
+
+    @property
+    def repeated(self) -> bool:
+        return bool(self.accepted.get("repeated"))
+
+
+async def send_command(
+    url: str, token: str, command: dict, *, timeout: float = 15.0, error: type[VccschedError] = PublishError,
+    what: str = "the plan",
+) -> Sent:
+    """Say hello with ``token``, send one ``command``, wait for its answer; ``error`` if refused."""
     try:
         async with asyncio.timeout(timeout):
             async with connect(url, max_size=None) as ws:
                 await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": None, "token": token}))
                 welcome = json.loads(await ws.recv())
                 if welcome.get("type") != "welcome":
-                    raise PublishError(f"{url}: {welcome.get('message', welcome)}")
-                await ws.send(json.dumps({"type": "command", "command": command}))
-                revision, changes = None, 0
+                    raise error(f"{url}: {welcome.get('message', welcome)}")
+                await ws.send(json.dumps({"type": "command", "command": command}, separators=(",", ":"), ensure_ascii=False))
+                events: list[dict] = []
                 while True:
                     message = json.loads(await ws.recv())
                     kind = message.get("type")
                     if kind == "event" and message["event"].get("command_id") == command["id"]:
-                        revision = message["event"].get("revision")
-                        changes = len(message["event"].get("changes", []))
+                        events.append(message["event"])
                     elif kind == "refusal" and message.get("command_id") == command["id"]:
-                        raise PublishError(f"the server refused the plan ({message['code']}): {message['message']}")
+                        raise error(f"the server refused {what} ({message['code']}): {message['message']}")
                     elif kind == "accepted" and message.get("command_id") == command["id"]:
-                        return Published(revision=revision, changes=changes, repeated=message["repeated"])
+                        return Sent(accepted=message, events=events)
     except TimeoutError:
-        raise PublishError(f"{url}: no answer within {timeout:g} s; publish again (the same file is published once)") from None
+        raise error(f"{url}: no answer within {timeout:g} s; send it again (it is carried out once)") from None
     except (OSError, InvalidURI, InvalidStatus) as exc:
-        raise PublishError(
+        raise error(
             f"{url}: cannot reach the floor server ({exc}); is 'vccsched server run' running at this "
             "address? Give the address it printed, e.g. --server http://127.0.0.1:8765"
         ) from None
     except ConnectionClosed as exc:
         reason = exc.rcvd.reason if exc.rcvd else "connection lost"
-        raise PublishError(f"{url}: the server closed the connection ({reason})") from None
+        raise error(f"{url}: the server closed the connection ({reason})") from None
+
+
+async def publish_plan(url: str, token: str, plan: dict, *, timeout: float = 15.0) -> Published:
+    """Send ``plan`` (the plan.json object) to the floor at ``url`` and wait for its answer."""
+    digest = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+    command = {"type": "publish_plan", "id": f"publish-{digest}", "plan": plan}
+    sent = await send_command(url, token, command, timeout=timeout)
+    event = sent.events[0] if sent.events else {}
+    return Published(revision=event.get("revision"), changes=len(event.get("changes", [])), repeated=sent.repeated)

@@ -518,15 +518,21 @@ class FloorStore:
         """The accepted commands as ``floor replay`` JSON Lines (no newline at the end of each)."""
         # The registered person who asked (issue 17) is in the command's floor_requested event only;
         # a line names them (optional "person") so that a replay records them again.
+        # Likewise the language the floor recorded for the request (protocol 4): the record keeps
+        # no registrations, so a replay takes it from the line.
         rows = self._db.execute(
             "SELECT c.actor, c.at, c.command, (SELECT json_extract(e.event, '$.person') FROM events e "
-            "WHERE e.command_n = c.n AND json_extract(e.event, '$.person') IS NOT NULL LIMIT 1) "
+            "WHERE e.command_n = c.n AND json_extract(e.event, '$.person') IS NOT NULL LIMIT 1), "
+            "(SELECT json_extract(e.event, '$.language') FROM events e WHERE e.command_n = c.n "
+            "AND json_extract(e.event, '$.type') = 'floor_requested' LIMIT 1) "
             "FROM commands c ORDER BY c.n"
         )
-        for actor, at, command, person in rows:
+        for actor, at, command, person, language in rows:
             line = {"actor": actor, "at": at, "command": json.loads(command)}
             if isinstance(person, str):
                 line["person"] = person
+                if isinstance(language, str):
+                    line["language"] = language
             yield json.dumps(line, ensure_ascii=False, separators=(", ", ": "))
 
     def chained_log_lines(self) -> Iterator[str]:

@@ -139,7 +139,9 @@ def test_the_fold_of_the_events_gives_the_same_languages(s):
 def test_an_interpreter_can_do_nothing_on_the_floor(s, command):
     s.ask_as("USA", None)
     fields = {**CHAIR_COMMAND_EXAMPLES, "request_floor": {}, "withdraw": {}, "end_speech": {},
-              "publish_plan": {"plan": {}}}[command]
+              "publish_plan": {"plan": {}}, "cast_reply": {"replies": [{"item": 3, "answer": "approve"}]},
+              "open_correspondence": {"deadline": "2021-07-01T23:59:59+02:00"},
+              "publish_correspondence_result": {"result": {}}}[command]
     assert s.refused("INT-FR", command, **fields) == "read_only"
     refusal = s.floor.precheck("INT-FR", command)  # decided from the category, before the command is read
     assert refusal is not None and refusal.code == "read_only" and "interpreters" in refusal.message
@@ -178,3 +180,36 @@ def test_a_log_of_persons_replays_with_the_registered_languages_and_an_old_expor
         exported.append(json.dumps(line))
     again = replay(exported, registered).floor.events
     assert [e.model_dump_json() for e in again] == [e.model_dump_json() for e in old]
+
+
+def test_the_servers_log_names_the_recorded_language_so_a_replay_without_registrations_agrees(tmp_path, c21):
+    """The record keeps no registrations: the server's plain log line carries the language the
+    floor recorded for a person's request, and ``report --db`` replays it as it was."""
+    import datetime as dt
+
+    from server.store import FloorStore
+    from vccsched.floor.engine import Floor as Engine
+    from vccsched.meeting_files import meeting_file_texts
+
+    registered = FloorSetup.model_validate(
+        FloorSetup.from_meeting(c21).model_dump()
+        | {"speakers": [{"id": "CHN.1", "delegation": "CHN", "floor_language": "zh"}]}
+    )
+    live, at = Engine(registered), dt.datetime(2021, 6, 8, 12, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    store = FloorStore.create(tmp_path / "floor.db", c21.meeting.id, meeting_file_texts(c21.directory))
+    chair = next(p.id for p in registered.participants if p.category == "chair")
+    for n, (actor, command, who) in enumerate([
+        (chair, {"type": "open_item", "item": 3}, None),
+        ("CHN", {"type": "request_floor"}, asker("CHN.1", "zh")),  # the registered language
+        ("USA", {"type": "request_floor", "language": "fr"}, asker("USA.1", None)),  # stated
+        ("RUS", {"type": "request_floor"}, None),  # a delegation's own token: none
+    ]):
+        command = {**command, "id": f"c{n}"}
+        answer = live.handle_raw(actor, command, at + dt.timedelta(seconds=n), who)
+        assert answer.accepted, answer.refusal
+        store.append(actor, at + dt.timedelta(seconds=n), command, answer.events)
+    lines = list(store.log_lines())
+    store.close()
+    assert [json.loads(line).get("language") for line in lines] == [None, "zh", "fr", None]
+    replayed = replay(lines, FloorSetup.from_meeting(c21))  # no registrations, as report --db has
+    assert [e.model_dump_json() for e in replayed.floor.events] == [e.model_dump_json() for e in live.events]

@@ -76,7 +76,7 @@ def test_one_link_per_registered_person_and_per_other_delegation(tmp_path, meeti
     # The six interpreters' booths are delegations nobody registered for: a link each.
     assert "84 token(s) written" in result.stderr and "12 for persons, 72 for delegations" in result.stderr
     table = rows(out)
-    assert list(table[0]) == ["delegation", "person", "name", "function", "speaker", "email", "token", "link"]
+    assert list(table[0]) == ["delegation", "person", "name", "function", "speaker", "email", "token", "link", "ballot_link"]
     chn = [r for r in table if r["delegation"] == "CHN"]
     assert [(r["person"], r["name"], r["function"], r["speaker"]) for r in chn] == [
         ("CHN.1", "Ms Example Example-Delegate-1", "Head of delegation", "yes"),

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from vccsched.errors import DataError, VccschedError
 from vccsched.models import Agenda, Meeting, Roster
-from vccsched.registrations.model import Registrations, check_against_roster, speaker_warnings
+from vccsched.registrations.model import Registrations, check_against_roster, focal_point_problems, speaker_warnings
 from vccsched.validation import validation_messages
 
 #: The bundled C21/VCC-1 data, used when no ``--meeting`` folder is given.
@@ -329,6 +329,7 @@ def load_meeting(directory: Path | str | None = None) -> MeetingData:
     warnings = document_conflicts(agenda)
     if registrations is not None:
         warnings += speaker_warnings(registrations, registrations_path)
+        warnings += [f"{registrations_path}: {text}" for text in focal_point_problems(registrations, roster)]
     return MeetingData(
         directory=directory,
         meeting=meeting,

@@ -17,6 +17,7 @@ from vccsched.cli.common import MeetingOption, check_outputs, command_group, mee
 from vccsched.errors import DataError
 from vccsched.loading import DEFAULT_MEETING_DIR, load_roster
 from vccsched.registrations.importer import import_registrations, registrations_yaml
+from vccsched.registrations.model import focal_point_problems
 
 registrations_app = command_group("registrations", "Registered participants: import the registration service's export.")
 
@@ -28,7 +29,7 @@ def import_command(
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
     """Read the export (columns Delegation, Family name, Given name, Title, Function, E-mail,
-    Speaker, Floor language) into registrations.yaml; problems go to stderr."""
+    Speaker, Floor language; optionally Correspondence focal point) into registrations.yaml; problems go to stderr."""
     folder = meeting or DEFAULT_MEETING_DIR
     check_outputs({"--out": out}, {"FILE": file, **meeting_inputs(meeting)})
     if not folder.is_dir():
@@ -39,6 +40,8 @@ def import_command(
     write_output(registrations_yaml(result.registrations), out)
     for problem in result.problems:
         print(f"problem: {problem}", file=sys.stderr)
+    for text in focal_point_problems(result.registrations, roster):
+        print(f"problem: {file}: {text}", file=sys.stderr)
     persons = result.registrations.persons
     speakers = sum(p.speaker for p in persons)
     delegations = len(result.registrations.delegations)

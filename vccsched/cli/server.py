@@ -81,8 +81,9 @@ def tokens_command(
     db: DbOption,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="CSV to write the new tokens to: delegation,name,category,token,link "
-                     "(with registrations: delegation,person,name,function,speaker,email,token,link)."),
+        typer.Option("--out", help="CSV to write the new tokens to: delegation,name,category,token,link,ballot_link "
+                     "(with registrations: delegation,person,name,function,speaker,email,token,link,ballot_link; "
+                     "ballot_link: /ballot for who replies by correspondence)."),
     ] = None,
     url: Annotated[
         str | None,
@@ -158,12 +159,14 @@ def tokens_command(
     by_id = {d.id: d for d in data.roster.delegations}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["delegation", "name", "category", "token", "link"])
+    writer.writerow(["delegation", "name", "category", "token", "link", "ballot_link"])
     for delegation in roster_ids:
         if delegation in issued:
             d = by_id[delegation]
             token = issued[delegation]
-            writer.writerow([d.id, d.name, d.category, token, f"{base}/#t={token}"])
+            # Without registrations a Council Member replies by correspondence with its own link.
+            ballot = f"{base}/ballot#t={token}" if d.category == "council_member" else ""
+            writer.writerow([d.id, d.name, d.category, token, f"{base}/#t={token}", ballot])
     umask = os.umask(0o077)  # the file holds secrets: readable by its owner only
     try:
         write_output(buffer.getvalue(), out)
@@ -248,18 +251,25 @@ def _person_tokens(
     by_id = {d.id: d for d in data.roster.delegations}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["delegation", "person", "name", "function", "speaker", "email", "token", "link"])
+    writer.writerow(["delegation", "person", "name", "function", "speaker", "email", "token", "link", "ballot_link"])
+    focal = {p.delegation for p in registrations.persons if p.correspondence_focal_point}
     for delegation, person_id in holders:
         token = issued_persons.get(person_id) if person_id else issued.get(delegation)
         if token is None:
             continue
-        if person_id is None:
+        # The decision by correspondence (issue 19): the focal point's link to /ballot, or, for a
+        # Council Member without one, every link that may reply for it.
+        council_member = by_id[delegation].category == "council_member"
+        p = registrations.get(person_id) if person_id else None
+        replies = council_member and ((p is not None and p.correspondence_focal_point) or delegation not in focal)
+        ballot = f"{base}/ballot#t={token}" if replies else ""
+        if p is None:
             d = by_id[delegation]
-            writer.writerow([d.id, "", d.name, d.category, "", "", token, f"{base}/#t={token}"])
+            writer.writerow([d.id, "", d.name, d.category, "", "", token, f"{base}/#t={token}", ballot])
             continue
-        p = registrations.get(person_id)
         name = " ".join(part for part in (p.title, p.given_name, p.family_name) if part)
-        writer.writerow([delegation, p.id, name, p.function, "yes" if p.speaker else "no", p.email, token, f"{base}/#t={token}"])
+        writer.writerow([delegation, p.id, name, p.function, "yes" if p.speaker else "no", p.email, token,
+                         f"{base}/#t={token}", ballot])
     umask = os.umask(0o077)  # the file holds secrets: readable by its owner only
     try:
         write_output(buffer.getvalue(), out)

@@ -40,7 +40,7 @@ def proposals_from_state(state: FloorState, data: MeetingData) -> list[Proposal]
     for item in data.agenda.items:
         floor_item = state.items.get(item.number)
         outcome = floor_item.outcome if floor_item is not None else None
-        if outcome is None or outcome.kind != "concluded" or not outcome.by_correspondence:
+        if outcome is None or not outcome.by_correspondence_standing:
             continue
         proposals.append(Proposal(
             number=item.number,

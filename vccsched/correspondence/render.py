@@ -80,7 +80,37 @@ def result_context(result: CorrespondenceResult) -> dict[str, Any]:
         "counted": len(result.counted),
         "rejected": [r for r in replies if r["counted"] == "no" or r["reasons"]],
         "problems": [str(p) for p in result.problems],
+        "deadline_at": result.deadline_at.isoformat() if result.deadline_at else None,
+        "members": [
+            {
+                "name": m.name,
+                "id": m.member_id,
+                "online": "; ".join(
+                    f"{c.receipt} ({c.at.isoformat(timespec='minutes') if c.at else ''}, {c.versions} version"
+                    f"{'s' if c.versions != 1 else ''})" for c in m.channels if c.via == "online"
+                ) or "—",
+                "forms": "; ".join(f"{c.file} ({c.date})" for c in m.channels if c.via == "form") or "—",
+                "counted": ("online " + next(c.receipt or "" for c in m.channels if c.file == m.counted)
+                            if any(c.via == "online" and c.file == m.counted for c in m.channels)
+                            else m.counted or "none"),
+            }
+            for m in result.members
+        ],
     }
+
+
+def published_result(result: CorrespondenceResult) -> dict[str, Any]:
+    """What ``correspondence publish`` puts on /ballot: the result per conclusion and how each
+    Member State replied (receipts; forms by file name only), without the secretariat's
+    working lists (every reply file, every problem), so that it stays well within a frame."""
+    data = result.model_dump(mode="json", exclude={"replies", "problems"})
+    for member in data["members"]:
+        for channel in member["channels"]:
+            if channel["via"] == "form":
+                channel["file"] = Path(channel["file"]).name
+        if member["counted"] is not None and not member["counted"].startswith("online "):
+            member["counted"] = Path(member["counted"]).name
+    return data
 
 
 def render_result(result: CorrespondenceResult, fmt: ResultFormat) -> str:

@@ -83,6 +83,27 @@ class ProposalResult(StrictModel):
     notes: list[str] = Field(default_factory=list)
 
 
+class Channel(StrictModel):
+    """One way a Member State replied: online (with its receipt) or by a form (its file)."""
+
+    via: Literal["online", "form"]
+    file: str = Field(description="The reply as the report names it (the form's file, or 'online ... (receipt ...)').")
+    receipt: str | None = Field(default=None, description="Online: the receipt of the version counted.")
+    at: dt.datetime | None = Field(default=None, description="Online: when the last version was received.")
+    versions: int = Field(default=1, description="Online: how many versions the record keeps (the last counts).")
+    date: dt.date | None = Field(default=None, description="The date of reply (a form's, or the online reply's day).")
+    counted: bool
+
+
+class MemberReply(StrictModel):
+    """How one Member State replied, and what counted (issue 19)."""
+
+    member_id: str
+    name: str
+    channels: list[Channel]
+    counted: str | None = Field(description="The reply counted ('file'), or null when none counts.")
+
+
 class CorrespondenceResult(StrictModel):
     """The outcome of the round: pass it to ``render_result``."""
 
@@ -99,6 +120,13 @@ class CorrespondenceResult(StrictModel):
     replies: list[ReplyStatus]
     problems: list[Problem]
     names: dict[str, str] = Field(description="Roster id -> name of every delegation named above.")
+    deadline_at: dt.datetime | None = Field(
+        default=None, description="The online round's deadline (time and offset), when replies came from the record."
+    )
+    members: list[MemberReply] = Field(
+        default_factory=list,
+        description="Per Member State that replied, online or by form: how, with receipts, and what counted.",
+    )
 
     @property
     def counted(self) -> list[ReplyStatus]:
@@ -180,6 +208,7 @@ def tally(
     rule: MajorityRule = "of-voting-members",
     deadline: dt.date | None = None,
     received: Mapping[str, dt.date] | None = None,
+    received_at: Mapping[str, dt.datetime] | None = None,
 ) -> CorrespondenceResult:
     """Screen and count ``replies``.
 
@@ -201,7 +230,7 @@ def tally(
     roster = data.roster
     screening = screen_replies(
         replies, roster, deadline=deadline, late="reject", received=received,
-        counts=_voting_member, late_option=None,
+        counts=_voting_member, late_option=None, received_at=received_at,
     )
     problems = list(screening.problems)
     counted: dict[str, Reply] = {}

@@ -20,6 +20,10 @@ class Asker(StrictModel):
     person: str = Field(description="The person's id in registrations.yaml, e.g. 'CHN.3'.")
     label: str = Field(description="How messages name the person: 'Example Example-Delegate-3 (CHN.3)'.")
     speaker: bool = Field(description="Registered as a speaker of the delegation.")
+    focal_point: bool = Field(
+        default=False,
+        description="The delegation's focal point for the decision by correspondence (issue 19).",
+    )
     speakers: tuple[str, ...] = Field(
         default=(), description="The delegation's registered speakers, as messages name them."
     )

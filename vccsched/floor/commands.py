@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError, model_validator
 
 from vccsched.models import StrictModel
 from vccsched.validation import validation_messages
@@ -261,6 +261,78 @@ class PublishPlan(BaseCommand):
     )
 
 
+# --- the decision by correspondence (protocol v4) ------------------------------
+
+MajorityRule = Literal["of-voting-members", "of-replies"]
+ReplyAnswer = Literal["approve", "object", "abstain"]
+LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+class OpenCorrespondence(BaseCommand):
+    """Open the round of the decision by correspondence (Rule 3.2): the chair or the secretariat.
+
+    The questions are the floor's own: every conclusion recorded "by correspondence"
+    and not deferred since. Replies are taken until ``deadline``.
+    """
+
+    type: Literal["open_correspondence"] = "open_correspondence"
+    deadline: AwareDatetime = Field(description="Replies are taken until this time (exclusive), with its offset.")
+    majority: MajorityRule = Field(default="of-voting-members", description="How the majority is counted.")
+    translations: dict[str, dict[str, Annotated[str, Field(min_length=1, max_length=5000)]]] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="Per item number (as a string), the conclusion's text in other languages: "
+        "{\"12\": {\"fr\": \"...\"}}; languages ar, zh, en, fr, ru, es.",
+    )
+
+
+class ReplyEntry(StrictModel):
+    """One answer on one conclusion."""
+
+    item: ItemNumber
+    answer: ReplyAnswer
+
+
+class CastReply(BaseCommand):
+    """A Council Member's reply, from its focal point: one answer per conclusion sent.
+
+    Either ``replies`` (a list) or a single ``item`` and ``answer``. A conclusion left
+    out is no reply on it; a later reply replaces the earlier answers it gives.
+    """
+
+    type: Literal["cast_reply"] = "cast_reply"
+    replies: list[ReplyEntry] | None = Field(default=None, min_length=1, max_length=200)
+    item: ItemNumber | None = None
+    answer: ReplyAnswer | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "CastReply":
+        single = self.item is not None or self.answer is not None
+        if self.replies is not None and single:
+            raise ValueError("give either 'replies' or 'item' and 'answer', not both")
+        if self.replies is None and (self.item is None or self.answer is None):
+            raise ValueError("give 'replies' (a list of {item, answer}) or both 'item' and 'answer'")
+        items = [r.item for r in self.entries]
+        if len(set(items)) != len(items):
+            raise ValueError("an item is answered twice in 'replies'; give one answer per item")
+        return self
+
+    @property
+    def entries(self) -> list[ReplyEntry]:
+        """The answers, in item order, whichever form was sent."""
+        if self.replies is not None:
+            return sorted(self.replies, key=lambda r: r.item)
+        assert self.item is not None and self.answer is not None
+        return [ReplyEntry(item=self.item, answer=self.answer)]
+
+
+class PublishCorrespondenceResult(BaseCommand):
+    """Put the tally's result on /ballot for everyone with a link: after the deadline."""
+
+    type: Literal["publish_correspondence_result"] = "publish_correspondence_result"
+    result: dict[str, Any] = Field(description="The tally's result as JSON (correspondence tally --out FILE.json).")
+
+
 Command = Annotated[
     Union[
         RequestFloor,
@@ -283,6 +355,9 @@ Command = Annotated[
         SuspendMeeting,
         ResumeMeeting,
         PublishPlan,
+        OpenCorrespondence,
+        CastReply,
+        PublishCorrespondenceResult,
     ],
     Field(discriminator="type"),
 ]
@@ -310,11 +385,13 @@ CHAIR_COMMANDS: frozenset[str] = frozenset(
 )
 
 #: Commands a delegate may send (``end_speech`` only for its own speech).
-DELEGATE_COMMANDS: frozenset[str] = frozenset({"request_floor", "withdraw", "end_speech"})
+DELEGATE_COMMANDS: frozenset[str] = frozenset({"request_floor", "withdraw", "end_speech", "cast_reply"})
 
 #: Commands the chair or a secretariat delegation may send; anyone else gets
 #: ``not_chair_or_secretariat``.
-CHAIR_OR_SECRETARIAT_COMMANDS: frozenset[str] = frozenset({"publish_plan"})
+CHAIR_OR_SECRETARIAT_COMMANDS: frozenset[str] = frozenset(
+    {"publish_plan", "open_correspondence", "publish_correspondence_result"}
+)
 
 COMMAND_TYPES: tuple[str, ...] = tuple(
     sorted(CHAIR_COMMANDS | DELEGATE_COMMANDS | CHAIR_OR_SECRETARIAT_COMMANDS)

@@ -211,6 +211,47 @@ class PlanPublished(BaseEvent):
     )
 
 
+class Question(StrictModel):
+    """A conclusion put to the Council Members by correspondence."""
+
+    item: int
+    code: str
+    title: str = Field(description="The item's title (English, as the agenda has it).")
+    text: str = Field(description="The conclusion as recorded on the floor, in its language.")
+    translations: dict[str, str] = Field(
+        default_factory=dict, description="Optional translations by language code (ar, zh, en, fr, ru, es)."
+    )
+
+
+class CorrespondenceOpened(BaseEvent):
+    """The round of the decision by correspondence is open until ``deadline``."""
+
+    type: Literal["correspondence_opened"] = "correspondence_opened"
+    deadline: AwareDatetime
+    majority: Literal["of-voting-members", "of-replies"]
+    required: int = Field(description="Approvals needed under of-voting-members (Rule 3.2).")
+    questions: list[Question]
+
+
+class ReplyCast(BaseEvent):
+    """A Council Member replied (or changed its reply). No answers here: they stay in the
+    stored command until the result is published."""
+
+    type: Literal["reply_cast"] = "reply_cast"
+    delegation: str
+    person: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The focal point who replied ('CHN.1'); absent for a delegation's own token.",
+    )
+    items: list[int] = Field(description="The items this reply answers.")
+
+
+class CorrespondenceResultPublished(BaseEvent):
+    type: Literal["correspondence_result_published"] = "correspondence_result_published"
+    result: dict[str, Any]
+
+
 Event = Annotated[
     Union[
         ItemOpened,
@@ -232,6 +273,9 @@ Event = Annotated[
         MeetingSuspended,
         MeetingResumed,
         PlanPublished,
+        CorrespondenceOpened,
+        ReplyCast,
+        CorrespondenceResultPublished,
     ],
     Field(discriminator="type"),
 ]
@@ -256,6 +300,14 @@ EVENT_TYPES: tuple[str, ...] = (
     "meeting_suspended",
     "meeting_resumed",
     "plan_published",
+    "correspondence_opened",
+    "reply_cast",
+    "correspondence_result_published",
+)
+
+#: Events that are not the floor's sitting (time management ignores them).
+OFF_FLOOR_EVENTS: frozenset[str] = frozenset(
+    {"plan_published", "correspondence_opened", "reply_cast", "correspondence_result_published"}
 )
 
 #: Events only a chair's command can cause (the stateful test checks it).
@@ -264,6 +316,9 @@ CHAIR_EVENTS: frozenset[str] = frozenset(EVENT_TYPES) - {
     "request_withdrawn",
     "speech_ended",
     "plan_published",  # the secretariat publishes plans too
+    "correspondence_opened",
+    "reply_cast",
+    "correspondence_result_published",
 }
 
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

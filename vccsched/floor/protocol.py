@@ -185,6 +185,12 @@ class AcceptedMessage(StrictModel):
         description="The record's head: the hash chain's value after this command (for a repeat: the head when the answer was sent) (optional; see "
         "docs/protocol.md, \"The record's chain\").",
     )
+    receipt: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="For an accepted cast_reply: the reply's receipt ('K7QM-3XHD-PA2C'), derived from "
+        "the stored reply; absent otherwise.",
+    )
 
 
 class RefusalMessage(StrictModel):
@@ -387,7 +393,7 @@ def resume_messages(
 
 
 def answer_messages(
-    answer: Answer, head: str | None = None
+    answer: Answer, head: str | None = None, receipt: str | None = None
 ) -> tuple[AcceptedMessage | RefusalMessage, list[EventMessage]]:
     """Split an answer into the reply for the sender and the events for everyone.
 
@@ -403,7 +409,9 @@ def answer_messages(
             ),
             [],
         )
-    reply = AcceptedMessage(command_id=answer.command_id, seqs=answer.seqs, repeated=not answer.fresh, head=head)
+    reply = AcceptedMessage(
+        command_id=answer.command_id, seqs=answer.seqs, repeated=not answer.fresh, head=head, receipt=receipt
+    )
     events = [EventMessage(event=e) for e in answer.events] if answer.fresh else []  # type: ignore[arg-type]
     return reply, events
 

@@ -51,6 +51,11 @@ class LogLine(StrictModel):
     person: str | None = Field(
         default=None, description="The registered person who asked for the floor ('CHN.1'), when one did."
     )
+    language: str | None = Field(
+        default=None,
+        description="The floor language the floor recorded for that person's request ('en'), when it did; "
+        "a replay then records it again without the registrations.",
+    )
     events: list[dict[str, Any]] | None = Field(
         default=None, description="The events the command produced (exported logs; part of the chain)."
     )
@@ -254,24 +259,25 @@ def checked_genesis(header: LogHeader, number: int, source: str) -> str:
 
 def _asker_of(line: LogLine, setup: FloorSetup) -> Asker | None:
     """The registered person who asked, from the line's ``person`` or its exported events (the
-    live server checked that they were a speaker); None for a delegation's token.
+    live server checked that they were a speaker, or the focal point for a reply by
+    correspondence: the meeting data a record keeps has no registrations); None for a
+    delegation's token.
 
-    Their floor language: for a plain line, the one the meeting's registrations give them
+    Their floor language: for a plain line, the line's ``language`` (the server's log names
+    it, from the request it recorded), else the one the meeting's registrations give them
     now; for an exported line, the one its event recorded (none before protocol 4), so that
     an exported log's events come out as recorded and its chain still checks.
     """
     if line.person is not None:
         speaker = setup.speaker(line.person)
-        return Asker(
-            person=line.person, label=line.person, speaker=True,
-            floor_language=speaker.floor_language if speaker else None,
-        )
+        language = line.language if line.language is not None else speaker.floor_language if speaker else None
+        return Asker(person=line.person, label=line.person, speaker=True, focal_point=True, floor_language=language)
     for event in line.events or ():
         person = event.get("person") if isinstance(event, dict) else None
-        if event.get("type") == "floor_requested" and isinstance(person, str):
+        if event.get("type") in ("floor_requested", "reply_cast") and isinstance(person, str):
             language = event.get("language")
             language = language if language in FloorLanguage.__args__ else None  # type: ignore[attr-defined]
-            return Asker(person=person, label=person, speaker=True, floor_language=language)
+            return Asker(person=person, label=person, speaker=True, focal_point=True, floor_language=language)
     return None
 
 

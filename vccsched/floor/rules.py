@@ -21,7 +21,9 @@ from vccsched.floor.asker import Asker
 from vccsched.floor.commands import (
     CHAIR_COMMANDS,
     CHAIR_OR_SECRETARIAT_COMMANDS,
+    LANGUAGES,
     BaseCommand,
+    CastReply,
     CloseItem,
     CloseList,
     ConcludeEnBloc,
@@ -29,8 +31,10 @@ from vccsched.floor.commands import (
     EndSpeech,
     GiveFloor,
     NextSpeaker,
+    OpenCorrespondence,
     OpenItem,
     PauseClock,
+    PublishCorrespondenceResult,
     PublishPlan,
     RecordConclusion,
     RemoveRequest,
@@ -52,7 +56,24 @@ from vccsched.floor.state import FloorState
 Rule = Callable[["Context"], Refusal | None]
 
 #: Commands still taken while the meeting is suspended (re-plans are published between sessions).
-TAKEN_WHILE_SUSPENDED = frozenset({"resume_meeting", "suspend_meeting", "withdraw", "publish_plan"})
+TAKEN_WHILE_SUSPENDED = frozenset(
+    {
+        "resume_meeting",
+        "suspend_meeting",
+        "withdraw",
+        "publish_plan",
+        # the decision by correspondence happens after the meeting, suspended or not
+        "open_correspondence",
+        "cast_reply",
+        "publish_correspondence_result",
+    }
+)
+
+_WHAT = {
+    "publish_plan": "publish a plan",
+    "open_correspondence": "open a decision by correspondence",
+    "publish_correspondence_result": "publish the result of a decision by correspondence",
+}
 
 
 @dataclass
@@ -118,10 +139,10 @@ def _read_only(p: Participant, command_type: str) -> Refusal:
     )
 
 
-def _not_chair_or_secretariat(p: Participant) -> Refusal:
+def _not_chair_or_secretariat(p: Participant, command_type: str = "publish_plan") -> Refusal:
     return refuse(
         "not_chair_or_secretariat",
-        f"only the chair or the secretariat may publish a plan; {p.id} is a "
+        f"only the chair or the secretariat may {_WHAT.get(command_type, command_type)}; {p.id} is a "
         f"{p.category.replace('_', ' ')}.",
     )
 
@@ -141,7 +162,7 @@ def privilege_refusal(state: FloorState, actor: str, command_type: str) -> Refus
     if command_type in CHAIR_COMMANDS and p.category != "chair":
         return _not_chair(command_type)
     if command_type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):
-        return _not_chair_or_secretariat(p)
+        return _not_chair_or_secretariat(p, command_type)
     return None
 
 
@@ -178,7 +199,7 @@ def chair_or_secretariat(ctx: Context) -> Refusal | None:
     p = ctx.participant
     assert p is not None
     if ctx.command.type in CHAIR_OR_SECRETARIAT_COMMANDS and p.category not in ("chair", "secretariat"):  # type: ignore[attr-defined]
-        return _not_chair_or_secretariat(p)
+        return _not_chair_or_secretariat(p, ctx.command.type)  # type: ignore[attr-defined]
     return None
 
 
@@ -792,6 +813,160 @@ def _publish_plan(ctx: Context, c: PublishPlan) -> Result:
     return None
 
 
+# --- the decision by correspondence (protocol v4) -------------------------------------
+
+
+def questions_by_correspondence(state: FloorState) -> list[ev.Question]:
+    """The conclusions recorded "by correspondence" and not deferred since, in agenda order
+    (what ``correspondence form`` lists)."""
+    questions = []
+    for info in state.setup.items:
+        outcome = state.items[info.number].outcome
+        if outcome is None or not outcome.by_correspondence_standing:
+            continue
+        questions.append(
+            ev.Question(item=info.number, code=info.code, title=info.title, text=outcome.conclusion or "")
+        )
+    return questions
+
+
+def _open_correspondence(ctx: Context, c: OpenCorrespondence) -> Result:
+    refusal = check(ctx, chair_or_secretariat)
+    if refusal:
+        return refusal
+    round_ = ctx.state.correspondence
+    if round_ is not None and round_.is_open(ctx.now):
+        return refuse(
+            "correspondence_open",
+            f"a decision by correspondence is already open until {round_.deadline.isoformat()}.",
+        )
+    if c.deadline <= ctx.now:
+        return refuse(
+            "invalid_deadline",
+            f"the deadline {c.deadline.isoformat()} is not after now ({ctx.now.isoformat()}).",
+        )
+    questions = questions_by_correspondence(ctx.state)
+    if not questions:
+        return refuse(
+            "nothing_by_correspondence",
+            "no conclusion is recorded for a decision by correspondence (record_conclusion with "
+            "by_correspondence: true, not deferred since); there is nothing to put to the Council.",
+        )
+    by_item = {str(q.item): q for q in questions}
+    for key, texts in sorted(c.translations.items()):
+        if key not in by_item:
+            return refuse(
+                "item_not_in_round",
+                f"translations: item {key} is not put to the Council by correspondence; "
+                f"the items are {', '.join(by_item)}.",
+            )
+        unknown = sorted(set(texts) - set(LANGUAGES))
+        if unknown:
+            return refuse(
+                "invalid_command",
+                f"translations of item {key}: unknown language {', '.join(unknown)}; "
+                f"expected {', '.join(LANGUAGES)}.",
+            )
+    questions = [
+        q.model_copy(update={"translations": dict(sorted(c.translations.get(str(q.item), {}).items()))})
+        for q in questions
+    ]
+    ctx.emit(
+        ev.CorrespondenceOpened,
+        deadline=c.deadline,
+        majority=c.majority,
+        required=ctx.state.setup.correspondence_majority,
+        questions=questions,
+    )
+    return None
+
+
+def round_open(ctx: Context) -> Refusal | None:
+    round_ = ctx.state.correspondence
+    if round_ is None:
+        return refuse("no_correspondence_open", "no decision by correspondence has been opened.")
+    if not round_.is_open(ctx.now):
+        return refuse(
+            "correspondence_closed",
+            f"the decision by correspondence closed at {round_.deadline.isoformat()}; replies are no longer taken.",
+        )
+    return None
+
+
+def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal | None:
+    """Whether ``actor`` (through ``asker``, if a registered person) may reply by correspondence.
+
+    A Council Member replies; one with a registered focal point only through that person,
+    one without (or a meeting without registrations) with the delegation's own link or
+    through any of its registered persons.
+    """
+    p = state.setup.participant(actor)
+    if p is None:
+        return _not_on_roster(actor)
+    if p.category != "council_member":
+        return refuse(
+            "not_focal_point",
+            f"{p.name or p.id} ({p.id}) is a {p.category.replace('_', ' ')}, not a Council Member; "
+            "only the Council Members reply by correspondence.",
+        )
+    focal = state.setup.focal_points_of(p.id)
+    # Without a focal point (none registered, or the meeting has no registrations) the
+    # Council Member is not locked out: its own link, or any of its registered persons, replies
+    # (the import reports it).
+    if focal and (asker is None or not asker.focal_point):
+        who = asker.label if asker is not None else f"the delegation's own link of {p.id}"
+        return refuse(
+            "not_focal_point",
+            f"{who} is not the focal point of {p.name or p.id} for the decision by correspondence; "
+            f"its focal point ({', '.join(focal)}) replies.",
+        )
+    return None
+
+
+def focal_point(ctx: Context) -> Refusal | None:
+    return reply_refusal(ctx.state, ctx.actor, ctx.asker)
+
+
+def _cast_reply(ctx: Context, c: CastReply) -> Result:
+    refusal = check(ctx, round_open, focal_point)
+    if refusal:
+        return refusal
+    round_ = ctx.state.correspondence
+    assert round_ is not None
+    items = [r.item for r in c.entries]
+    outside = [n for n in items if n not in round_.items]
+    if outside:
+        return refuse(
+            "item_not_in_round",
+            f"item {outside[0]} is not put to the Council by correspondence; the items are "
+            f"{', '.join(str(n) for n in round_.items)}.",
+        )
+    ctx.emit(
+        ev.ReplyCast,
+        delegation=ctx.actor,
+        person=ctx.asker.person if ctx.asker is not None else None,
+        items=items,
+    )
+    return None
+
+
+def _publish_correspondence_result(ctx: Context, c: PublishCorrespondenceResult) -> Result:
+    refusal = check(ctx, chair_or_secretariat)
+    if refusal:
+        return refusal
+    round_ = ctx.state.correspondence
+    if round_ is None:
+        return refuse("no_correspondence_open", "no decision by correspondence has been opened.")
+    if round_.is_open(ctx.now):
+        return refuse(
+            "correspondence_not_closed",
+            f"the decision by correspondence is open until {round_.deadline.isoformat()}; "
+            "publish its result after the deadline.",
+        )
+    ctx.emit(ev.CorrespondenceResultPublished, result=c.result)
+    return None
+
+
 HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
     "request_floor": _request_floor,
     "withdraw": _withdraw,
@@ -813,6 +988,9 @@ HANDLERS: dict[str, Callable[[Context, BaseCommand], Result]] = {
     "suspend_meeting": _suspend,
     "resume_meeting": _resume_meeting,
     "publish_plan": _publish_plan,
+    "open_correspondence": _open_correspondence,
+    "cast_reply": _cast_reply,
+    "publish_correspondence_result": _publish_correspondence_result,
 }
 
 

@@ -46,6 +46,13 @@ class Speaker(StrictModel):
     floor_language: str = Field(description="The registered floor language: ar, zh, en, fr, ru or es.")
 
 
+class FocalPoint(StrictModel):
+    """A Council Member's focal point for the decision by correspondence (issue 19): who may reply."""
+
+    id: str = Field(description="The person's id in registrations.yaml, e.g. 'CHN.2'.")
+    delegation: str = Field(description="Roster id of the Council Member.")
+
+
 class ItemInfo(StrictModel):
     """An agenda item as the floor needs it."""
 
@@ -87,6 +94,12 @@ class FloorSetup(StrictModel):
     speakers: list[Speaker] = Field(
         default_factory=list,
         description="The registered speakers, in registrations.yaml's order (empty without registrations).",
+    )
+    focal_points: list[FocalPoint] = Field(
+        default_factory=list,
+        exclude_if=lambda value: not value,
+        description="The Council Members' focal points for the decision by correspondence (protocol v4): "
+        "a Council Member with one replies only through it; one without replies with its own token.",
     )
 
     _by_id: dict[str, Participant] = PrivateAttr(default_factory=dict)
@@ -133,6 +146,11 @@ class FloorSetup(StrictModel):
                 for p in (registrations.persons if registrations is not None else ())
                 if p.speaker and p.floor_language is not None
             ],
+            focal_points=[
+                FocalPoint(id=p.id, delegation=p.delegation)
+                for p in (registrations.persons if registrations is not None else ())
+                if p.correspondence_focal_point
+            ],
         )
 
     def participant(self, delegation_id: str) -> Participant | None:
@@ -145,6 +163,10 @@ class FloorSetup(StrictModel):
     def speakers_of(self, delegation_id: str) -> list[Speaker]:
         """The delegation's registered speakers, in registration order."""
         return [s for s in self.speakers if s.delegation == delegation_id]
+
+    def focal_points_of(self, delegation_id: str) -> list[str]:
+        """The ids of the delegation's focal points for the decision by correspondence."""
+        return [f.id for f in self.focal_points if f.delegation == delegation_id]
 
     @property
     def category_of(self) -> dict[str, str]:

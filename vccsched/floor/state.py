@@ -18,8 +18,13 @@ from pydantic import AwareDatetime, Field
 
 from vccsched.floor.commands import FloorLanguage, RequestKind
 from vccsched.floor.events import (
+    OFF_FLOOR_EVENTS,
     BaseEvent,
     ClockPaused,
+    CorrespondenceOpened,
+    CorrespondenceResultPublished,
+    Question,
+    ReplyCast,
     ClockResumed,
     ConclusionRecorded,
     EnBlocConcluded,
@@ -149,9 +154,36 @@ class Outcome(StrictModel):
     note: str | None = None
 
     @property
+    def by_correspondence_standing(self) -> bool:
+        """A conclusion recorded "by correspondence" and not deferred since: put to the Council."""
+        return self.kind == "concluded" and self.by_correspondence
+
+    @property
     def defers_item(self) -> bool:
         """The whole item is deferred (``defer_item`` with scope "item"), not only its conclusion."""
         return self.kind == "deferred" and self.scope == "item"
+
+
+class Correspondence(StrictModel):
+    """The round of the decision by correspondence (protocol v4); no answers here (confidential)."""
+
+    opened_seq: int = Field(description="The seq of correspondence_opened.")
+    opened_at: AwareDatetime
+    deadline: AwareDatetime = Field(description="Replies are taken before this time.")
+    majority: Literal["of-voting-members", "of-replies"]
+    required: int = Field(description="Approvals needed under of-voting-members.")
+    questions: list[Question]
+    replied: dict[str, AwareDatetime] = Field(
+        default_factory=dict, description="Council Member -> time of its last reply (who replied, not how)."
+    )
+    result: dict | None = Field(default=None, description="The published result; null before.")
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return now < self.deadline
+
+    @property
+    def items(self) -> list[int]:
+        return [q.item for q in self.questions]
 
 
 ItemStatus = Literal["pending", "open", "closed"]
@@ -248,6 +280,11 @@ class FloorState(StrictModel):
     )
     floor_at: AwareDatetime | None = Field(
         default=None, description="Time of the last floor event (plan publications are not)."
+    )
+    correspondence: Correspondence | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The decision by correspondence (protocol v4); absent before it is opened.",
     )
 
     def item(self, number: int) -> ItemState:
@@ -467,6 +504,28 @@ def _plan_published(state: FloorState, e: PlanPublished) -> dict:
     return {"plan": published}
 
 
+def _correspondence_opened(state: FloorState, e: CorrespondenceOpened) -> dict:
+    round_ = Correspondence(
+        opened_seq=e.seq, opened_at=e.at, deadline=e.deadline, majority=e.majority,
+        required=e.required, questions=e.questions,
+    )
+    return {"correspondence": round_}
+
+
+def _reply_cast(state: FloorState, e: ReplyCast) -> dict:
+    round_ = state.correspondence
+    if round_ is None:
+        raise FoldError(f"event {e.seq}: reply_cast but no correspondence round is open")
+    return {"correspondence": round_.model_copy(update={"replied": {**round_.replied, e.delegation: e.at}})}
+
+
+def _result_published(state: FloorState, e: CorrespondenceResultPublished) -> dict:
+    round_ = state.correspondence
+    if round_ is None:
+        raise FoldError(f"event {e.seq}: a result published but no correspondence round was opened")
+    return {"correspondence": round_.model_copy(update={"result": e.result})}
+
+
 _FOLDS = {
     "item_opened": _item_opened,
     "floor_requested": _floor_requested,
@@ -487,6 +546,9 @@ _FOLDS = {
     "meeting_suspended": _meeting_suspended,
     "meeting_resumed": _meeting_resumed,
     "plan_published": _plan_published,
+    "correspondence_opened": _correspondence_opened,
+    "reply_cast": _reply_cast,
+    "correspondence_result_published": _result_published,
 }
 
 
@@ -502,7 +564,7 @@ def apply(state: FloorState, event: BaseEvent) -> FloorState:
         if number is not None and number not in state.items:
             raise FoldError(f"event {event.seq}: item {number} is not on the agenda")
     changes = _FOLDS[event.type](state, event)  # type: ignore[attr-defined]
-    if event.type != "plan_published":  # publishing a plan is not sitting on the floor
+    if event.type not in OFF_FLOOR_EVENTS:  # publishing a plan is not sitting on the floor
         _keep_time(state, event, changes)
     changes["seq"] = event.seq
     changes["last_at"] = event.at

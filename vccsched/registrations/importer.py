@@ -41,6 +41,8 @@ COLUMNS: Columns = (
     ("email", "Email"),
     ("speaker", "Speaker"),
     ("floor_language", "Floor language"),
+    ("correspondence_focal_point", "Correspondence focal point"),
+    ("correspondence_focal_point", "Focal point"),
 )
 HEADERS = {key: header for key, header in reversed(COLUMNS)}
 REQUIRED = ("delegation", "family_name", "given_name", "function", "email", "speaker", "floor_language")
@@ -216,6 +218,12 @@ def import_registrations(path: Path, roster: Roster, name: str | None = None) ->
                                           f"{', '.join(FLOOR_LANGUAGES)} (or its name); row not taken")
             else:
                 person["floor_language"] = language
+        if "correspondence_focal_point" in cols:
+            try:
+                person["correspondence_focal_point"] = parse_speaker(value("correspondence_focal_point"))
+            except ValueError:
+                problem("correspondence_focal_point",
+                        f"expected yes or no, found {shown(value('correspondence_focal_point'))}; row not taken")
         if row_problems:
             problems.extend(row_problems)
             continue

@@ -71,6 +71,12 @@ class Person(StrictModel):
     floor_language: FloorLanguage | None = Field(
         default=None, description="The language the person will speak on the floor (required for speakers)."
     )
+    correspondence_focal_point: bool = Field(
+        default=False,
+        exclude_if=lambda value: not value,
+        description="The Council Member's focal point for a decision by correspondence: replies on /ballot "
+        "(one per Council Member).",
+    )
 
     @field_validator("family_name", "given_name", "title", "function", "email")
     @classmethod
@@ -141,6 +147,31 @@ def speaker_warnings(registrations: Registrations, path: Path | str) -> list[str
         for delegation in registrations.delegations
         if not any(p.speaker for p in registrations.of(delegation))
     ]
+
+
+def focal_point_problems(registrations: Registrations, roster: Roster) -> list[str]:
+    """Council Members with no focal point or with more than one, once any person is one.
+
+    Without any focal point the column is not used: the delegations' own links reply.
+    """
+    focal = [p for p in registrations.persons if p.correspondence_focal_point]
+    if not focal:
+        return []
+    problems = []
+    for p in focal:
+        d = roster.get(p.delegation)
+        if d is not None and d.category != "council_member":
+            problems.append(f"person {p.id} is a correspondence focal point of {d.name} ({d.id}), which is not a "
+                            "Council Member: only Council Members reply by correspondence")
+    for d in roster.council_members:
+        mine = [p.id for p in focal if p.delegation == d.id]
+        if not mine:
+            problems.append(f"Council Member {d.name} ({d.id}) has no correspondence focal point; it will "
+                            "reply with its delegation's own link")
+        elif len(mine) > 1:
+            problems.append(f"Council Member {d.name} ({d.id}) has {len(mine)} correspondence focal points "
+                            f"({', '.join(mine)}); each Council Member names one")
+    return problems
 
 
 def check_against_roster(registrations: Registrations, roster: Roster, path: Path) -> None:

@@ -168,7 +168,9 @@ class ReplyForm(StrictModel):
     """
 
     file: str = Field(description="The file as given (a folder's files as folder/name).")
-    format: Literal["xlsx", "csv"]
+    format: Literal["xlsx", "csv", "online"] = Field(
+        description="'online': a reply given on /ballot, taken from the floor's record (issue 19)."
+    )
     member: str | None = Field(description="The Member State as written (name or ISO code).")
     member_cell: CellRef | None = Field(description="The Member State's cell; None if the label is missing.")
     reply_date: dt.date | None = Field(description="The date of reply as written; None if absent.")

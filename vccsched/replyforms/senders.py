@@ -135,6 +135,7 @@ def screen_replies(
     received: Mapping[str, dt.date] | None = None,
     counts: Counts = council_members_count,
     late_option: str | None = "--late",
+    received_at: Mapping[str, dt.datetime] | None = None,
 ) -> Screening:
     """Check every reply's sender and date; keep one reply per sender.
 
@@ -201,10 +202,16 @@ def screen_replies(
                 continue
         eligible[sender.id].append(reply)
 
-    # One reply per sender: the latest by date, then by file name (deterministic).
+    # One reply per sender: the latest by date, then by time when known, then by file name.
+    timed = dict(received_at or {})
+
+    def order(r: ReplyForm) -> tuple:
+        at = timed.get(r.file)
+        return (statuses[r.file]["reply_date"], at is not None, at.timestamp() if at else 0.0, r.file)
+
     chosen: dict[str, ReplyForm] = {}
     for sender_id, group in sorted(eligible.items()):
-        ordered = sorted(group, key=lambda r: (statuses[r.file]["reply_date"], r.file))
+        ordered = sorted(group, key=order)
         chosen[sender_id] = ordered[-1]
         if len(ordered) > 1:
             last = ordered[-1]
@@ -218,6 +225,12 @@ def screen_replies(
             others = ", ".join(r.file for r in ordered[:-1])
             message = (f"{name} replied more than once; this reply (dated "
                        f"{statuses[last.file]['reply_date']}) is the latest and replaces {others}")
+            if last.file in timed and any(
+                r.file not in timed and statuses[r.file]["reply_date"] == statuses[last.file]["reply_date"]
+                for r in ordered[:-1]
+            ):
+                message += (f" (received at {timed[last.file].strftime('%H:%M')} on the record; a form of the "
+                            "same day gives no time and is taken as the earlier: check with the Member State)")
             statuses[last.file]["reasons"].append(message)
             problems.append(Problem(file=last.file, cell=last.member_cell, message=message))
 
