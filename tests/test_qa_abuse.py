@@ -13,7 +13,7 @@ import shutil
 import time
 
 import pytest
-from live_server import live_server, ws_client
+from live_server import get, live_server, ws_client
 from test_server_privilege import hello, read_until_closed
 from websockets.asyncio.client import connect
 
@@ -133,3 +133,78 @@ async def test_an_interpreters_link_changes_nothing_and_languages_are_checked(tm
             reply, _ = await head.command({"type": "set_floor_language", "delegation": "CHN", "language": "fr"})
             assert reply["code"] == "not_chair", reply
             assert srv.shell.store.head == stored  # nothing of it in the record
+
+
+# --------------------------------------------------------------------------- the decision by correspondence
+
+
+async def test_a_leaked_focal_point_link_cannot_write_reply_versions_without_end(tmp_path, monkeypatch):
+    """Every reply version is kept in the record and on /ballot.json: the rate limit alone
+    would let a leaked link write 10 a second for weeks. The versions of one Council Member
+    in a round are bounded (50; 4 here, so that the test is quick: each reply is fsync'd);
+    the others reply as before."""
+    import datetime as dt
+
+    from test_correspondence_server import Clock, conclude_by_correspondence
+
+    from vccsched.floor import rules
+
+    assert rules.REPLY_VERSIONS_MAX == 50
+    monkeypatch.setattr(rules, "REPLY_VERSIONS_MAX", 4)
+    REPLY_VERSIONS_MAX = 4
+    clock = Clock()
+    limits = Limits(rate_burst=1000, rate_per_second=1000.0)
+    async with live_server(tmp_path, clock=clock, limits=limits) as srv:
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "USA") as usa, ws_client(srv, "BRA") as bra:
+            await conclude_by_correspondence(vc)
+            deadline = (clock.now + dt.timedelta(days=20)).isoformat()
+            reply, _ = await vc.command({"type": "open_correspondence", "deadline": deadline})
+            assert reply["type"] == "accepted", reply
+            answers = ("approve", "object", "abstain")
+            codes = []
+            for n in range(REPLY_VERSIONS_MAX + 3):
+                reply, _ = await usa.command({"type": "cast_reply", "replies": [
+                    {"item": 3, "answer": answers[n % 3]}, {"item": 4, "answer": answers[(n + 1) % 3]}]})
+                codes.append(reply.get("code", reply["type"]))
+            assert codes == ["accepted"] * REPLY_VERSIONS_MAX + ["too_many_replies"] * 3, codes
+            assert str(REPLY_VERSIONS_MAX) in reply["message"]
+            # The last accepted version still counts; another Council Member replies as before.
+            reply, _ = await bra.command({"type": "cast_reply", "item": 3, "answer": "approve"})
+            assert reply["type"] == "accepted", reply
+        status, _, body = await get(f"{srv.http_url}/ballot.json", {"Authorization": f"Bearer {srv.tokens['USA']}"})
+        assert status == 200 and len(json.loads(body)["replies"]) == REPLY_VERSIONS_MAX
+        kept = [c for _, c in srv.shell.store.accepted_commands() if c["type"] == "cast_reply"]
+        assert len(kept) == REPLY_VERSIONS_MAX + 1  # nothing refused is in the record
+
+
+def test_the_fifty_first_reply_of_a_council_member_is_refused_and_changes_nothing(c21):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from vccsched.floor.commands import parse_command
+    from vccsched.floor.engine import Floor
+    from vccsched.floor.rules import REPLY_VERSIONS_MAX
+    from vccsched.floor.setup import FloorSetup
+
+    now = dt.datetime(2021, 6, 8, 12, 0, tzinfo=ZoneInfo("Europe/Zurich"))
+    floor = Floor(FloorSetup.from_meeting(c21))
+    n = 0
+
+    def send(actor, **command):
+        nonlocal n
+        n += 1
+        return floor.handle(actor, parse_command({"id": f"c{n}", **command}), now)
+
+    for command in ({"type": "open_item", "item": 3},
+                    {"type": "record_conclusion", "conclusion": "Approved.", "by_correspondence": True},
+                    {"type": "close_item"},
+                    {"type": "open_correspondence", "deadline": "2021-07-02T23:59:59+02:00"}):
+        assert send("VC", **command).accepted
+    for k in range(REPLY_VERSIONS_MAX):
+        assert send("USA", type="cast_reply", item=3, answer=("approve", "object")[k % 2]).accepted
+    state = floor.state
+    refused = send("USA", type="cast_reply", item=3, answer="abstain")
+    assert not refused.accepted and refused.refusal.code == "too_many_replies"
+    assert floor.state is state or floor.state == state
+    assert floor.state.correspondence.versions == {"USA": REPLY_VERSIONS_MAX}
+    assert send("BRA", type="cast_reply", item=3, answer="approve").accepted
