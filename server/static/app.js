@@ -4,15 +4,16 @@
 
 import { FALLBACK_PROTOCOL, FloorConnection } from "./connection.js";
 import {
-  $, Meeting, QUEUEING, el, kindLabel, languageName, loadMeeting, rememberLast, renderClocks, renderConnection,
-  renderItem, renderMeeting, renderQueue, renderSpeaker, show, tickConnection, tickSpeaker, tierLabel,
-  wireCommon,
+  $, Meeting, QUEUEING, announce, el, kindLabel, languageName, loadMeeting, rememberLast, renderClocks,
+  renderConnection, renderFeedback, renderItem, renderMeeting, renderQueue, renderSpeaker, show, showOutOfDate,
+  tickConnection, tickSpeaker, tierLabel, wireCommon,
 } from "./floorview.js";
-import { chooseLanguage, has, setLanguage, t } from "./i18n.js";
+import { chooseLanguage, setLanguage, t } from "./i18n.js";
 import { buildLayout } from "./layout.js";
 import { renderContributions } from "./contributions.js";
 import { PlanTracker, renderPlan } from "./plan.js";
 import { buildInterpCard, renderInterp } from "./interp.js";
+import { forgetToken as forgetTokenOf, storeToken, takeToken as takeTokenFrom } from "./token.js";
 
 const TOKEN_KEY = "vccsched.token";
 const KINDS = ["speech", "point_of_order", "right_of_reply"];
@@ -31,40 +32,10 @@ const page = {
   feedback: null,    // {kind: "refusal"|"error", code, message}
 };
 
-// --- token: from the fragment (never sent to the server), then sessionStorage ----------------
+// --- token: from the fragment (never sent to the server), then sessionStorage (token.js) ----
 
-function takeToken() {
-  // Read t= by hand: URLSearchParams would turn a "+" in a token into a space.
-  const found = location.hash.match(/[#&]t=([^&]*)/);
-  let fromLink = null;
-  try {
-    fromLink = found ? decodeURIComponent(found[1]) : null;
-  } catch (_) {
-    fromLink = found[1];
-  }
-  if (fromLink) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromLink);
-    } catch (_) {
-      // Storage blocked: the token lives in memory for this page.
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-    return fromLink;
-  }
-  try {
-    return sessionStorage.getItem(TOKEN_KEY);
-  } catch (_) {
-    return null;
-  }
-}
-
-function forgetToken() {
-  try {
-    sessionStorage.removeItem(TOKEN_KEY);
-  } catch (_) {
-    // nothing stored
-  }
-}
+const takeToken = () => takeTokenFrom(TOKEN_KEY);
+const forgetToken = () => forgetTokenOf(TOKEN_KEY);
 
 // --- the delegate's link, for a second device ------------------------------------------------
 
@@ -133,9 +104,7 @@ function onFatal(code, message) {
     showJoin(t(code === "token_revoked" ? "door_token_revoked" : "err_token"));
     return;
   }
-  const box = $("fatal");
-  box.replaceChildren(el("strong", "", t("err_protocol")), " ", el("span", "muted", message));
-  show(box, true);
+  showOutOfDate(message);
   render();
 }
 
@@ -301,7 +270,7 @@ function renderActions(view, queue, live) {
   show(end, page.speaking);
   end.disabled = !live || isPending("end_speech");
 
-  renderFeedback();
+  renderActionFeedback();
 }
 
 /** The six floor languages (protocol 4): the delegate says so when not speaking in the registered one. */
@@ -330,37 +299,10 @@ function statedLanguage() {
   return FLOOR_LANGUAGES.includes(value) ? { language: value } : {};
 }
 
-// The answer to the delegate's last click. A live region: rewritten only when it changes,
-// so that a screen reader does not repeat it at every event.
-function renderFeedback() {
-  const f = page.feedback;
-  const sending = !f && !!page.conn && page.conn.pendingCommands().length > 0;
-  const key = JSON.stringify([f && [f.kind, f.code, f.message], sending, document.documentElement.lang]);
-  const feedback = $("feedback");
-  if (feedback.dataset.key === key) return;
-  feedback.dataset.key = key;
-  feedback.replaceChildren();
-  feedback.className = f ? "feedback feedback-error" : "feedback";
-  if (f) {
-    feedback.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
-    const explained = `refusal_${f.code}`;
-    if (f.kind === "refusal" && has(explained)) feedback.append(" ", el("span", "", t(explained)));
-    const server = el("span", "server-message", f.message);
-    server.lang = "en";
-    server.dir = "auto";
-    feedback.append(" ", server);
-  } else if (sending) {
-    feedback.textContent = t("sending");
-  }
-}
-
-// Emptied first so that the same words said again (a second speech) are announced again.
-function announce(text) {
-  const region = $("announce");
-  region.textContent = "";
-  setTimeout(() => {
-    region.textContent = text;
-  }, 60);
+// The answer to the delegate's last click (floorview.js).
+function renderActionFeedback() {
+  const sending = !page.feedback && !!page.conn && page.conn.pendingCommands().length > 0;
+  renderFeedback($("feedback"), page.feedback, sending);
 }
 
 // The countdown and the clocks move between server messages.
@@ -420,11 +362,7 @@ function wire() {
     e.preventDefault();
     const token = $("token").value.trim();
     if (!token) return;
-    try {
-      sessionStorage.setItem(TOKEN_KEY, token);
-    } catch (_) {
-      // kept in memory only
-    }
+    storeToken(TOKEN_KEY, token);
     $("token").value = "";
     join(token);
   });

@@ -565,3 +565,46 @@ export function rememberLast(previous, view, event, last) {
   if (now) return null;
   return last;
 }
+
+/**
+ * The answer to the reader's last command (`f`: {kind: "refusal"|"error"|"note", code, message}),
+ * or "Sending…", in the live region `node`: rewritten only when it changes, so that a screen
+ * reader does not repeat it at every event. A refusal is explained in the page's language when
+ * we have words for its code; the server's own (English) words follow.
+ */
+export function renderFeedback(node, f, sending) {
+  const key = JSON.stringify([f && [f.kind, f.code, f.message], sending, document.documentElement.lang]);
+  if (node.dataset.key === key) return;
+  node.dataset.key = key;
+  node.replaceChildren();
+  node.className = f ? "feedback feedback-error" : "feedback";
+  if (f && f.kind === "note") {
+    node.textContent = t(f.code);
+  } else if (f) {
+    node.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
+    const explained = `refusal_${f.code}`;
+    if (f.kind === "refusal" && has(explained)) node.append(" ", el("span", "", t(explained)));
+    const server = el("span", "server-message", f.message || "");
+    server.lang = "en";
+    server.dir = "auto";
+    node.append(" ", server);
+  } else if (sending) {
+    node.textContent = t("sending");
+  }
+}
+
+/** Said by screen readers (#announce); emptied first so that the same words said again are announced again. */
+export function announce(text) {
+  const region = $("announce");
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 60);
+}
+
+/** A refusal at the door that retrying cannot cure but a reload can (an old page): said at the top. */
+export function showOutOfDate(message) {
+  const box = $("fatal");
+  box.replaceChildren(el("strong", "", t("err_protocol")), " ", el("span", "muted", message));
+  show(box, true);
+}

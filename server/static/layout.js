@@ -123,9 +123,14 @@ function planCard() {
  * and speaker cards start `#col-main`, the list of speakers and the plan fill `#col-side`.
  */
 export function buildLayout({ webcast = false } = {}) {
+  buildFrame({ webcast });
+  document.getElementById("col-main").prepend(itemCard(), speakerCard());
+  document.getElementById("col-side").append(queueCard(), planCard());
+}
+
+/** Only the header and the banners (the ballot page has cards of its own). */
+export function buildFrame({ webcast = false } = {}) {
   const top = document.getElementById("top");
   top.replaceChildren(...header({ webcast })); // the server's first screen (meeting, "connecting") goes
   top.after(...banners());
-  document.getElementById("col-main").prepend(itemCard(), speakerCard());
-  document.getElementById("col-side").append(queueCard(), planCard());
 }
