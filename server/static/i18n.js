@@ -215,6 +215,7 @@ const STRINGS = {
     refusal_correspondence_closed: "The deadline has passed: the round is closed and replies are no longer accepted.",
     refusal_not_focal_point: "Only the focal point of a Council Member may reply.",
     refusal_item_not_in_round: "One of the items is not among the conclusions put to the Council. Reload the page.",
+    refusal_too_many_replies: "The most replies a Council Member may send in this round (50) have been sent: the last one stands. To change it, write to the secretariat.",
     refusal_invalid_command: "The reply could not be read. Reload the page and try again.",
   },
   fr: {
@@ -415,6 +416,7 @@ const STRINGS = {
     refusal_correspondence_closed: "La date limite est passée\u00a0: la consultation est close et les réponses ne sont plus acceptées.",
     refusal_not_focal_point: "Seul le point focal d'un État Membre du Conseil peut répondre.",
     refusal_item_not_in_round: "L'un des points ne figure pas parmi les conclusions soumises au Conseil. Rechargez la page.",
+    refusal_too_many_replies: "Le nombre maximal de réponses d'un Membre du Conseil pour cette consultation (50) est atteint : la dernière est retenue. Pour la modifier, écrivez au secrétariat.",
     refusal_invalid_command: "La réponse n'a pas pu être lue. Rechargez la page et réessayez.",
   },
   es: {
@@ -615,6 +617,7 @@ const STRINGS = {
     refusal_correspondence_closed: "El plazo ha vencido: la consulta está cerrada y ya no se aceptan respuestas.",
     refusal_not_focal_point: "Solo el punto focal de un Estado Miembro del Consejo puede responder.",
     refusal_item_not_in_round: "Uno de los puntos no figura entre las conclusiones sometidas al Consejo. Vuelva a cargar la página.",
+    refusal_too_many_replies: "Se ha alcanzado el número máximo de respuestas de un Miembro del Consejo en esta consulta (50): se mantiene la última. Para cambiarla, escriba a la secretaría.",
     refusal_invalid_command: "No se pudo leer la respuesta. Vuelva a cargar la página e inténtelo de nuevo.",
   },
   ru: {
@@ -815,6 +818,7 @@ const STRINGS = {
     refusal_correspondence_closed: "Срок истёк: консультация закрыта, ответы больше не принимаются.",
     refusal_not_focal_point: "Отвечать может только координатор Государства – Члена Совета.",
     refusal_item_not_in_round: "Один из пунктов не входит в число выводов, представленных Совету. Перезагрузите страницу.",
+    refusal_too_many_replies: "Достигнуто максимальное число ответов члена Совета в этой консультации (50): учитывается последний. Чтобы изменить его, напишите в секретариат.",
     refusal_invalid_command: "Ответ не удалось прочитать. Перезагрузите страницу и повторите попытку.",
   },
   zh: {
@@ -1015,6 +1019,7 @@ const STRINGS = {
     refusal_correspondence_closed: "截止时间已过：本轮征询已结束，不再接受答复。",
     refusal_not_focal_point: "只有理事国的联络人可以答复。",
     refusal_item_not_in_round: "其中一个议项不在提交理事会的结论之列。请重新加载页面。",
+    refusal_too_many_replies: "本轮征询中理事国可发送的答复次数已达上限（50次）：以最后一次答复为准。如需更改，请致函秘书处。",
     refusal_invalid_command: "无法读取该答复。请重新加载页面后重试。",
   },
   ar: {
@@ -1215,6 +1220,7 @@ const STRINGS = {
     refusal_correspondence_closed: "انقضى الموعد النهائي: أُغلقت الجولة ولم تعد الردود مقبولة.",
     refusal_not_focal_point: "لا يردّ إلا جهة الاتصال لدولة عضو في المجلس.",
     refusal_item_not_in_round: "أحد البنود ليس ضمن الاستنتاجات المعروضة على المجلس. أعيدوا تحميل الصفحة.",
+    refusal_too_many_replies: "بلغ عدد الردود الحد الأقصى المسموح به لعضو المجلس في هذه الجولة (50): يُعتدّ بالرد الأخير. لتغييره، يرجى مراسلة الأمانة.",
     refusal_invalid_command: "تعذّرت قراءة الرد. أعيدوا تحميل الصفحة وحاولوا مرة أخرى.",
   },
 };
