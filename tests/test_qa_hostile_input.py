@@ -73,3 +73,15 @@ def test_registrations_yaml_refuses_formulas_and_controls(meeting, field, value,
         load_meeting(meeting)
     text = caught.value.render()
     assert "registrations.yaml" in text and "CHN.1" in text and field in text and expected in text, text
+
+
+@pytest.mark.parametrize("time_text", ["18:00+05:00", "18:00Z", "18:00-04:00"])
+def test_a_deadline_time_with_an_offset_is_refused_not_taken_as_geneva_time(cli, tmp_path, time_text):
+    """'--deadline-time 18:00+05:00' was read as 18:00 in Geneva: the offset silently dropped."""
+    from server.tokens import issue_tokens
+
+    db = tmp_path / "floor.db"
+    issue_tokens(db)
+    result = cli("correspondence", "open", "--db", str(db), "--deadline", "2099-07-02", "--deadline-time", time_text)
+    assert result.returncode == 2, result.stderr
+    assert "--deadline-time" in result.stderr and "Geneva" in result.stderr and "Traceback" not in result.stderr

@@ -167,6 +167,10 @@ def deadline_of(day: str, time_text: str | None, zone) -> dt.datetime:
         except ValueError:
             raise DataError(f"--deadline-time {time_text!r}: expected HH:MM (Geneva time), e.g. 18:00",
                                       title="Bad option") from None
+        if at.tzinfo is not None:
+            # combine() below would put the Geneva zone in its place: 18:00+05:00 read as 18:00 in Geneva.
+            raise DataError(f"--deadline-time {time_text!r}: give the Geneva time without an offset "
+                            "(HH:MM, e.g. 18:00); the deadline is always in Geneva time", title="Bad option")
     return dt.datetime.combine(closes, at, tzinfo=zone)
 
 
