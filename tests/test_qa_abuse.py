@@ -208,3 +208,80 @@ def test_the_fifty_first_reply_of_a_council_member_is_refused_and_changes_nothin
     assert floor.state is state or floor.state == state
     assert floor.state.correspondence.versions == {"USA": REPLY_VERSIONS_MAX}
     assert send("BRA", type="cast_reply", item=3, answer="approve").accepted
+
+
+async def test_nothing_anyone_else_sees_holds_answers_receipts_emails_or_non_speakers(tmp_path, cli):
+    """A round with registered focal points: what another delegation, the webcast, /meeting.json
+    and /ballot.json of another link carry never holds a reply's answers or receipt, an e-mail
+    address or the name of a registered person who is not a speaker."""
+    import csv
+    import datetime as dt
+
+    from test_correspondence_server import Clock, conclude_by_correspondence
+
+    folder = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, folder)
+    with EXAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[0].append("Correspondence focal point")
+    for row in rows[1:]:
+        row.append("yes" if row[1] in ("Example-Delegate-10", "Example-Delegate-3") else "no")
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = cli("registrations", "import", str(export), "--meeting", str(folder), "--out", str(folder / "registrations.yaml"))
+    assert result.returncode == 0, result.stderr
+    data = load_meeting(folder)
+    secrets_ = {p.email for p in data.registrations.persons}
+    secrets_ |= {p.family_name for p in data.registrations.persons if not p.speaker}
+    focal = {p.delegation: p.id for p in data.registrations.persons if p.correspondence_focal_point}
+    assert focal == {"USA": "USA.2", "CHN": "CHN.3"}
+    db = tmp_path / "floor.db"
+    tokens = issue_tokens(db, folder)
+    store = FloorStore.open_or_create(db, data.meeting.id, meeting_file_texts(folder))
+    tokens.update(store.issue_person_tokens([(p.id, p.delegation) for p in data.registrations.persons], replace=True))
+    store.close()
+    clock = Clock()
+    async with live_server(tmp_path, meeting_dir=folder, clock=clock, public=True) as srv:
+        srv.tokens.update(tokens)
+        async with ws_client(srv, "VC") as vc, ws_client(srv, "BRA") as bra, ws_client(srv, "USA.1") as usa_head, \
+                ws_client(srv, "USA.2") as usa_focal, ws_client(srv, "CHN.3") as chn_focal:
+            async with connect(srv.ws_url.replace("/ws", "/ws/public")) as public:
+                await public.send(hello(None))
+                await conclude_by_correspondence(vc)
+                deadline = (clock.now + dt.timedelta(days=20)).isoformat()
+                reply, _ = await vc.command({"type": "open_correspondence", "deadline": deadline})
+                assert reply["type"] == "accepted", reply
+                reply, _ = await usa_head.command({"type": "cast_reply", "item": 3, "answer": "object"})
+                assert reply["code"] == "not_focal_point", reply  # the Head of delegation is not the focal point
+                receipts = []
+                for client, answer in ((usa_focal, "object"), (chn_focal, "abstain"), (usa_focal, "abstain")):
+                    reply, _ = await client.command({"type": "cast_reply", "replies": [{"item": 3, "answer": answer}, {"item": 4, "answer": answer}]})
+                    assert reply["type"] == "accepted" and reply["receipt"], reply
+                    receipts.append(reply["receipt"])
+                # Make sure every broadcast has arrived: one more event everyone hears.
+                reply, _ = await vc.command({"type": "open_item", "item": 5})
+                seen = [json.dumps(m) for m in await drain(bra.ws)] + [json.dumps(m) for m in await drain(public)]
+                seen += [json.dumps(m) for m in await drain(usa_head.ws)]
+                _, _, meeting = await get(f"{srv.http_url}/meeting.json")
+                seen.append(meeting.decode())
+                _, _, other = await get(f"{srv.http_url}/ballot.json", {"Authorization": f"Bearer {tokens['BRA']}"})
+                seen.append(other.decode())
+                async with ws_client(srv, "BRA") as late:  # a fresh snapshot
+                    seen += [json.dumps(m) for m in late.catch_up]
+        text = "\n".join(seen)
+        assert "reply_cast" in text and "correspondence_opened" in text
+        for secret in sorted(secrets_) + receipts:
+            assert secret not in text, secret
+        for answer in ('"object"', '"abstain"', '"answer"'):
+            assert answer not in text, answer
+
+
+async def drain(ws, quiet: float = 0.3) -> list[dict]:
+    """Everything ``ws`` was sent until it has been quiet for ``quiet`` seconds."""
+    messages = []
+    while True:
+        try:
+            messages.append(json.loads(await asyncio.wait_for(ws.recv(), quiet)))
+        except TimeoutError:
+            return messages
