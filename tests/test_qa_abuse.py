@@ -285,3 +285,27 @@ async def drain(ws, quiet: float = 0.3) -> list[dict]:
             messages.append(json.loads(await asyncio.wait_for(ws.recv(), quiet)))
         except TimeoutError:
             return messages
+
+
+async def test_a_revoked_persons_connection_closes_and_its_link_opens_no_private_route(tmp_path, persons):
+    folder, tokens = persons
+    async with live_server(tmp_path, meeting_dir=folder) as srv:
+        srv.tokens.update(tokens)
+        bearer = {"Authorization": f"Bearer {tokens['CHN.2']}"}
+        assert (await get(f"{srv.http_url}/ballot.json", bearer))[0] == 200
+        async with ws_client(srv, "CHN.2") as two, ws_client(srv, "CHN.1") as one:
+            store = FloorStore.open(srv.db_path)
+            try:
+                assert store.revoke_person_tokens(["CHN.2"]) == ["CHN.2"]
+            finally:
+                store.close()
+            messages, code, _ = await read_until_closed(two.ws, timeout=3.0)
+            assert code == 1008 and [m["code"] for m in messages if m["type"] == "error"] == ["token_revoked"]
+            for path in ("/ballot.json", "/meeting-files.json"):
+                status, _, body = await get(f"{srv.http_url}{path}", bearer)
+                assert status in (401, 403) and b"CHN" not in body, (path, status, body)
+            unknown = await get(f"{srv.http_url}/ballot.json", {"Authorization": "Bearer " + "x" * 43})
+            revoked = await get(f"{srv.http_url}/ballot.json", bearer)
+            assert (unknown[0], unknown[2]) == (revoked[0], revoked[2])  # a revoked link looks like any wrong one
+            reply, _ = await one.command({"type": "request_floor", "kind": "speech"})  # the other goes on
+            assert reply["type"] in ("accepted", "refusal"), reply
