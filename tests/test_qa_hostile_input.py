@@ -3,33 +3,14 @@ file, row and column (or person and field), exits 2 and shows no traceback."""
 
 from __future__ import annotations
 
-import csv
-import shutil
-from pathlib import Path
-
 import pytest
+from test_registrations import meeting, write_csv  # noqa: F401 (the fixture)
 
 from vccsched.errors import DataError
-from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+from vccsched.loading import load_meeting
 from vccsched.registrations.importer import import_registrations
 
-HEADER = ["Delegation", "Family name", "Given name", "Title", "Function", "E-mail", "Speaker", "Floor language"]
 GOOD = ["China", "Example-Delegate-1", "Example", "Ms", "Head of delegation", "d1@example.org", "yes", "Chinese"]
-
-
-def write_csv(path: Path, rows) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
-
-
-@pytest.fixture
-def meeting(tmp_path) -> Path:
-    folder = tmp_path / "meeting"
-    shutil.copytree(DEFAULT_MEETING_DIR, folder)
-    return folder
 
 
 # A cell a spreadsheet takes as a formula (tokens.csv and the reminders list are opened in
