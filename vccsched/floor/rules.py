@@ -951,7 +951,8 @@ def _cast_reply(ctx: Context, c: CastReply) -> Result:
         return refuse(
             "too_many_replies",
             f"{ctx.actor} has already replied {REPLY_VERSIONS_MAX} times in this round, the most "
-            "a Council Member may; its last reply stands. Write to the secretariat to change it.",
+            "a Council Member may online; its last reply stands. To change it, send the reply form to the "
+            "secretariat by e-mail (a later form replaces it; if this link leaked, ask for a new one).",
         )
     ctx.emit(
         ev.ReplyCast,
