@@ -66,3 +66,27 @@ def test_a_deadline_time_with_an_offset_is_refused_not_taken_as_geneva_time(cli,
     result = cli("correspondence", "open", "--db", str(db), "--deadline", "2099-07-02", "--deadline-time", time_text)
     assert result.returncode == 2, result.stderr
     assert "--deadline-time" in result.stderr and "Geneva" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- control characters in the record
+
+CONTROL_TEXTS = ["Approved\x0bwith a vertical tab (pasted from Word)", "a NUL \x00 here", "an escape \x1b[31m red", "\ufffe"]
+
+
+@pytest.mark.parametrize("text", CONTROL_TEXTS)
+def test_a_command_text_no_document_could_hold_is_refused_naming_the_field(text):
+    """A conclusion with a control character went into the record, which cannot change, and
+    then 'vccsched report --out FILE.docx' failed on it (an internal error, exit 70) for good."""
+    import json
+
+    from vccsched.floor.protocol import MessageError, parse_client_message
+
+    frame = json.dumps({"type": "command", "command": {"type": "record_conclusion", "id": "vc-9", "conclusion": text}})
+    with pytest.raises(MessageError) as caught:
+        parse_client_message(frame)
+    assert caught.value.code == "invalid_command" and caught.value.command_id == "vc-9"
+    assert "'conclusion'" in str(caught.value) and "U+" in str(caught.value)
+    # Tabs, line breaks and every other character are taken as before.
+    ok = json.dumps({"type": "command", "command": {"type": "record_conclusion", "id": "vc-9",
+                                                    "conclusion": "Two lines,\r\nand a\ttab; العربية, 中文 \u200f."}})
+    assert parse_client_message(ok).command.conclusion.startswith("Two lines")
