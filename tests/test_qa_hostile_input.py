@@ -90,3 +90,37 @@ def test_a_command_text_no_document_could_hold_is_refused_naming_the_field(text)
     ok = json.dumps({"type": "command", "command": {"type": "record_conclusion", "id": "vc-9",
                                                     "conclusion": "Two lines,\r\nand a\ttab; العربية, 中文 \u200f."}})
     assert parse_client_message(ok).command.conclusion.startswith("Two lines")
+
+
+def test_a_record_made_before_still_gives_its_docx_report(tmp_path, cli, c21):
+    """A conclusion with a control character recorded before the server refused them: the
+    .docx report is written (the character shown as U+FFFD), not an internal error."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from server.store import FloorStore
+    from server.tokens import issue_tokens
+    from vccsched.floor.commands import parse_command
+    from vccsched.floor.engine import Floor
+    from vccsched.floor.setup import FloorSetup
+
+    db = tmp_path / "floor.db"
+    issue_tokens(db)
+    store = FloorStore.open(db)
+    floor = Floor(FloorSetup.from_meeting(c21))
+    now = dt.datetime(2021, 6, 8, 12, 0, tzinfo=ZoneInfo("Europe/Zurich"))
+    for n, command in enumerate(({"type": "open_item", "item": 3},
+                                 {"type": "record_conclusion", "conclusion": "Approved\x0bas \x00amended."},
+                                 {"type": "close_item"})):
+        command = {"id": f"vc-{n}", **command}
+        answer = floor.handle("VC", parse_command(command), now)
+        assert answer.accepted
+        store.append("VC", now, command, answer.events)
+    store.close()
+    out = tmp_path / "report.docx"
+    result = cli("report", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "Approved\ufffdas \ufffdamended." in text

@@ -12,6 +12,7 @@ document's properties and its zip entries carry a fixed time
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -143,6 +144,23 @@ def _page_number(paragraph) -> None:
     paragraph._p.append(field)
 
 
+#: What no XML document can hold (C0 controls but tab, line feed, carriage return; U+FFFE/FFFF).
+#: The server refuses them in commands; a record made before may still hold them.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def document_safe(value: Any) -> Any:
+    """``value`` (a context: dicts, lists, strings) with every character no document can hold
+    shown as U+FFFD, so that a record holding one still gives its document."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: document_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(document_safe(v) for v in value)
+    return value
+
+
 def new_document(c: dict[str, Any], *, keywords: str, category: str):
     """An A4 document with the report's styles and properties (``c``: ``heading``,
     ``title_en``, ``meeting``); no time of the run in it."""
@@ -174,6 +192,7 @@ def render_docx(c: dict[str, Any]) -> bytes:
     """The .docx bytes for the context of :func:`vccsched.report.render.report_context`."""
     from docx.shared import Pt
 
+    c = document_safe(c)
     doc = new_document(c, keywords=f"{c['meeting']}; proposed conclusions; {c['target']}", category="Report")
 
     doc.add_heading(c["heading"], level=0)
