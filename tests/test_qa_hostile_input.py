@@ -3,6 +3,8 @@ file, row and column (or person and field), exits 2 and shows no traceback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_registrations import meeting, write_csv  # noqa: F401 (the fixture)
 
@@ -92,9 +94,9 @@ def test_a_command_text_no_document_could_hold_is_refused_naming_the_field(text)
     assert parse_client_message(ok).command.conclusion.startswith("Two lines")
 
 
-def test_a_record_made_before_still_gives_its_docx_report(tmp_path, cli, c21):
-    """A conclusion with a control character recorded before the server refused them: the
-    .docx report is written (the character shown as U+FFFD), not an internal error."""
+def record_with_a_control_character(tmp_path, c21, **conclusion) -> Path:
+    """A database whose record holds a conclusion with control characters (as a server
+    before they were refused would have stored it)."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -110,17 +112,35 @@ def test_a_record_made_before_still_gives_its_docx_report(tmp_path, cli, c21):
     floor = Floor(FloorSetup.from_meeting(c21))
     now = dt.datetime(2021, 6, 8, 12, 0, tzinfo=ZoneInfo("Europe/Zurich"))
     for n, command in enumerate(({"type": "open_item", "item": 3},
-                                 {"type": "record_conclusion", "conclusion": "Approved\x0bas \x00amended."},
+                                 {"type": "record_conclusion", "conclusion": "Approved\x0bas \x00amended.", **conclusion},
                                  {"type": "close_item"})):
         command = {"id": f"vc-{n}", **command}
         answer = floor.handle("VC", parse_command(command), now)
         assert answer.accepted
         store.append("VC", now, command, answer.events)
     store.close()
+    return db
+
+
+def test_a_record_made_before_still_gives_its_docx_report(tmp_path, cli, c21):
+    """A conclusion with a control character recorded before the server refused them: the
+    .docx report is written (the character shown as U+FFFD), not an internal error."""
+    import docx
+
+    db = record_with_a_control_character(tmp_path, c21)
     out = tmp_path / "report.docx"
     result = cli("report", "--db", str(db), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    import docx
-
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "Approved\ufffdas \ufffdamended." in text
+
+
+def test_a_record_made_before_still_gives_its_reply_form(tmp_path, cli, c21):
+    import openpyxl
+
+    db = record_with_a_control_character(tmp_path, c21, by_correspondence=True)
+    out = tmp_path / "form.xlsx"
+    result = cli("correspondence", "form", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    cells = [c.value for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
+    assert "Approved\ufffdas \ufffdamended." in cells

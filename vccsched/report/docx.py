@@ -12,11 +12,10 @@ document's properties and its zip entries carry a fixed time
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from vccsched.ooxml import FIXED_TIME, deterministic_zip
+from vccsched.ooxml import FIXED_TIME, deterministic_zip, document_safe
 
 #: The East Asian font named on Chinese runs (Word on Windows has it; others substitute a CJK font).
 EAST_ASIA_FONT = "SimSun"
@@ -142,23 +141,6 @@ def _page_number(paragraph) -> None:
     run.font.size = Pt(8)
     field.append(run._element)  # the run is moved inside the field (its cached result)
     paragraph._p.append(field)
-
-
-#: What no XML document can hold (C0 controls but tab, line feed, carriage return; U+FFFE/FFFF).
-#: The server refuses them in commands; a record made before may still hold them.
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def document_safe(value: Any) -> Any:
-    """``value`` (a context: dicts, lists, strings) with every character no document can hold
-    shown as U+FFFD, so that a record holding one still gives its document."""
-    if isinstance(value, str):
-        return _NOT_IN_XML.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {k: document_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(document_safe(v) for v in value)
-    return value
 
 
 def new_document(c: dict[str, Any], *, keywords: str, category: str):

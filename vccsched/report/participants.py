@@ -179,7 +179,8 @@ def render_participants(report: ParticipantsList, fmt: str) -> str | bytes:
 def _docx(c: dict[str, Any]) -> bytes:
     from docx.shared import Pt
 
-    from vccsched.report.docx import _table, _zh, document_bytes, document_safe, new_document
+    from vccsched.ooxml import document_safe
+    from vccsched.report.docx import _table, _zh, document_bytes, new_document
 
     c = document_safe(c)
     doc = new_document(c, keywords=f"{c['meeting']}; list of participants", category="List of participants")
