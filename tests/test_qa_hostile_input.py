@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_correspondence_cli import round_db  # noqa: F401 (the fixture)
 from test_registrations import meeting, write_csv  # noqa: F401 (the fixture)
 
 from vccsched.errors import DataError
@@ -144,3 +145,18 @@ def test_a_record_made_before_still_gives_its_reply_form(tmp_path, cli, c21):
     assert result.returncode == 0, result.stderr
     cells = [c.value for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
     assert "Approved\ufffdas \ufffdamended." in cells
+
+
+def test_the_reminders_list_of_names_and_e_mails_is_for_its_owner_only(round_db, tmp_path, cli):
+    """Like tokens.csv: the focal points' names and e-mail addresses are personal data."""
+    import datetime as dt
+    import shutil
+
+    db = tmp_path / "floor.db"
+    shutil.copy(round_db, db)
+    year = dt.date.today().year + 1
+    assert cli("correspondence", "open", "--db", str(db), "--deadline", f"{year}-07-02").returncode == 0
+    out = tmp_path / "remind.csv"
+    result = cli("correspondence", "reminders", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (out.stat().st_mode & 0o777) == 0o600
