@@ -309,3 +309,13 @@ async def test_a_revoked_persons_connection_closes_and_its_link_opens_no_private
             assert (unknown[0], unknown[2]) == (revoked[0], revoked[2])  # a revoked link looks like any wrong one
             reply, _ = await one.command({"type": "request_floor", "kind": "speech"})  # the other goes on
             assert reply["type"] in ("accepted", "refusal"), reply
+
+
+def test_every_link_has_its_connections_reserved_in_the_open_file_budget(persons):
+    from server.app import ServerConfig, _plan_capacity
+
+    folder, _ = persons
+    data = load_meeting(folder)
+    _, capacity = _plan_capacity(ServerConfig(meeting_dir=folder, db_path=folder / "x.db"), data)
+    links = len(data.roster.delegations) + len(data.registrations.persons)
+    assert capacity.delegations == links * Limits().per_delegation
