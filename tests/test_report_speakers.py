@@ -62,3 +62,40 @@ def test_the_command_names_the_speakers(meeting, cli, tmp_path):
     result = cli("report", "--log", str(LOG), "--meeting", str(meeting), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"China (CHN): {HEAD}; {DELEGATE}" in out.read_text(encoding="utf-8")
+
+
+def test_report_db_names_the_speakers_from_the_folders_registrations(meeting, cli, tmp_path):
+    """The database keeps the three meeting files, not registrations.yaml: ``--meeting`` gives
+    the names; without it the report names ids and says how to get the names."""
+    import json
+
+    from chain_helpers import START
+    from server.persons import asker_for
+    from server.store import FloorStore
+    from vccsched.floor.engine import Floor
+    from vccsched.meeting_files import meeting_file_texts
+
+    data = load_meeting(meeting)
+    db = tmp_path / "floor.db"
+    store = FloorStore.create(db, data.meeting.id, meeting_file_texts(meeting))
+    floor = Floor(FloorSetup.from_meeting(data))
+    lines = [json.loads(t) for t in LOG.read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if "command" in line]
+    for line in lines:
+        at = START.fromisoformat(line["at"])
+        asker = asker_for(data.registrations, line.get("person"), line["actor"])
+        if asker is not None and not asker.speaker:  # USA.9 has left the registrations since
+            asker = asker.model_copy(update={"speaker": True})
+        answer = floor.handle_raw(line["actor"], line["command"], at, asker)
+        assert answer.accepted, answer.refusal
+        store.append(line["actor"], at, line["command"], answer.events)
+    store.close()
+    out = tmp_path / "report.md"
+    named = cli("report", "--db", str(db), "--meeting", str(meeting), "--out", str(out))
+    assert named.returncode == 0, named.stderr
+    assert f"China (CHN): {HEAD}; {DELEGATE}" in out.read_text(encoding="utf-8")
+    bare = cli("report", "--db", str(db), "--out", str(out))
+    assert bare.returncode == 0, bare.stderr
+    assert "China (CHN): CHN.1; CHN.2" in out.read_text(encoding="utf-8")
+    assert "--meeting" in bare.stderr and "registrations.yaml" in bare.stderr
+

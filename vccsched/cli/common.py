@@ -226,7 +226,8 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
 
     With ``--db`` the meeting is the copy stored in the database when it was
     made (so a report or a re-plan reads the data the floor ran with; a
-    ``--meeting`` given as well must hold the same meeting); with
+    ``--meeting`` given as well must hold the same meeting, and its
+    registrations.yaml names the record's persons: the database keeps none); with
     ``--log`` it is ``--meeting`` (default: the bundled C21/VCC-1 data).
     Returns ``(MeetingData, ReplayResult)``; refusals in a log are kept in the
     result, as ``floor replay`` reports them.
@@ -256,6 +257,9 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
                     "its own copy of the meeting data) or give the database of that meeting",
                     title="Another meeting",
                 )
+            # The database keeps the three meeting files, not the registrations (they change
+            # as people register): the folder's registrations name the persons of the record.
+            data = dataclasses.replace(data, registrations=other.registrations)
         lines, source = record.lines, f"{db} (log)"
     else:
         data = load(meeting_dir, quiet=True)

@@ -122,6 +122,13 @@ def report_command(
         contributions=given or None,
     )
     report = with_record_head(report, result, log, db)
+    if data.registrations is None and any(getattr(e, "person", None) for e in result.floor.events):
+        print(
+            "note: the record names registered persons, but the meeting data has no registrations.yaml: "
+            "speakers are named by their ids. Give --meeting FOLDER (the folder holding registrations.yaml) "
+            "to name them.",
+            file=sys.stderr,
+        )
     write_output(render_report(report, fmt), out)
     print(
         f"Wrote {out}: {len(report.items)} items, {report.count('deferred')} deferred, "
