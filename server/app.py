@@ -114,8 +114,10 @@ class Limits:
     max_frame: int = 64 * 1024
     #: Frames read ahead of the handler per connection (each at most ``max_frame``).
     max_queue: int = 4
+    #: Connections per link: a delegation's own link, or each registered person's link (a
+    #: leaked person's link never takes the places of the other persons of its delegation).
     per_delegation: int = 5
-    #: One token bucket per delegation, across all its connections and reconnects.
+    #: One token bucket per link (delegation's or person's), across all its connections and reconnects.
     rate_burst: int = 20
     rate_per_second: float = 10.0
     #: The chair and the secretariat moderate: a share no real moderation reaches.
@@ -175,7 +177,8 @@ class Client:
     ws: ServerConnection
     actor: str | None  # None: the read-only public view
     token_hash: str | None
-    #: Whose share its messages come from: the delegation, or the public caller's address.
+    #: Whose share its messages and connections come from: the link's holder (the delegation,
+    #: or the registered person ``CHN.2``), or the public caller's address.
     rate_key: str
     moderator: bool = False
     #: The registered person whose token opened it (``CHN.2``); None for a delegation's token.
@@ -553,30 +556,32 @@ class FloorServer:
                 "ask the secretariat for your delegation's link",
             )
             return None
-        if len(self.by_actor.get(actor, ())) >= limits.per_delegation:
+        # Per link: one person's leaked link cannot take the places of its delegation's others.
+        if sum(1 for c in self.by_actor.get(actor, ()) if c.rate_key == holder) >= limits.per_delegation:
+            whose = actor if holder == actor else f"{holder} ({actor})"
             await self._refuse_at_door(
                 ws,
                 CLOSE_POLICY,
                 "too_many_connections",
-                f"{actor} already has {limits.per_delegation} connections; close the page on another "
-                "tab or device, then connect again",
+                f"this link of {whose} already has {limits.per_delegation} connections; close the page on "
+                "another tab or device, then connect again",
             )
             return None
         participant = self.setup.participant(actor)
         moderator = participant is not None and participant.category in ("chair", "secretariat")
         rates = self.moderator_rates if moderator else self.rates
         # A hello is a message too: a delegation reconnecting in a loop spends its share.
-        if not rates.allow(actor, time.monotonic()):
+        if not rates.allow(holder, time.monotonic()):
             await self._refuse_at_door(
                 ws,
                 CLOSE_TRY_LATER,
                 "rate_limited_closed",
-                f"{actor} sent too many messages ({rates.rate.describe()}); wait a few seconds, then connect again",
+                f"{holder} sent too many messages ({rates.rate.describe()}); wait a few seconds, then connect again",
             )
             return None
         self.door.greeted(_address_of(ws))
         person = holder if holder != actor else None
-        return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=actor, moderator=moderator, person=person)
+        return Client(ws=ws, actor=actor, token_hash=hash_token(token or ""), rate_key=holder, moderator=moderator, person=person)
 
     async def _admit_public(self, ws: ServerConnection) -> Client | None:
         """A webcast viewer: its own budget, so viewers never take a delegation's place."""
@@ -636,7 +641,7 @@ class FloorServer:
                     command_id=_command_id_of(frame),
                     code="rate_limited",
                     message=f"too many messages: {limiter.rate.describe()}"
-                    f"{' for your delegation, on all its connections' if client.actor else ''}; "
+                    f"{' for your link, on all its connections' if client.actor else ''}; "
                     "wait a moment and send it again (with the same id)",
                 ),
             )
@@ -668,14 +673,17 @@ class FloorServer:
             self._command(client, message)
 
     def _close_flooder(self, client: Client, limiter: RateLimiter) -> None:
-        """A sender that kept sending while refused: close its delegation's connections
-        (or this public connection), saying why; the others never notice."""
-        victims = list(self.by_actor.get(client.actor, ())) if client.actor else [client]
+        """A sender that kept sending while refused: close its link's connections (or this
+        public connection), saying why; the others, of its delegation too, never notice."""
+        if client.actor:
+            victims = [c for c in self.by_actor.get(client.actor, ()) if c.rate_key == client.rate_key] or [client]
+        else:
+            victims = [client]
         logger.warning("closing %d connection(s) of %s: flooding", len(victims), client.actor or client.rate_key)
         error = ErrorMessage(
             code="rate_limited_closed",
             message=f"too many messages while refused ({limiter.rate.describe()}); the connections of "
-            f"{client.actor or 'this address'} are closed: fix the sender, then connect again",
+            f"{client.rate_key if client.actor else 'this address'} are closed: fix the sender, then connect again",
         )
         for victim in victims:
             self._forget(victim)
@@ -889,7 +897,9 @@ def open_server_store(config: ServerConfig, data: MeetingData) -> FloorStore:
 def _plan_capacity(config: ServerConfig, data: MeetingData) -> tuple[Limits, Capacity]:
     """The limits this process can keep with the open files the system allows it."""
     limits = config.limits
-    delegations = len(data.roster.delegations) * limits.per_delegation
+    # Every link: each delegation's own, and each registered person's.
+    links = len(data.roster.delegations) + (len(data.registrations.persons) if data.registrations else 0)
+    delegations = links * limits.per_delegation
     public = limits.public_max if config.public else 0
     wanted = limits.reserved_files + delegations + public + limits.pending_max
     capacity = plan_capacity(

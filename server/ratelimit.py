@@ -1,4 +1,4 @@
-"""Rate limits: a token bucket per delegation, shared by all its connections.
+"""Rate limits: a token bucket per link (a delegation's or a registered person's), shared by all its connections.
 
 Pure: the caller passes the time (``time.monotonic()`` in the server). The
 buckets outlive connections, so closing and reopening connections never

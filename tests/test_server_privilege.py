@@ -501,19 +501,19 @@ async def test_rate_limited_commands_are_refused_and_a_flood_is_closed(tmp_path,
     async with busy_server(tmp_path, template, limits=limits) as srv:
         before = floorprint(srv)
         async with ws_client(srv, "RUS") as rus, ws_client(srv, "CHE") as che, ws_client(srv, "CHE") as che_phone:
-            # The share is the delegation's: the two hellos took two of the burst of 3, on both connections.
+            # The share is the link's: the two hellos took two of the burst of 3, on both connections.
             reply, _ = await che.command({"type": "withdraw", "id": "che-w0"})
             assert reply["code"] == "no_such_request"
             reply, events = await che_phone.command({"type": "request_floor", "id": "che-ask"})
             assert (reply["code"], reply["command_id"], events) == ("rate_limited", "che-ask", [])
-            assert "for your delegation, on all its connections" in reply["message"]
+            assert "for your link, on all its connections" in reply["message"]
             with contextlib.suppress(ConnectionClosed):  # closed by the server part-way: that is the point
                 for n in range(10):  # a client that ignores the refusals
                     await che.send(command("request_floor", f"che-flood-{n}"))
             messages, code, _ = await read_until_closed(che.ws)
             assert code == 1008
             assert [m["code"] for m in messages] == ["rate_limited"] * 3 + ["rate_limited_closed"]
-            # Every connection of the flooding delegation is closed, told why...
+            # Every connection of the flooding link is closed, told why...
             messages, code, _ = await read_until_closed(che_phone.ws)
             assert code == 1008 and messages[-1]["code"] == "rate_limited_closed"
             # ... and another delegation never notices.

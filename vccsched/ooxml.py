@@ -12,9 +12,27 @@ import datetime as dt
 import io
 import re
 import zipfile
+from typing import Any
 
 #: The time stamp written into every generated Office file (properties and zip entries).
 FIXED_TIME = dt.datetime(2021, 1, 1, 0, 0, 0)
+
+
+#: What no XML document can hold (C0 controls but tab, line feed, carriage return; U+FFFE/FFFF).
+#: The server refuses them in commands; a record made before may still hold them.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def document_safe(value: Any) -> Any:
+    """``value`` (a context: dicts, lists, strings) with every character no document can hold
+    shown as U+FFFD, so that a record holding one still gives its document."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: document_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(document_safe(v) for v in value)
+    return value
 
 
 def deterministic_zip(data: bytes) -> bytes:

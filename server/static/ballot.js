@@ -18,7 +18,7 @@ export const ANSWERS = ["approve", "object", "abstain"];
 /** Events after which this delegation's ballot may have changed (reply_cast: only our own). */
 const BALLOT_EVENTS = new Set(["correspondence_opened", "correspondence_result_published", "correspondence_closed"]);
 /** Refusals of cast_reply that mean the page's picture of the round is out of date. */
-const ROUND_REFUSALS = new Set(["correspondence_closed", "no_correspondence_open", "not_focal_point", "item_not_in_round"]);
+const ROUND_REFUSALS = new Set(["correspondence_closed", "no_correspondence_open", "not_focal_point", "item_not_in_round", "too_many_replies"]);
 const RETRY_SECONDS = [1, 2, 4, 8, 15, 30];
 // Embeddings, overrides and isolates typed into a conclusion would reorder it (as floorview.js).
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;

@@ -135,6 +135,16 @@ def write_output(content: str | bytes, out: Path | None) -> None:
                 os.unlink(tmp_name)
 
 
+
+def write_private_output(text: str, out: Path) -> None:
+    """:func:`write_output` for a file holding secrets or personal data (links, e-mail
+    addresses): readable and writable by its owner only."""
+    umask = os.umask(0o077)
+    try:
+        write_output(text, out)
+    finally:
+        os.umask(umask)
+
 def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
     """Refuse, before any work, an output that would overwrite an input or another
     output, or that cannot be written (a folder, a path under a file).

@@ -18,7 +18,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from vccsched.cli.common import MeetingOption, check_outputs, choice, command_group, load, meeting_inputs, write_output
+from vccsched.cli.common import (
+    MeetingOption,
+    check_outputs,
+    choice,
+    command_group,
+    load,
+    meeting_inputs,
+    write_output,
+    write_private_output,
+)
 from vccsched.cli.replies import ReceivedOption, RepliesArgument, form_suffix, reply_files, write_form
 from vccsched.cli.report import DbOption, LogOption, date_option, record_inputs, record_source
 from vccsched.correspondence.form import form_csv, form_xlsx, majority_text
@@ -167,6 +176,10 @@ def deadline_of(day: str, time_text: str | None, zone) -> dt.datetime:
         except ValueError:
             raise DataError(f"--deadline-time {time_text!r}: expected HH:MM (Geneva time), e.g. 18:00",
                                       title="Bad option") from None
+        if at.tzinfo is not None:
+            # combine() below would put the Geneva zone in its place: 18:00+05:00 read as 18:00 in Geneva.
+            raise DataError(f"--deadline-time {time_text!r}: give the Geneva time without an offset "
+                            "(HH:MM, e.g. 18:00); the deadline is always in Geneva time", title="Bad option")
     return dt.datetime.combine(closes, at, tzinfo=zone)
 
 
@@ -258,7 +271,7 @@ def reminders_command(
     data = load(meeting, quiet=True)
     _, record = record_source(None, db, meeting)
     text, missing = reminders_csv(record.state, data)
-    write_output(text, out)
+    write_private_output(text, out)  # names and e-mail addresses: for its owner only, as tokens.csv
     print(f"Wrote {out}: {missing} Council Member(s) have not replied.", file=sys.stderr)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sys
 import urllib.parse
 from pathlib import Path
@@ -21,7 +20,7 @@ from vccsched.cli.common import (
     check_outputs,
     command_group,
     load,
-    write_output,
+    write_private_output,
 )
 from vccsched.errors import DataError
 from vccsched.meeting_files import meeting_file_texts
@@ -167,11 +166,7 @@ def tokens_command(
             # Without registrations a Council Member replies by correspondence with its own link.
             ballot = f"{base}/ballot#t={token}" if d.category == "council_member" else ""
             writer.writerow([d.id, d.name, d.category, token, f"{base}/#t={token}", ballot])
-    umask = os.umask(0o077)  # the file holds secrets: readable by its owner only
-    try:
-        write_output(buffer.getvalue(), out)
-    finally:
-        os.umask(umask)
+    write_private_output(buffer.getvalue(), out)  # the file holds secrets
     print(f"{len(issued)} token(s) written to {out}; send each delegation its own link.", file=sys.stderr)
 
 
@@ -270,11 +265,7 @@ def _person_tokens(
         name = " ".join(part for part in (p.title, p.given_name, p.family_name) if part)
         writer.writerow([delegation, p.id, name, p.function, "yes" if p.speaker else "no", p.email, token,
                          f"{base}/#t={token}", ballot])
-    umask = os.umask(0o077)  # the file holds secrets: readable by its owner only
-    try:
-        write_output(buffer.getvalue(), out)
-    finally:
-        os.umask(umask)
+    write_private_output(buffer.getvalue(), out)  # the file holds secrets
     count = len(issued) + len(issued_persons)
     print(f"{count} token(s) written to {out} ({len(issued_persons)} for persons, {len(issued)} for delegations); "
           "send each their own link.", file=sys.stderr)

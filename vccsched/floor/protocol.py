@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError
@@ -298,10 +299,33 @@ def command_envelope(raw: dict) -> tuple[str, str] | None:
     return kind, command_id
 
 
+#: Characters no XML document (the report's .docx, the reply form's .xlsx) can hold: the C0
+#: controls but tab, line feed and carriage return, and U+FFFE/U+FFFF. A command carrying one
+#: would put it into the record for good, and every document written from it would fail.
+_NOT_IN_DOCUMENTS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text_no_document_holds(raw: Any, path: str = "") -> str | None:
+    """Why a command's texts cannot be taken ("field 'conclusion' holds U+000B ..."), or None."""
+    stack: list[tuple[Any, str]] = [(raw, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            found = _NOT_IN_DOCUMENTS.search(value)
+            if found:
+                return (f"field '{where or 'the command'}' holds the control character U+{ord(found.group()):04X}, "
+                        "which no document can hold; remove it (tabs and line breaks are fine)")
+        elif isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+    return None
+
+
 def validate_client_message(raw: dict) -> Hello | CommandMessage | Sync:
     """Validate a frame decoded by :func:`decode_client_frame` (see :func:`parse_client_message`)."""
     try:
-        return client_message_adapter.validate_python(raw)
+        message = client_message_adapter.validate_python(raw)
     except ValidationError as exc:
         problems = "; ".join(validation_messages(exc, raw, whole="the message"))
         command = raw.get("command")
@@ -317,6 +341,11 @@ def validate_client_message(raw: dict) -> Hello | CommandMessage | Sync:
                 command_id=command_id if isinstance(command_id, str) else None,
             ) from None
         raise MessageError("invalid_message", f"not a valid client message: {problems}") from None
+    if isinstance(message, CommandMessage):
+        problem = _text_no_document_holds(raw["command"])
+        if problem:
+            raise MessageError("invalid_command", f"not a valid command: {problem}", command_id=message.command.id)
+    return message
 
 
 def parse_client_message(text: str | bytes) -> Hello | CommandMessage | Sync:

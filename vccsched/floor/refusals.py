@@ -55,6 +55,7 @@ REFUSAL_CODES: dict[str, str] = {
     "correspondence_not_closed": "publish_correspondence_result before the round's deadline.",
     "not_focal_point": "cast_reply from anyone but a Council Member's focal point (or, for a Council Member without one, its delegation's own link).",
     "item_not_in_round": "cast_reply (or translations) naming an item not put to the Council by correspondence.",
+    "too_many_replies": "cast_reply from a Council Member that already replied 50 times in this round (its last reply stands).",
     "command_id_reused": "The command id was already used by this delegation for a different command.",
     "invalid_command": "The command does not match the schema (unknown type, missing or wrong field).",
 }

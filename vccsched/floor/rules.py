@@ -133,6 +133,12 @@ def _not_chair(command_type: str) -> Refusal:
     return refuse("not_chair", f"only the chair may {command_type.replace('_', ' ')}.")
 
 
+#: Replies one Council Member may send in a round of the decision by correspondence. Every
+#: version is kept in the record and given back on /ballot.json, so the rate limit alone would
+#: let a leaked focal point's link write ten a second until the deadline; a Member State that
+#: changes its mind fifty times has said what it means (the last accepted version counts).
+REPLY_VERSIONS_MAX = 50
+
 #: Categories whose connections follow the floor and never act on it (protocol 4).
 READ_ONLY_CATEGORIES = frozenset({"interpreter"})
 
@@ -946,6 +952,13 @@ def _cast_reply(ctx: Context, c: CastReply) -> Result:
             "item_not_in_round",
             f"item {outside[0]} is not put to the Council by correspondence; the items are "
             f"{', '.join(str(n) for n in round_.items)}.",
+        )
+    if round_.versions.get(ctx.actor, 0) >= REPLY_VERSIONS_MAX:
+        return refuse(
+            "too_many_replies",
+            f"{ctx.actor} has already replied {REPLY_VERSIONS_MAX} times in this round, the most "
+            "a Council Member may online; its last reply stands. To change it, send the reply form to the "
+            "secretariat by e-mail (a later form replaces it; if this link leaked, ask for a new one).",
         )
     ctx.emit(
         ev.ReplyCast,

@@ -176,6 +176,12 @@ class Correspondence(StrictModel):
     replied: dict[str, AwareDatetime] = Field(
         default_factory=dict, description="Council Member -> time of its last reply (who replied, not how)."
     )
+    versions: dict[str, int] = Field(
+        default_factory=dict,
+        exclude_if=lambda value: not value,
+        description="Council Member -> how many replies it sent in this round (at most "
+        "REPLY_VERSIONS_MAX, vccsched.floor.rules); absent before the first reply.",
+    )
     result: dict | None = Field(default=None, description="The published result; null before.")
 
     def is_open(self, now: dt.datetime) -> bool:
@@ -516,7 +522,8 @@ def _reply_cast(state: FloorState, e: ReplyCast) -> dict:
     round_ = state.correspondence
     if round_ is None:
         raise FoldError(f"event {e.seq}: reply_cast but no correspondence round is open")
-    return {"correspondence": round_.model_copy(update={"replied": {**round_.replied, e.delegation: e.at}})}
+    versions = {**round_.versions, e.delegation: round_.versions.get(e.delegation, 0) + 1}
+    return {"correspondence": round_.model_copy(update={"replied": {**round_.replied, e.delegation: e.at}, "versions": versions})}
 
 
 def _result_published(state: FloorState, e: CorrespondenceResultPublished) -> dict:

@@ -17,11 +17,10 @@ from typing import Any
 
 import yaml
 
-from vccsched.bidi import bidi_controls_in
 from vccsched.errors import DataError
 from vccsched.models import Roster
 from vccsched.registrations.languages import FLOOR_LANGUAGES, floor_language
-from vccsched.registrations.model import EMAIL, EMAIL_MAX, NAME_MAX, PERSONS_MAX, Person, Registrations
+from vccsched.registrations.model import EMAIL, EMAIL_MAX, NAME_MAX, PERSONS_MAX, Person, Registrations, text_problem
 from vccsched.replyforms.cells import Columns, blank, column_letter, normalise, shown
 from vccsched.replyforms.senders import find_sender
 from vccsched.replyforms.sheets import Grid, Workbook, cell, csv_records, find_header, read_csv_text
@@ -185,9 +184,8 @@ def import_registrations(path: Path, roster: Roster, name: str | None = None) ->
                 continue
             if len(text) > limit:
                 problem(key, f"longer than {limit} characters; row not taken")
-            elif bidi_controls_in(text):
-                problem(key, f"holds the bidirectional control {', '.join(bidi_controls_in(text))}; "
-                             "remove it; row not taken")
+            elif text_problem(text):
+                problem(key, f"{text_problem(text)}; row not taken")
             else:
                 person[key] = text
         email = _text(value("email"))
@@ -195,6 +193,8 @@ def import_registrations(path: Path, roster: Roster, name: str | None = None) ->
             problem("email", "no e-mail address; row not taken")
         elif len(email) > EMAIL_MAX or not EMAIL.match(email):
             problem("email", f"{shown(email)} is not an e-mail address; row not taken")
+        elif text_problem(email):
+            problem("email", f"{text_problem(email)}; row not taken")
         elif email.casefold() in emails:
             problem("email", f"the same e-mail as row {emails[email.casefold()]}; each person registers "
                              "once with their own address; row not taken")

@@ -10,6 +10,7 @@ delegation's are never confused (``server tokens --revoke`` takes either).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -34,6 +35,27 @@ NAME_MAX = 100
 EMAIL_MAX = 254
 PERSONS_MAX = 5000
 
+#: What a spreadsheet takes as the start of a formula: tokens.csv and the focal points'
+#: reminders list are CSV files the secretariat opens in one, with these cells in them.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def text_problem(text: str) -> str | None:
+    """Why a name, a function or an e-mail address of a registration cannot be taken, or None.
+
+    Bidirectional controls (they reverse a queue row), other control characters (a NUL, an
+    escape sequence for a terminal) and a first character that starts a spreadsheet formula.
+    """
+    found = bidi_controls_in(text)
+    if found:
+        return f"holds the bidirectional control {', '.join(found)}; remove it"
+    controls = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"})
+    if controls:
+        return f"holds the control character {', '.join(controls)}; remove it"
+    if text.startswith(FORMULA_START):
+        return f"starts with {text[0]!r}, which a spreadsheet takes as a formula; remove it"
+    return None
+
 
 class Person(StrictModel):
     """One registered participant."""
@@ -56,12 +78,12 @@ class Person(StrictModel):
         "(one per Council Member).",
     )
 
-    @field_validator("family_name", "given_name", "title", "function")
+    @field_validator("family_name", "given_name", "title", "function", "email")
     @classmethod
-    def _no_bidi_controls(cls, value: str | None) -> str | None:
-        found = bidi_controls_in(value) if value else []
-        if found:
-            raise ValueError(f"holds the bidirectional control {', '.join(found)}; remove it")
+    def _plain_text(cls, value: str | None) -> str | None:
+        problem = text_problem(value) if value else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vccsched.ooxml import FIXED_TIME, deterministic_zip
+from vccsched.ooxml import FIXED_TIME, deterministic_zip, document_safe
 from vccsched.replyforms.cells import CSV_DATE_KEY, CSV_MEMBER_KEY, Columns, column_letter
 
 #: Where the Member State and the date of reply are written on every XLSX form.
@@ -109,7 +109,8 @@ def write_table(
         ws.column_dimensions[column_letter(col)].width = widths[key]
     for offset, values in enumerate(rows, start=1):
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=header_row + offset, column=col, value=value if value != "" else None)
+            # A record made before the server refused control characters may hold one.
+            cell = ws.cell(row=header_row + offset, column=col, value=document_safe(value) if value != "" else None)
             cell.alignment = styles.wrap_top
             cell.border = styles.box
         ws.cell(row=header_row + offset, column=len(columns)).fill = styles.to_fill

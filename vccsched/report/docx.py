@@ -15,7 +15,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from vccsched.ooxml import FIXED_TIME, deterministic_zip
+from vccsched.ooxml import FIXED_TIME, deterministic_zip, document_safe
 
 #: The East Asian font named on Chinese runs (Word on Windows has it; others substitute a CJK font).
 EAST_ASIA_FONT = "SimSun"
@@ -174,6 +174,7 @@ def render_docx(c: dict[str, Any]) -> bytes:
     """The .docx bytes for the context of :func:`vccsched.report.render.report_context`."""
     from docx.shared import Pt
 
+    c = document_safe(c)
     doc = new_document(c, keywords=f"{c['meeting']}; proposed conclusions; {c['target']}", category="Report")
 
     doc.add_heading(c["heading"], level=0)

@@ -179,8 +179,10 @@ def render_participants(report: ParticipantsList, fmt: str) -> str | bytes:
 def _docx(c: dict[str, Any]) -> bytes:
     from docx.shared import Pt
 
+    from vccsched.ooxml import document_safe
     from vccsched.report.docx import _table, _zh, document_bytes, new_document
 
+    c = document_safe(c)
     doc = new_document(c, keywords=f"{c['meeting']}; list of participants", category="List of participants")
     doc.add_heading(c["heading"], level=0)
     if c["title_en"]:
