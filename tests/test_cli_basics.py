@@ -8,6 +8,8 @@ import typer.main
 from vccsched.cli import app
 from vccsched.errors import DataError, VccschedError
 
+from conftest import run_cli_process
+
 
 def command_paths(command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     # Typer bundles its own copy of click, so walk groups by duck typing.
@@ -19,6 +21,13 @@ def command_paths(command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]
 
 
 ALL_COMMANDS = command_paths(typer.main.get_command(app))
+
+
+@pytest.fixture
+def cli():
+    """This file is the command line's process boundary: every command's help, the version and
+    a clear error, each from ``python -m vccsched`` in a process of its own."""
+    return run_cli_process
 
 
 def test_the_command_tree_has_the_agenda_command():
