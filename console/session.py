@@ -47,6 +47,8 @@ class Welcomed:
     category: str
     seq: int
     server_time: dt.datetime | None
+    #: The server's heartbeat period, when its welcome says (docs/protocol.md, ``welcome``).
+    heartbeat_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -269,8 +271,13 @@ class ClientSession:
         self._welcome_seq = int(raw.get("seq", 0)) if isinstance(raw.get("seq"), int) else None
         self.delegation = str(raw.get("delegation"))
         self.category = str(raw.get("category"))
+        beat = raw.get("heartbeat_seconds")
         welcomed = Welcomed(
-            delegation=self.delegation, category=self.category, seq=int(raw.get("seq", 0)), server_time=server_time
+            delegation=self.delegation,
+            category=self.category,
+            seq=int(raw.get("seq", 0)),
+            server_time=server_time,
+            heartbeat_seconds=float(beat) if isinstance(beat, (int, float)) and not isinstance(beat, bool) and beat > 0 else None,
         )
         # The server answers hello (with the missed events) before reading these.
         return [welcomed], self.resend()

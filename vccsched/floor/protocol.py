@@ -127,6 +127,12 @@ class Welcome(StrictModel):
         description="The server's clock when it sent the welcome, so that clients showing "
         "countdowns can correct their own clock (optional).",
     )
+    heartbeat_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="The server's heartbeat: the longest a connection goes without a frame; "
+        "clients take 2 x this of silence as a dead connection (optional; 5 s without it).",
+    )
 
 
 class SnapshotMessage(StrictModel):
@@ -330,14 +336,21 @@ def check_hello(hello: Hello) -> None:
         )
 
 
-def welcome(floor: Floor, actor: str, server_time: dt.datetime | None = None) -> Welcome:
+def welcome(
+    floor: Floor, actor: str, server_time: dt.datetime | None = None, heartbeat_seconds: float | None = None
+) -> Welcome:
     """The welcome for a connection authenticated as ``actor`` (a roster delegation id);
-    give ``server_time`` (aware) so that the client can correct its clock."""
+    give ``server_time`` (aware) so that the client can correct its clock, and the server's
+    ``heartbeat_seconds`` so that it knows when a silent connection is dead."""
     participant = floor.setup.participant(actor)
     if participant is None:
         raise MessageError("not_authenticated", f"{actor!r} is not a delegation on the roster")
     return Welcome(
-        delegation=actor, category=participant.category, seq=floor.seq, server_time=server_time
+        delegation=actor,
+        category=participant.category,
+        seq=floor.seq,
+        server_time=server_time,
+        heartbeat_seconds=heartbeat_seconds,
     )
 
 
