@@ -22,6 +22,16 @@ def c21() -> MeetingData:
     return load_meeting(DEFAULT_MEETING_DIR)
 
 
+@pytest.fixture(scope="session")
+def c21_solved(c21):
+    """The C21/VCC-1 plan (``plan_meeting(c21)``), solved once for the session, for the tests
+    that only read it (a ``Plan`` is frozen; a test that changes one works on a copy). The
+    planner's own tests (determinism, options, other meetings) solve their own."""
+    from vccsched.planner import plan_meeting
+
+    return plan_meeting(c21)
+
+
 def run_cli_process(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m vccsched ARGS`` as a user would, in a process of its own, capturing its output."""
     return subprocess.run(
