@@ -76,6 +76,7 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> su
     import locale
     import logging
     import os
+    import threading
     import warnings
 
     from vccsched.cli import main
@@ -88,6 +89,8 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> su
     saved = sys.stdin, sys.stdout, sys.stderr, sys.argv, os.getcwd()
     last_resort = logging.StreamHandler(stderr)
     last_resort.setLevel(logging.WARNING)
+    # Only the command's records: not those of a server the test runs in this process's threads.
+    last_resort.addFilter(lambda record, caller=threading.get_ident(): record.thread == caller)
     status: int | str | None = 0
     faulthandler.dump_traceback_later(120, exit=True, file=sys.__stderr__)
     try:
