@@ -49,8 +49,19 @@ DEFAULT_BACKOFF: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
 OFFLINE_AFTER = dt.timedelta(seconds=10)
 
 #: The server sends at least a ``tick`` this often; twice that without a frame, the connection is dead.
+#: A server's welcome may say its own period (``heartbeat_seconds``); it is then taken instead,
+#: but never below :data:`MIN_HEARTBEAT_SECONDS` (a bound on how often the watchdog looks).
 HEARTBEAT_SECONDS = 5.0
 SILENCE_SECONDS = 2 * HEARTBEAT_SECONDS
+MIN_HEARTBEAT_SECONDS = 0.5
+
+
+def silence_for(heartbeat_seconds: float | None) -> float:
+    """Seconds without a frame after which a connection is dead, for a server's announced
+    heartbeat (``None``: it said nothing, so the protocol's 5 s)."""
+    if heartbeat_seconds is None:
+        return SILENCE_SECONDS
+    return 2 * max(heartbeat_seconds, MIN_HEARTBEAT_SECONDS)
 
 
 def wall_now() -> dt.datetime:
@@ -189,7 +200,7 @@ class FloorClient:
         backoff: Sequence[float] = DEFAULT_BACKOFF,
         offline_after: dt.timedelta = OFFLINE_AFTER,
         clock: Callable[[], dt.datetime] = local_now,
-        silence: float = SILENCE_SECONDS,
+        silence: float | None = None,
     ) -> None:
         self.url = url
         self.session = ClientSession(token)
@@ -197,7 +208,9 @@ class FloorClient:
         self.backoff = tuple(backoff)
         self.offline_after = offline_after
         self.clock = clock
-        self.silence = silence
+        #: ``silence`` given: always that; otherwise from each welcome (see :func:`silence_for`).
+        self.fixed_silence = silence
+        self.silence = SILENCE_SECONDS if silence is None else silence
         self.connection = Connection("connecting", clock())
         self._ws: Any = None
         self._closing = False
@@ -329,6 +342,8 @@ class FloorClient:
                         if isinstance(update, ServerError) and update.fatal:
                             self._emit(update)
                             return update
+                        if type(update).__name__ == "Welcomed" and self.fixed_silence is None:
+                            self.silence = silence_for(update.heartbeat_seconds)
                         if not self.connection.live and type(update).__name__ == "Welcomed":
                             self._set("live")
                         self._emit(update)

@@ -50,6 +50,8 @@ class Welcomed:
     server_time: dt.datetime | None
     #: ``(id, name, function)`` of the registered person whose token this is; None for a delegation's.
     person: tuple[str, str, str] | None = None
+    #: The server's heartbeat period, when its welcome says (docs/protocol.md, ``welcome``).
+    heartbeat_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -272,8 +274,13 @@ class ClientSession:
         self._welcome_seq = int(raw.get("seq", 0)) if isinstance(raw.get("seq"), int) else None
         self.delegation = str(raw.get("delegation"))
         self.category = str(raw.get("category"))
+        beat = raw.get("heartbeat_seconds")
         welcomed = Welcomed(
-            delegation=self.delegation, category=self.category, seq=int(raw.get("seq", 0)), server_time=server_time,
+            delegation=self.delegation,
+            category=self.category,
+            seq=int(raw.get("seq", 0)),
+            server_time=server_time,
+            heartbeat_seconds=float(beat) if isinstance(beat, (int, float)) and not isinstance(beat, bool) and beat > 0 else None,
             person=welcome_person(raw.get("person")),
         )
         # The server answers hello (with the missed events) before reading these.

@@ -523,11 +523,12 @@ class FloorServer:
         # Welcome, catch-up and registration happen without awaiting in between, so
         # no broadcast can slip between the catch-up and the first live event.
         now = self.clock()
+        beat = self.config.heartbeat_seconds
         if client.actor is None:
-            greeting = Welcome(delegation="public", category="public", seq=self.floor.seq, server_time=now)
+            greeting = Welcome(delegation="public", category="public", seq=self.floor.seq, server_time=now, heartbeat_seconds=beat)
         else:
             greeting = welcome(
-                self.floor, client.actor, now, person=welcome_person(self.data.registrations, client.person)
+                self.floor, client.actor, now, beat, person=welcome_person(self.data.registrations, client.person)
             )
         self._push(ws, greeting)
         self._catch_up(ws, hello.last_seq, public=client.actor is None)

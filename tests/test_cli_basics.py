@@ -8,6 +8,8 @@ import typer.main
 from vccsched.cli import app
 from vccsched.errors import DataError, VccschedError
 
+from conftest import run_cli_process
+
 
 def command_paths(command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     # Typer bundles its own copy of click, so walk groups by duck typing.
@@ -19,6 +21,13 @@ def command_paths(command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]
 
 
 ALL_COMMANDS = command_paths(typer.main.get_command(app))
+
+
+@pytest.fixture
+def cli():
+    """This file is the command line's process boundary: every command's help, the version and
+    a clear error, each from ``python -m vccsched`` in a process of its own."""
+    return run_cli_process
 
 
 def test_the_command_tree_has_the_agenda_command():
@@ -67,3 +76,33 @@ def test_error_render_has_title_message_and_details():
         "      - at most 7 days",
         "  - Move item 44",
     ]
+
+
+def test_each_command_is_registered_by_the_module_main_imports_for_it():
+    """``main`` builds only the module of the command it runs (vccsched/cli/__init__.py): the map
+    it uses must name, for every top-level command, the module that registers it."""
+    import vccsched.cli as cli_package
+
+    assert set(typer.main.get_command(app).commands) == set(cli_package.COMMAND_MODULES)
+    for name, module in cli_package.COMMAND_MODULES.items():
+        assert name in typer.main.get_command(cli_package.build_app((module,))).commands, (name, module)
+        assert typer.main.get_command(cli_package.app_for([name, "--help"])).commands.keys() == (
+            typer.main.get_command(cli_package.build_app((module,))).commands.keys()
+        )
+    # Anything else (help, --version, a misspelt command) gets the whole tree, for click's messages.
+    for argv in ([], ["--help"], ["--version"], ["flor", "replay"]):
+        assert typer.main.get_command(cli_package.app_for(argv)).commands.keys() == ALL_TOP_LEVEL
+
+
+ALL_TOP_LEVEL = typer.main.get_command(app).commands.keys()
+
+
+def test_the_command_line_loads_no_meeting_models_before_a_command_needs_them():
+    # What every run of the command line pays (each test's ``cli`` fixture is a process).
+    import subprocess
+    import sys
+
+    code = "import sys, vccsched.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'ortools', 'openpyxl', 'docx', 'babel', 'jinja2', 'yaml', 'server', 'console')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -21,8 +21,6 @@ from console.screen import ChairScreen
 from console.source import FixedFloor
 from live_server import live_server, ws_client
 from vccsched.floor.published import canonical
-from vccsched.loading import load_meeting
-from vccsched.planner import plan_meeting
 
 GENEVA = ZoneInfo("Europe/Zurich")
 SIZE = (120, 36)
@@ -43,9 +41,9 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def c21_plan() -> dict:
+def c21_plan(c21_solved) -> dict:
     """The real plan (solved once), as the secretariat publishes it."""
-    return canonical(plan_meeting(load_meeting()))
+    return canonical(c21_solved)
 
 
 async def until(pilot, condition, timeout: float = 5.0) -> None:

@@ -32,6 +32,8 @@ async def test_a_quiet_connection_gets_a_tick_each_period_with_the_servers_time_
     async with live_server(tmp_path, heartbeat_seconds=PERIOD) as srv, ws_client(srv, "VC") as vc:
         await vc.command({"type": "open_item", "item": 3})
         async with ws_client(srv, "BRA") as bra, ws_client(srv, "GBR") as gbr:
+            # The welcome says the period (docs/protocol.md): clients take 2 x it of silence as dead.
+            assert vc.welcome["heartbeat_seconds"] == bra.welcome["heartbeat_seconds"] == PERIOD
             started = time.monotonic()
             got = await frames_for(bra, 8 * PERIOD)
             ticks = [m for _, m in got if m["type"] == "tick"]

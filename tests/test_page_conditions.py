@@ -18,6 +18,7 @@ import urllib.request
 
 import pytest
 from live_server import live_server, ws_client
+from server.heartbeat import tick
 from tcp_proxy import TcpProxy
 from test_page import SCREENSHOTS, Watch, browser, browser_test, delegate, open_page  # noqa: F401
 
@@ -54,6 +55,20 @@ async def poll(page, script: str, until, timeout: float) -> float:
         await asyncio.sleep(0.05)
 
 
+async def page_time_until(page, until, seconds: float) -> float | None:
+    """Let the page's clock (Playwright's, ``open_page(clock=True)``) run a quarter of a second
+    at a time, firing its timers, until ``until(document.body.dataset.conn)``: the page's
+    seconds it took, or None if ``seconds`` of them went by without."""
+    elapsed = 0.0
+    while not until(await page.evaluate("document.body.dataset.conn")):
+        if elapsed >= seconds:
+            return None
+        await page.clock.run_for(250)
+        await asyncio.sleep(0.01)  # and let real events (frames, connections) in
+        elapsed += 0.25
+    return elapsed
+
+
 SHOWN = """() => [document.body.dataset.conn,
     (document.getElementById('speaker-who') || {}).textContent || '',
     (document.getElementById('item-flags') || {}).textContent || '']"""
@@ -65,7 +80,9 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
     watch = Watch()
     async with live_server(tmp_path) as srv, TcpProxy(srv.port) as proxy, ws_client(srv, "VC") as vc:
         await vc.command({"type": "open_item", "item": 3})
-        page = await open_page(browser, f"http://127.0.0.1:{proxy.port}/#t={srv.tokens['BRA']}", watch)
+        # The page's timers and clocks are Playwright's (they flow with real time): the 10 s of
+        # silence the page waits for are jumped over below instead of waited for in real time.
+        page = await open_page(browser, f"http://127.0.0.1:{proxy.port}/#t={srv.tokens['BRA']}", watch, clock=True)
         await expect(page.locator("body")).to_have_attribute("data-conn", "live")
         await expect(page.locator("#item-code")).to_have_text("PL 1.03")
         await expect(page.locator("#speaker-none")).to_be_visible()
@@ -75,8 +92,12 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
         # Meanwhile the floor moves on: the page cannot know, and must not say it is live.
         await vc.command({"type": "give_floor", "delegation": "CHN"})
         await vc.command({"type": "close_list"})
-        noticed = await poll(page, "document.body.dataset.conn", lambda conn: conn != "live", timeout=13)
-        assert noticed <= 12, noticed
+        await asyncio.sleep(0.5)  # what the page was sent is stuck in the proxy, not late
+        assert await page.evaluate("document.body.dataset.conn") == "live"  # no frame for 0.5 s is no silence
+        # The page's time goes on a quarter of a second at a time (its silence check runs every
+        # 0.5 s of it): it must leave live within 12 s of it, as it must within 12 s of real time.
+        noticed = await page_time_until(page, lambda conn: conn != "live", 12)
+        assert noticed is not None and noticed <= 12, "still live after 12 s of the page's time without a frame"
         await expect(page.locator("#offline")).to_be_visible()
         await expect(page.locator("#countdown")).to_be_hidden()  # nobody had the floor when it last knew
         await expect(page.locator("#offline-said")).to_have_text("Nothing heard from the server for 10 seconds.")
@@ -87,7 +108,8 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
         last = int(since[1]) * 3600 + int(since[2]) * 60 + int(since[3])
         stall = stalled_at.hour * 3600 + stalled_at.minute * 60 + stalled_at.second
         assert -6 <= (last - stall + 43200) % 86400 - 43200 <= 1, (since[0], stalled_at)
-        await asyncio.sleep(20 - noticed)
+        # 20 s of the page's time in all (its retries meanwhile go into the stalled link): never live.
+        assert await page_time_until(page, lambda conn: conn == "live", 20 - noticed) is None
 
         proxy.resume()
         right = await poll(
@@ -96,7 +118,7 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
             timeout=5,
         )  # fmt: skip
         assert right <= 2, right
-        print(f"stall: left Live {noticed:.1f} s after the link stalled; right again {right:.2f} s after it returned")
+        print(f"stall: left Live {noticed:.1f} s (the page's time) after the link stalled; right again {right:.2f} s after it returned")
         await expect(page.locator("#offline")).to_be_hidden()
         await page.screenshot(path=str(SCREENSHOTS / "vccsched-page-after-stall.png"))
     watch.check()
@@ -139,7 +161,9 @@ async def test_the_countdown_follows_the_real_time_when_the_computer_clock_is_se
         await page.clock.set_system_time(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=7))
         await check("then 7 minutes back")
         await page.clock.set_system_time(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=7, seconds=30))
-        await asyncio.sleep(6)  # the server's next tick gives a fresh offset: still the same countdown
+        # The server's next tick gives a fresh offset: still the same countdown. The tick is sent
+        # now rather than waited for (its 5 s period is test_heartbeat's to check).
+        assert await tick(srv.shell) == 2  # to the chair and to the page
         await check("a tick after")
         assert reconnections == []  # the same connection all along: a clock step is no silence
     watch.check()

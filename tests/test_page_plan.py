@@ -17,7 +17,6 @@ import pytest
 from live_server import live_server, ws_client
 from test_page import SCREENSHOTS, Watch, browser, browser_test, clock_from, delegate, open_page  # noqa: F401
 
-from vccsched.planner import plan_meeting
 from vccsched.render.json_plan import plan_to_json
 
 try:
@@ -29,9 +28,9 @@ GENEVA = ZoneInfo("Europe/Zurich")
 
 
 @pytest.fixture(scope="module")
-def c21_plan(c21) -> dict:
+def c21_plan(c21_solved) -> dict:
     """The C21/VCC-1 plan as ``vccsched plan --format json`` writes it (solved once)."""
-    return json.loads(plan_to_json(plan_meeting(c21)))
+    return json.loads(plan_to_json(c21_solved))
 
 
 def moved_to_end(plan: dict, number: int, date: str, *, added: dict | None = None) -> dict:

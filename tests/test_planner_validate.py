@@ -9,12 +9,12 @@ import pytest
 
 from vccsched.models import Pin
 from vccsched.plan import PlannedDay
-from vccsched.planner import plan_meeting, validate_plan
+from vccsched.planner import validate_plan
 
 
 @pytest.fixture(scope="module")
-def plan(c21):
-    return plan_meeting(c21)
+def plan(c21_solved):
+    return c21_solved
 
 
 def with_days(plan, days):

@@ -12,7 +12,6 @@ from test_floor_rules import T0, ZONE, Session, small_setup
 from vccsched.floor.published import plan_of
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
-from vccsched.planner import plan_meeting
 from vccsched.progress import day_times, measure_progress, published_history
 from vccsched.models import Meeting, Window
 
@@ -24,8 +23,8 @@ def at(day: int, hh: int, mm: int, ss: int = 0) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def c21_plan(c21):
-    return plan_meeting(c21)
+def c21_plan(c21_solved):
+    return c21_solved
 
 
 def replayed(c21, name: str):

@@ -35,8 +35,8 @@ def replan(data, plan, floor, now, **options):
 
 
 @pytest.fixture(scope="module")
-def c21_plan(c21):
-    return plan_meeting(c21)
+def c21_plan(c21_solved):
+    return c21_solved
 
 
 def c21_until_budget_day(c21, c21_plan, overrun):

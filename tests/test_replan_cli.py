@@ -12,17 +12,16 @@ from vccsched.cli import main
 from vccsched.floor.simulation import floor_for, run_day
 from vccsched.loading import DEFAULT_MEETING_DIR
 from vccsched.meeting_files import meeting_file_texts
-from vccsched.planner import plan_meeting
 from vccsched.render.json_plan import plan_from_json, plan_to_json
 
 BUDGET_DAY = dt.date(2021, 6, 14)
 
 
 @pytest.fixture(scope="module")
-def files(c21, tmp_path_factory):
+def files(c21, c21_solved, tmp_path_factory):
     """The published C21 plan and a floor that ran it to the 14th, the budget 60 min over."""
     folder = tmp_path_factory.mktemp("replan")
-    plan = plan_meeting(c21)
+    plan = c21_solved
     floor = floor_for(c21)
     for day in plan.days:
         if day.date > BUDGET_DAY:

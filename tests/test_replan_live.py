@@ -7,12 +7,10 @@ import json
 from live_server import live_server, ws_client
 
 from vccsched.floor.published import canonical
-from vccsched.loading import load_meeting
-from vccsched.planner import plan_meeting
 
 
-async def test_the_secretariat_publishes_and_every_client_hears_it_after_a_restart_too(tmp_path):
-    plan = canonical(plan_meeting(load_meeting()))
+async def test_the_secretariat_publishes_and_every_client_hears_it_after_a_restart_too(tmp_path, c21_solved):
+    plan = canonical(c21_solved)
     async with live_server(tmp_path) as srv:
         async with ws_client(srv, "SG") as sg, ws_client(srv, "CHN") as chn:
             refused, _ = await chn.command({"type": "publish_plan", "plan": plan})

@@ -20,7 +20,6 @@ from conftest import REPO, run_cli
 from vccsched.floor.engine import Floor
 from vccsched.floor.replay import replay
 from vccsched.floor.state import FloorSetup
-from vccsched.planner import plan_meeting
 from vccsched.render import render_plan
 from vccsched.report import build_report, render_report
 
@@ -32,9 +31,9 @@ UPDATE = os.environ.get("VCCSCHED_UPDATE_GOLDEN", "") not in ("", "0")
 
 
 @pytest.fixture(scope="module")
-def plan_file(c21, tmp_path_factory) -> Path:
+def plan_file(c21, c21_solved, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("plan") / "plan.json"
-    path.write_text(render_plan(plan_meeting(c21), c21, "json"), encoding="utf-8")
+    path.write_text(render_plan(c21_solved, c21, "json"), encoding="utf-8")
     return path
 
 

@@ -461,9 +461,11 @@ async def test_tls_with_a_certificate_and_key(tmp_path):
     assert broken.returncode == 2 and "--tls-key" in broken.stderr
 
 
-async def test_publish_plan_cli_publishes_once_and_only_for_the_secretariat_or_chair(tmp_path):
+async def test_publish_plan_cli_publishes_once_and_only_for_the_secretariat_or_chair(tmp_path, c21, c21_solved):
+    from vccsched.render import render_plan
+
     plan = tmp_path / "plan.json"
-    await asyncio.to_thread(vccsched, "plan", "--format", "json", "--out", str(plan))
+    plan.write_text(render_plan(c21_solved, c21, "json"), encoding="utf-8")  # what 'vccsched plan --format json' writes
 
     def publish(delegation: str, path: Path = plan) -> subprocess.CompletedProcess:
         env = {**__import__("os").environ, "VCCSCHED_TOKEN": srv.tokens[delegation]}
@@ -505,9 +507,11 @@ def test_a_second_server_on_the_same_database_is_refused_and_a_killed_one_leaves
     assert again.process.returncode == 0
 
 
-def test_publish_plan_to_a_server_that_is_down_says_what_to_check(tmp_path):
+def test_publish_plan_to_a_server_that_is_down_says_what_to_check(tmp_path, c21, c21_solved):
+    from vccsched.render import render_plan
+
     plan = tmp_path / "plan.json"
-    vccsched("plan", "--format", "json", "--out", str(plan))
+    plan.write_text(render_plan(c21_solved, c21, "json"), encoding="utf-8")  # what 'vccsched plan --format json' writes
     result = subprocess.run(
         [sys.executable, "-m", "vccsched", "server", "publish-plan", str(plan), "--server", "http://127.0.0.1:9"],
         capture_output=True, text=True, cwd=ROOT, env={**__import__("os").environ, "VCCSCHED_TOKEN": "x"},

@@ -4,28 +4,34 @@ Each group of subcommands lives in its own module and registers itself here.
 Errors from the core (:class:`~vccsched.errors.VccschedError`) are printed as
 their title and message on stderr with the error's exit status: never a
 traceback.
+
+A run imports only the module of the command it runs (``vccsched floor replay``
+needs neither the planner nor the server): :data:`COMMAND_MODULES` says which
+module registers which top-level command (tests/test_cli_basics.py checks it).
+:data:`app` is the whole command tree, built when first asked for.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import traceback
 
 import typer
 
-from vccsched.cli import agenda, console, floor, grouping, plan, roster, server
-from vccsched.cli import contributions, correspondence, registrations, report
 from vccsched.cli.common import command_group
 from vccsched.errors import VccschedError
 
-app = command_group(
-    "vccsched",
-    "Run a virtual consultation of councillors: grouping consultation, "
-    "time-management plan, floor rules.",
-)
+#: The modules of vccsched/cli/ that register commands, in the order of ``vccsched --help``.
+MODULES = (
+    "agenda", "plan", "grouping", "roster", "floor", "server", "console", "report",
+    "correspondence", "contributions", "registrations",
+)  # fmt: skip
 
+#: Top-level command -> the module that registers it (all of them: a test compares).
+COMMAND_MODULES = {name: name for name in MODULES} | {"demo": "console"}
 
 
 def _print_version(value: bool) -> None:
@@ -36,27 +42,42 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
-    ),
-) -> None:
-    """Run a virtual consultation of councillors: grouping consultation,
-    time-management plan, floor rules."""
+def build_app(modules: tuple[str, ...] = MODULES) -> typer.Typer:
+    """The ``vccsched`` app with the commands of ``modules`` (default: all of them)."""
+    root = command_group(
+        "vccsched",
+        "Run a virtual consultation of councillors: grouping consultation, "
+        "time-management plan, floor rules.",
+    )
+
+    @root.callback()
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ) -> None:
+        """Run a virtual consultation of councillors: grouping consultation,
+        time-management plan, floor rules."""
+
+    for name in modules:
+        importlib.import_module(f"vccsched.cli.{name}").register(root)
+    return root
 
 
-agenda.register(app)
-plan.register(app)
-grouping.register(app)
-roster.register(app)
-floor.register(app)
-server.register(app)
-console.register(app)
-report.register(app)
-correspondence.register(app)
-contributions.register(app)
-registrations.register(app)
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app to run ``argv`` with: only the module of its command when the first word
+    names one exactly; otherwise (help, --version, a misspelt command) the whole tree."""
+    module = COMMAND_MODULES.get(argv[0]) if argv else None
+    return build_app((module,)) if module is not None else build_app()
+
+
+def __getattr__(name: str):
+    # ``from vccsched.cli import app``: the whole command tree, built once.
+    if name == "app":
+        global app
+        app = build_app()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: Set to 1 to see the Python traceback of an internal error (for developers).
@@ -71,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     (exit status 70), the traceback only with ``VCCSCHED_DEBUG=1``.
     """
     try:
-        app(args=argv, prog_name="vccsched", standalone_mode=True)
+        app_for(list(sys.argv[1:] if argv is None else argv))(args=argv, prog_name="vccsched", standalone_mode=True)
     except VccschedError as exc:
         print(exc.render(), file=sys.stderr)
         raise SystemExit(exc.exit_code) from None

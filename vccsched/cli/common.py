@@ -9,13 +9,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vccsched.errors import DataError
-from vccsched.loading import DEFAULT_MEETING_DIR, MeetingData, load_meeting
-from vccsched.meeting_files import MEETING_FILES, load_meeting_files
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vccsched.loading import MeetingData
+
+# The meeting's models (pydantic) are imported by the commands that load a meeting, not by
+# every run of the command line (``--help``, ``floor verify``): see vccsched/cli/__init__.py.
 
 
 MeetingOption = Annotated[
@@ -50,6 +54,8 @@ def choice(values: type[enum.Enum]) -> dict:
 
 def load(meeting_dir: Path | None, *, quiet: bool = False) -> MeetingData:
     """Load the meeting folder and print its warnings on stderr."""
+    from vccsched.loading import DEFAULT_MEETING_DIR, load_meeting
+
     data = load_meeting(meeting_dir or DEFAULT_MEETING_DIR)
     if not quiet:
         for warning in data.warnings:
@@ -182,6 +188,9 @@ def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None
 
 def meeting_inputs(meeting_dir: Path | None) -> dict[str, Path]:
     """The meeting folder's files, as inputs for :func:`check_outputs`."""
+    from vccsched.loading import DEFAULT_MEETING_DIR
+    from vccsched.meeting_files import MEETING_FILES
+
     folder = meeting_dir or DEFAULT_MEETING_DIR
     return {f"--meeting {folder} ({name})": folder / name for name in MEETING_FILES}
 
@@ -234,6 +243,8 @@ def floor_source(log: Path | None, db: Path | None, meeting_dir: Path | None):
     """
     from vccsched.floor.replay import replay
     from vccsched.floor.state import FloorSetup
+    from vccsched.loading import load_meeting
+    from vccsched.meeting_files import load_meeting_files
 
     if (log is None) == (db is None):
         raise DataError(

@@ -141,6 +141,12 @@ class Welcome(StrictModel):
         description="The registered person whose token opened the connection (issue 17); sent to "
         "that connection only, never broadcast. Absent for a delegation's own token.",
     )
+    heartbeat_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="The server's heartbeat: the longest a connection goes without a frame; "
+        "clients take 2 x this of silence as a dead connection (optional; 5 s without it).",
+    )
 
 
 class SnapshotMessage(StrictModel):
@@ -379,16 +385,26 @@ def check_hello(hello: Hello) -> None:
 
 
 def welcome(
-    floor: Floor, actor: str, server_time: dt.datetime | None = None, person: WelcomePerson | None = None
+    floor: Floor,
+    actor: str,
+    server_time: dt.datetime | None = None,
+    heartbeat_seconds: float | None = None,
+    person: WelcomePerson | None = None,
 ) -> Welcome:
     """The welcome for a connection authenticated as ``actor`` (a roster delegation id);
-    give ``server_time`` (aware) so that the client can correct its clock, and ``person``
+    give ``server_time`` (aware) so that the client can correct its clock, the server's
+    ``heartbeat_seconds`` so that it knows when a silent connection is dead, and ``person``
     when a registered person's token opened it."""
     participant = floor.setup.participant(actor)
     if participant is None:
         raise MessageError("not_authenticated", f"{actor!r} is not a delegation on the roster")
     return Welcome(
-        delegation=actor, category=participant.category, seq=floor.seq, server_time=server_time, person=person
+        delegation=actor,
+        category=participant.category,
+        seq=floor.seq,
+        server_time=server_time,
+        heartbeat_seconds=heartbeat_seconds,
+        person=person,
     )
 
 
