@@ -124,6 +124,22 @@ async def test_a_silent_drop_leaves_live_within_12_s_and_is_right_2_s_after_the_
     watch.check()
 
 
+@browser_test
+async def test_the_page_takes_the_silence_it_waits_for_from_the_servers_heartbeat(browser, tmp_path):
+    """A welcome stating ``heartbeat_seconds: 1`` makes 2 s of silence a dead link, not 10 s."""
+    watch = Watch()
+    async with live_server(tmp_path, heartbeat_seconds=1.0) as srv, TcpProxy(srv.port) as proxy:
+        # Real time here: the ticks come in real time, and 2 s of them must keep the page live.
+        page = await open_page(browser, f"http://127.0.0.1:{proxy.port}/#t={srv.tokens['BRA']}", watch)
+        await expect(page.locator("body")).to_have_attribute("data-conn", "live")
+        await asyncio.sleep(2.5)
+        assert await page.evaluate("document.body.dataset.conn") == "live"  # ticks keep it live
+        proxy.stall()
+        noticed = await poll(page, "document.body.dataset.conn", lambda conn: conn != "live", timeout=8)
+        assert noticed <= 3.5, noticed  # 2 x 1 s and the 0.5 s check, not 2 x 5 s
+    watch.check()
+
+
 @pytest.mark.slow
 @browser_test
 async def test_the_countdown_follows_the_real_time_when_the_computer_clock_is_set_7_minutes_off(browser, tmp_path):

@@ -15,6 +15,13 @@ export const FALLBACK_PROTOCOL = "vccsched.floor/4";
 const BACKOFF_SECONDS = [0.5, 1, 2, 4, 8, 15, 30];
 const HEARTBEAT_SECONDS = 5;    // the server sends at least a tick this often (docs/protocol.md)
 export const SILENCE_SECONDS = 2 * HEARTBEAT_SECONDS; // heard nothing this long: the connection is dead
+const MIN_HEARTBEAT_SECONDS = 0.5; // a welcome's heartbeat_seconds below this is taken as this
+
+/** Twice the heartbeat the server's welcome states (docs/protocol.md, `welcome`), else 2 × 5 s. */
+export function silenceFor(beat) {
+  const known = typeof beat === "number" && Number.isFinite(beat) && beat > 0;
+  return known ? 2 * Math.max(MIN_HEARTBEAT_SECONDS, beat) : SILENCE_SECONDS;
+}
 const CONNECT_SECONDS = 10;     // a connection not welcomed by then is given up and tried again
 const SYNC_RETRY_SECONDS = 5;   // a sync unanswered this long may be sent again
 const OFFSET_WINDOW_MS = 30000; // clock estimates kept this long; the largest (least delayed) counts
@@ -62,6 +69,7 @@ export class FloorConnection {
     this.head = null;        // the record's head (docs/protocol.md, "The record's chain")
     this.state = "connecting";
     this.welcome = null;
+    this.silenceSeconds = SILENCE_SECONDS; // until a welcome states the server's heartbeat
     // Server time minus the monotonic clock, in ms; until the server says, the computer's clock.
     this.clockOffset = Date.now() - monotonic();
     this.offsets = [];       // [received (monotonic ms), estimate] of the last OFFSET_WINDOW_MS
@@ -225,7 +233,7 @@ export class FloorConnection {
   _checkSilence() {
     if (this.stopped || !this.ws) return;
     const now = monotonic();
-    if (this.state === "live" && this.heardAt !== null && now - this.heardAt > SILENCE_SECONDS * 1000) {
+    if (this.state === "live" && this.heardAt !== null && now - this.heardAt > this.silenceSeconds * 1000) {
       this.attempt = 0;
       this._drop(true, "silent");
     } else if (this.state === "connecting" && now - Math.max(this.connectedAt, this.heardAt || 0) > CONNECT_SECONDS * 1000) {
@@ -304,6 +312,7 @@ export class FloorConnection {
   _welcome(m) {
     const received = monotonic();
     this.welcome = m;
+    this.silenceSeconds = silenceFor(m.heartbeat_seconds);
     this.offsets = []; // perhaps another server, another clock
     // The server stamped its time between our hello and this welcome: the midpoint.
     if (m.server_time) this._offsetSample(Date.parse(m.server_time), (this.helloSentAt + received) / 2);
