@@ -228,3 +228,36 @@ def test_the_import_reports_council_members_with_no_or_two_focal_points_and_toke
     assert rows["CHN.1"]["ballot_link"] == f"https://vcc.example.org/ballot#t={rows['CHN.1']['token']}"
     assert rows["CHN.2"]["ballot_link"] == "" and rows["COL.1"]["ballot_link"] == "" and rows["SG"]["ballot_link"] == ""
     assert rows["USA"]["ballot_link"].endswith(rows["USA"]["token"])  # no focal point: its own link replies
+
+
+def test_a_reply_accepted_before_the_focal_point_was_registered_replays_as_accepted(round_db, tmp_path, capsys):
+    """China replied with its delegation's own link (no focal point then); later registrations
+    name CHN.1 its focal point. Every replay with those registrations keeps the reply."""
+    db = tmp_path / "floor.db"
+    shutil.copy(round_db, db)
+    year = dt.date.today().year + 1
+    assert in_process(capsys, "correspondence", "open", "--db", str(db), "--deadline", f"{year}-07-02").returncode == 0
+    run_on_db(db, "CHN", {"type": "cast_reply", "id": "c1", "replies": [{"item": 3, "answer": "approve"}]})
+    folder = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, folder)
+    (folder / "registrations.yaml").write_text(
+        "persons:\n- id: CHN.1\n  delegation: CHN\n  family_name: A\n  given_name: B\n  function: Head\n"
+        "  email: a@example.org\n  speaker: false\n  correspondence_focal_point: true\n", encoding="utf-8")
+    log = tmp_path / "floor.jsonl"
+    assert in_process(capsys, "floor", "export", "--db", str(db), "--out", str(log)).returncode == 0
+    replayed = in_process(capsys, "floor", "replay", str(log), "--meeting", str(folder))
+    assert replayed.returncode == 0 and "refused" not in replayed.stderr, replayed.stderr
+    report = in_process(capsys, "report", "--db", str(db), "--meeting", str(folder), "--out", str(tmp_path / "r.md"))
+    assert report.returncode == 0 and "refused" not in report.stderr, report.stderr
+    out = tmp_path / "result.json"
+    tallied = in_process(capsys, "correspondence", "tally", "--db", str(db), "--meeting", str(folder), "--out", str(out))
+    assert tallied.returncode == 0 and "refused" not in tallied.stderr, tallied.stderr
+    item3 = next(p for p in json.loads(out.read_text(encoding="utf-8"))["proposals"] if p["number"] == 3)
+    assert item3["approve"] == ["CHN"]
+    # The live rule is unchanged: the delegation's own link is refused once a focal point is registered.
+    from vccsched.floor.rules import reply_refusal
+    from vccsched.floor.replay import replay
+    from vccsched.loading import load_meeting
+
+    state = replay(log.read_text(encoding="utf-8").splitlines(), FloorSetup.from_meeting(load_meeting(folder))).state
+    assert reply_refusal(state, "CHN", None).code == "not_focal_point"
