@@ -294,5 +294,12 @@ def test_a_reply_accepted_before_the_focal_point_was_registered_replays_as_accep
     from vccsched.floor.replay import replay
     from vccsched.loading import load_meeting
 
-    state = replay(log.read_text(encoding="utf-8").splitlines(), FloorSetup.from_meeting(load_meeting(folder))).state
+    setup = FloorSetup.from_meeting(load_meeting(folder))
+    state = replay(log.read_text(encoding="utf-8").splitlines(), setup).state
     assert reply_refusal(state, "CHN", None).code == "not_focal_point"
+    # A replay trusts the focal point, not the roster: an observer's reply stays refused.
+    forged = '{"actor": "COL", "at": "%s", "command": {"type": "cast_reply", "id": "x", "item": 3, "answer": "approve"}}'
+    from server.store import read_floor_log
+
+    lines = [*read_floor_log(db).lines, forged % state.last_at.isoformat()]
+    assert [(r.code, actor) for _, actor, r in replay(lines, setup).refusals] == [("not_focal_point", "COL")]
