@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -96,9 +96,16 @@ def round_text(figures: RoundFigures | None, zone: ZoneInfo) -> str:
         assert m.at is not None
         vote = "" if m.votes else " [dim](no right to vote: not counted)[/]"
         lines.append(f"  ✓ {escape(m.name)} ({m.id}) {m.at.astimezone(zone):%d %b %H:%M}{vote}")
-    lines += ["", f"[b]Not replied: {len(figures.waiting)}[/] (forms e-mailed are not shown here)"]
+    lines += ["", f"[b]Not replied online: {len(figures.waiting)}[/] (forms e-mailed are not shown here)"]
     lines += [f"  · {escape(m.name)} ({m.id}){'' if m.votes else ' [dim](no right to vote)[/]'}" for m in figures.waiting]
     return "\n".join(lines)
+
+
+#: Where the reminder list comes from (issue 19: "a reminder list ... as CSV").
+REMINDERS_HINT = (
+    "[b]Reminder list[/] (the focal points' names and e-mails, as CSV; forms e-mailed taken into "
+    "account): [b]vccsched correspondence reminders --db floor.db \\[forms/] --out remind.csv[/]"
+)
 
 
 class CorrespondenceView(Dialog):
@@ -111,10 +118,14 @@ class CorrespondenceView(Dialog):
         self.floor_screen = screen
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog dialog-tall dialog-wide", id="correspondence") as box:
+        with Vertical(classes="dialog dialog-tall dialog-wide", id="correspondence") as box:
             box.border_title = "Decision by correspondence"
-            yield Static(self._text(), id="correspondence-body")
-            yield Static("[dim]Escape or v to close · reminders: vccsched correspondence reminders[/]")
+            box.border_subtitle = "Escape or v closes · ↑↓ scroll"
+            with VerticalScroll(id="correspondence-scroll"):
+                yield Static(self._text(), id="correspondence-body")
+            # Outside the scroll, always in sight. The console has no names nor e-mails (nothing
+            # broadcast carries them), and no e-mailed forms: the command line writes the list.
+            yield Static(REMINDERS_HINT, id="correspondence-hint")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_view)

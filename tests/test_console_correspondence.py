@@ -42,15 +42,23 @@ async def test_v_shows_who_replied_who_did_not_and_the_time_left(tmp_path):
                 body = lambda: str(app.screen.query_one("#correspondence-body").render())  # noqa: E731
                 shown = body()
                 assert "2 d 09:00 left" in shown and "Tue 22 Jun 2021 18:00" in shown
-                assert "Replied online: 1" in shown and "United States" in shown and "Not replied: 47" in shown
+                assert "Replied online: 1" in shown and "United States" in shown and "Not replied online: 47" in shown
                 assert "25 approvals needed of the 48" in shown
                 assert "object" not in shown  # never an answer
+                # The way to the reminder list (names, e-mails: the command line has them) stays in
+                # sight below the 47 names, which scroll with the keys.
+                hint = app.screen.query_one("#correspondence-hint")
+                assert "vccsched correspondence reminders --db" in str(hint.render())
+                assert hint.region.height >= 1 and hint.region.bottom <= SIZE[1]
+                scroll = app.screen.query_one("#correspondence-scroll")
+                await pilot.press("end")
+                await until(pilot, lambda: scroll.scroll_y > 0)
                 # China replies: the view follows without being reopened.
                 async with ws_client(srv, "CHN") as chn:
                     assert (await chn.command({"type": "cast_reply", "item": 3, "answer": "approve"}))[0]["type"] == "accepted"
                 clock.at = dt.datetime(2021, 6, 22, 17, 0, tzinfo=ZURICH)
                 await until(pilot, lambda: "Replied online: 2" in body() and "01:00:00 left" in body(), timeout=5)
-                assert "Not replied: 46" in body()
+                assert "Not replied online: 46" in body()
                 log = str(app.floor_screen.query_one("#log").lines)
                 assert "replied by correspondence" in log
                 await pilot.press("v")

@@ -97,12 +97,14 @@ def test_open_on_the_db_then_reply_online_and_by_form_and_tally(round_db, tmp_pa
     assert "## How each Member State replied" in table
     assert f"| United States (USA) | {usa_receipt} (" in table and "2 versions) | — | online " + usa_receipt in table
     assert "chn.csv (2021-06-30) | online " in table  # China: a form too, the online reply counted
-    # Reminders: every Council Member but the two that replied online (forms are not on the record).
+    # Reminders: every Council Member but the two that replied online, and Brazil, whose form is given.
     reminders = tmp_path / "remind.csv"
-    result = cli("correspondence", "reminders", "--db", str(db), "--out", str(reminders))
+    result = cli("correspondence", "reminders", "--db", str(db), str(tmp_path / "replies"), "--out", str(reminders))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(reminders.read_text(encoding="utf-8"))))
-    assert len(rows) == 46 and {"USA", "CHN"}.isdisjoint(r["delegation"] for r in rows)
+    assert len(rows) == 45 and {"USA", "CHN", "BRA"}.isdisjoint(r["delegation"] for r in rows)
+    assert "45 Council Member(s) have not replied; 3 have: 2 online, 2 by form (1 both)" in result.stderr
+    assert (reminders.stat().st_mode & 0o777) == 0o600
     # Publishing before the deadline is refused, with the floor's reason.
     result = cli("correspondence", "publish", str(out), "--db", str(db))
     assert result.returncode == 1 and "correspondence_not_closed" in result.stderr
@@ -152,6 +154,39 @@ def test_bad_input_is_named(round_db, tmp_path, capsys):
     assert result.returncode != 0 and "expected FILE.csv" in result.stderr
     result = cli("correspondence", "reminders", "--db", str(db), "--out", str(tmp_path / "r.csv"))
     assert result.returncode != 0 and "no decision by correspondence opened online" in result.stderr
+
+
+def test_reminders_leave_out_valid_forms_only(round_db, tmp_path, capsys):
+    """A form takes its Council Member off the list when it is on time, dated and answers a
+    conclusion of the round; a late, blank or undated one, or an observer's, does not (said why)."""
+    db = tmp_path / "floor.db"
+    shutil.copy(round_db, db)
+    year = dt.date.today().year + 1
+    assert in_process(capsys, "correspondence", "open", "--db", str(db), "--deadline", f"{year}-07-02").returncode == 0
+    run_on_db(db, "CHN", {"type": "cast_reply", "id": "c1", "item": 3, "answer": "object"})
+    form = tmp_path / "form.csv"
+    assert in_process(capsys, "correspondence", "form", "--db", str(db), "--out", str(form)).returncode == 0
+    folder = tmp_path / "replies"
+    fill_csv(form, folder / "arg.csv", member="ARG", date=f"{year}-07-02", answers={4: "abstain"})  # the last day: on time
+    fill_csv(form, folder / "bhs.csv", member="Bahamas", date=f"{year}-07-03", answers={3: "approve"})  # late
+    fill_csv(form, folder / "can.csv", member="Canada", date=f"{year}-06-30", answers={})  # blank
+    fill_csv(form, folder / "col.csv", member="Colombia", date=f"{year}-06-30", answers={3: "approve"})  # observer
+    fill_csv(form, folder / "cub.csv", member="Cuba", date="", answers={3: "approve"})  # undated: --received
+    fill_csv(form, folder / "mex.csv", member="Mexico", date="", answers={3: "approve"})  # undated
+    out = tmp_path / "remind.csv"
+    result = in_process(capsys, "correspondence", "reminders", "--db", str(db), "--out", str(out), str(folder),
+                        "--received", f"cub.csv={year}-07-01")
+    assert result.returncode == 0, result.stderr
+    listed = {r["delegation"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert {"CHN", "ARG", "CUB"}.isdisjoint(listed) and {"BHS", "CAN", "MEX", "USA"} <= listed and len(listed) == 45
+    assert "45 Council Member(s) have not replied; 3 have: 1 online, 2 by form (0 both)" in result.stderr
+    for file, words in (("bhs.csv", "late reply from Bahamas"), ("can.csv", "a blank form is no reply"),
+                        ("col.csv", "not a Council Member"), ("mex.csv", "no date of reply from Mexico")):
+        assert any(line.startswith(f"problem: {folder / file}") and words in line for line in result.stderr.splitlines()), (file, result.stderr)
+    # Bad input: named, exit 2, no traceback.
+    for args, words in (([str(tmp_path / "nope")], "nope"), ([str(folder), "--received", "zzz.csv=2021-01-01"], "zzz.csv")):
+        result = in_process(capsys, "correspondence", "reminders", "--db", str(db), "--out", str(out), *args)
+        assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_25_of_48_approvals_approve_under_of_voting_members_and_24_do_not(c21):
@@ -228,3 +263,43 @@ def test_the_import_reports_council_members_with_no_or_two_focal_points_and_toke
     assert rows["CHN.1"]["ballot_link"] == f"https://vcc.example.org/ballot#t={rows['CHN.1']['token']}"
     assert rows["CHN.2"]["ballot_link"] == "" and rows["COL.1"]["ballot_link"] == "" and rows["SG"]["ballot_link"] == ""
     assert rows["USA"]["ballot_link"].endswith(rows["USA"]["token"])  # no focal point: its own link replies
+
+
+def test_a_reply_accepted_before_the_focal_point_was_registered_replays_as_accepted(round_db, tmp_path, capsys):
+    """China replied with its delegation's own link (no focal point then); later registrations
+    name CHN.1 its focal point. Every replay with those registrations keeps the reply."""
+    db = tmp_path / "floor.db"
+    shutil.copy(round_db, db)
+    year = dt.date.today().year + 1
+    assert in_process(capsys, "correspondence", "open", "--db", str(db), "--deadline", f"{year}-07-02").returncode == 0
+    run_on_db(db, "CHN", {"type": "cast_reply", "id": "c1", "replies": [{"item": 3, "answer": "approve"}]})
+    folder = tmp_path / "meeting"
+    shutil.copytree(DEFAULT_MEETING_DIR, folder)
+    (folder / "registrations.yaml").write_text(
+        "persons:\n- id: CHN.1\n  delegation: CHN\n  family_name: A\n  given_name: B\n  function: Head\n"
+        "  email: a@example.org\n  speaker: false\n  correspondence_focal_point: true\n", encoding="utf-8")
+    log = tmp_path / "floor.jsonl"
+    assert in_process(capsys, "floor", "export", "--db", str(db), "--out", str(log)).returncode == 0
+    replayed = in_process(capsys, "floor", "replay", str(log), "--meeting", str(folder))
+    assert replayed.returncode == 0 and "refused" not in replayed.stderr, replayed.stderr
+    report = in_process(capsys, "report", "--db", str(db), "--meeting", str(folder), "--out", str(tmp_path / "r.md"))
+    assert report.returncode == 0 and "refused" not in report.stderr, report.stderr
+    out = tmp_path / "result.json"
+    tallied = in_process(capsys, "correspondence", "tally", "--db", str(db), "--meeting", str(folder), "--out", str(out))
+    assert tallied.returncode == 0 and "refused" not in tallied.stderr, tallied.stderr
+    item3 = next(p for p in json.loads(out.read_text(encoding="utf-8"))["proposals"] if p["number"] == 3)
+    assert item3["approve"] == ["CHN"]
+    # The live rule is unchanged: the delegation's own link is refused once a focal point is registered.
+    from vccsched.floor.rules import reply_refusal
+    from vccsched.floor.replay import replay
+    from vccsched.loading import load_meeting
+
+    setup = FloorSetup.from_meeting(load_meeting(folder))
+    state = replay(log.read_text(encoding="utf-8").splitlines(), setup).state
+    assert reply_refusal(state, "CHN", None).code == "not_focal_point"
+    # A replay trusts the focal point, not the roster: an observer's reply stays refused.
+    forged = '{"actor": "COL", "at": "%s", "command": {"type": "cast_reply", "id": "x", "item": 3, "answer": "approve"}}'
+    from server.store import read_floor_log
+
+    lines = [*read_floor_log(db).lines, forged % state.last_at.isoformat()]
+    assert [(r.code, actor) for _, actor, r in replay(lines, setup).refusals] == [("not_focal_point", "COL")]

@@ -274,6 +274,22 @@ def test_without_registrations_revoking_a_delegation_also_cuts_its_persons_earli
         store.close()
 
 
+def test_rotate_or_revoke_on_a_missing_database_is_an_error_and_makes_no_file(tmp_path, meeting, capsys):
+    from test_correspondence_cli import in_process
+
+    missing = tmp_path / "typo.db"
+    for folder in (meeting, DEFAULT_MEETING_DIR):  # with registrations, and without
+        for option in (["--revoke", "CHN"], ["--rotate", "CHN", "--out", str(tmp_path / "t.csv")]):
+            result = in_process(capsys, "server", "tokens", "--db", str(missing), "--meeting", str(folder), *option)
+            assert result.returncode == 2, result.stderr
+            assert f"--db {missing}: no such file; {option[0]}" in result.stderr and "Traceback" not in result.stderr
+            assert not missing.exists() and not (tmp_path / "t.csv").exists()
+    # Issuing the first tokens of a new meeting still makes the database.
+    result = in_process(capsys, "server", "tokens", "--db", str(missing), "--meeting", str(meeting),
+                        "--out", str(tmp_path / "t.csv"), "--url", URL)
+    assert result.returncode == 0 and missing.exists(), result.stderr
+
+
 def test_the_request_names_the_person_who_asked_and_a_delegations_token_none(c21):
     import json
 

@@ -5,7 +5,7 @@ marked "by correspondence"; ``open`` opens the round online (focal points reply 
 ``/ballot``); ``tally`` counts the online replies of the record (``--db``) and the
 filled forms together and writes the result (Markdown or JSON) under an explicit
 majority rule; ``publish`` puts it on ``/ballot``; ``reminders`` lists the focal
-points who have not replied.
+points who have not replied, online or by an e-mailed form.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from vccsched.correspondence.form import form_csv, form_xlsx, majority_text
 from vccsched.correspondence.proposals import proposals_from_state
 from vccsched.correspondence.render import render_result, result_format
 from vccsched.correspondence.replies import read_reply
-from vccsched.correspondence.reminders import reminders_csv
+from vccsched.correspondence.reminders import reminders
 from vccsched.correspondence.tally import CorrespondenceResult, tally
 from vccsched.correspondence.translations import read_translations
 from vccsched.errors import CorrespondenceError, DataError
@@ -261,18 +261,27 @@ def publish_command(
 def reminders_command(
     db: Annotated[Path, typer.Option("--db", help="The floor database (read only).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Where to write the list: FILE.csv.", show_default=False)],
+    replies: RepliesArgument = None,
+    received: ReceivedOption = None,
     meeting: MeetingOption = None,  # type: ignore[assignment]
 ) -> None:
-    """List the Council Members that have not replied online, with their focal point's name and
-    e-mail (from the meeting folder's registrations.yaml), as CSV."""
+    """List the Council Members that have not replied, online or by an e-mailed form (the
+    filled forms or folders given, read as 'tally' reads them), with their focal point's name
+    and e-mail (from the meeting folder's registrations.yaml), as CSV."""
     if out.suffix.lower() != ".csv":
         raise DataError(f"--out {out}: expected FILE.csv", title="Bad option")
-    check_outputs({"--out": out}, {"--db": db, **meeting_inputs(meeting)})
+    files = reply_files(replies, CorrespondenceError) if replies else []
+    check_outputs({"--out": out}, {"--db": db, **meeting_inputs(meeting), **{f"REPLY {name}": path for path, name in files}})
     data = load(meeting, quiet=True)
     _, record = record_source(None, db, meeting)
-    text, missing = reminders_csv(record.state, data)
-    write_private_output(text, out)  # names and e-mail addresses: for its owner only, as tokens.csv
-    print(f"Wrote {out}: {missing} Council Member(s) have not replied.", file=sys.stderr)
+    dates = received_dates(received or [], [name for _, name in files])
+    # Without a round, reminders() says so before any form is read.
+    forms = [read_reply(path, name) for path, name in files] if record.state.correspondence is not None else []
+    remind = reminders(record.state, data, forms, dates)
+    write_private_output(remind.text, out)  # names and e-mail addresses: for its owner only, as tokens.csv
+    for problem in remind.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(f"Wrote {out}: {remind.summary()}.", file=sys.stderr)
 
 
 @correspondence_app.command("tally")

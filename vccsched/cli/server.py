@@ -43,6 +43,20 @@ def _links_base(rotate_ids: list[str], revoke_ids: list[str], out: Path | None, 
     return page_address(url, data.meeting.page_url, data.directory / "meeting.yaml") if issuing else None
 
 
+def _existing_db(db: Path, rotate_ids: list[str], revoke_ids: list[str]) -> None:
+    """--rotate and --revoke act on the tokens of a database: a missing one is a mistyped path,
+    not a new meeting (an empty database made there would revoke nothing and say so quietly)."""
+    if (rotate_ids or revoke_ids) and not db.exists():
+        option = "--revoke" if revoke_ids else "--rotate"
+        raise DataError(
+            f"--db {db}: no such file; {option} acts on the tokens of an existing floor database. "
+            "Give the path of the meeting's database (the one the server runs on), or run "
+            "'vccsched server tokens --db FILE --out FILE.csv' without --rotate/--revoke to issue "
+            "the first tokens of a new meeting",
+            title="Missing database",
+        )
+
+
 def _ids(values: list[str] | None) -> list[str]:
     # Accept "--rotate USA --rotate CAN" as well as "--rotate USA,CAN".
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
@@ -114,6 +128,7 @@ def tokens_command(
     from server.store import FloorStore
 
     data = load(meeting, quiet=True)
+    _existing_db(db, _ids(rotate), _ids(revoke))
     if data.registrations is not None:
         _person_tokens(data, db, out, url, _ids(rotate), _ids(revoke), Path(meeting or data.directory))
         return

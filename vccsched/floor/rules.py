@@ -905,12 +905,16 @@ def round_open(ctx: Context) -> Refusal | None:
     return None
 
 
-def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal | None:
+def reply_refusal(
+    state: FloorState, actor: str, asker: Asker | None, *, from_record: bool = False
+) -> Refusal | None:
     """Whether ``actor`` (through ``asker``, if a registered person) may reply by correspondence.
 
     A Council Member replies; one with a registered focal point only through that person,
     one without (or a meeting without registrations) with the delegation's own link or
-    through any of its registered persons.
+    through any of its registered persons. ``from_record``: the live server checked the
+    focal point against the registrations of the time; a replay's may name one registered
+    later (the delegation's own link replied before), so only the roster is checked.
     """
     p = state.setup.participant(actor)
     if p is None:
@@ -921,6 +925,8 @@ def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal
             f"{p.name or p.id} ({p.id}) is {_a(p.category)}, not a Council Member; "
             "only the Council Members reply by correspondence.",
         )
+    if from_record:
+        return None
     focal = state.setup.focal_points_of(p.id)
     # Without a focal point (none registered, or the meeting has no registrations) the
     # Council Member is not locked out: its own link, or any of its registered persons, replies
@@ -936,7 +942,7 @@ def reply_refusal(state: FloorState, actor: str, asker: Asker | None) -> Refusal
 
 
 def focal_point(ctx: Context) -> Refusal | None:
-    return reply_refusal(ctx.state, ctx.actor, ctx.asker)
+    return reply_refusal(ctx.state, ctx.actor, ctx.asker, from_record=ctx.from_record)
 
 
 def _cast_reply(ctx: Context, c: CastReply) -> Result:
