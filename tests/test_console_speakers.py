@@ -151,3 +151,20 @@ async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers
             assert srv.shell.floor.state.speaker.person == "CHN.1"
             await until(own_pilot, lambda: "you have the floor" in text(own, "#item"))
             own.save_screenshot("vccsched-console-connected-as.svg", "/tmp")
+
+            # g on China, which has the floor: its head hands over to her colleague, the only
+            # other speaker offered, for the rest of her time; no "no one named".
+            await pilot.press("g", *"china", "enter")
+            await until(pilot, lambda: isinstance(app.screen, NamedSpeakerDialog))
+            assert app.screen.handover
+            named = app.screen.query_one("#named-speaker")
+            assert named.option_count == 1 and "Example-Delegate-2" in str(named.get_option_at_index(0).prompt)
+            app.save_screenshot("vccsched-console-hand-over.svg", "/tmp")
+            await pilot.press("enter")
+            await until(pilot, lambda: delegate_2 in text(app, "#speaker-name"))
+            state = srv.shell.floor.state
+            assert [(x.person, x.reason) for x in state.speeches[-1:]] == [("CHN.1", "handed_over")]
+            assert state.speaker.person == "CHN.2" and state.speaker.language == registered
+            assert state.speaker.limit_seconds <= state.speeches[-1].limit_seconds
+            await until(pilot, lambda: "handed over to CHN.2" in "".join(str(x) for x in app.screen.query_one("#log").lines))
+            app.save_screenshot("vccsched-console-handed-over.svg", "/tmp")
