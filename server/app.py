@@ -264,6 +264,10 @@ def meeting_document(data: MeetingData) -> dict:
     }
 
 
+#: Who may read /speakers.json: the chair, the secretariat and the interpreters.
+STAFF_CATEGORIES = ("chair", "secretariat", "interpreter")
+
+
 def _bearer(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header (never one in a URL)."""
     value = request.headers.get("Authorization", "")
@@ -323,6 +327,7 @@ class FloorServer:
         self._data_version = store.data_version()
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
+        self._speakers_json = json.dumps({"speakers": published_speakers(data.registrations)}, ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
         self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
         self._public_snapshot: tuple[object, str] = (None, "")  # the same without voting rights
@@ -357,12 +362,13 @@ class FloorServer:
     def _not_found(self) -> Response:
         return self._text(404, "Not found\n")
 
-    def _moderator_of(self, request: Request) -> str | None:
-        """The chair or secretariat delegation whose token the request carries in its header."""
+    def _moderator_of(self, request: Request, categories: tuple[str, ...] = ("chair", "secretariat")) -> str | None:
+        """The chair or secretariat delegation (or one of ``categories``) whose token the
+        request carries in its header."""
         token = _bearer(request)
         actor = authenticate(token, self.token_hashes) if token else None
         participant = self.setup.participant(actor) if actor else None
-        return actor if participant is not None and participant.category in ("chair", "secretariat") else None
+        return actor if participant is not None and participant.category in categories else None
 
     def _health(self, connection: ServerConnection, request: Request) -> Response:
         """Whether the floor can store commands (503 while it cannot); attendance only for
@@ -413,6 +419,17 @@ class FloorServer:
                     "send their token as 'Authorization: Bearer <token>'.\n",
                 )
             return self._response(200, self._meeting_files_json, "application/json")
+        if path == "/speakers.json":
+            # The speakers' names whatever floor.public_speaker_names says: for the chair, the
+            # secretariat and the interpreters (accredited staff), never delegates or the webcast.
+            if self._moderator_of(request, STAFF_CATEGORIES) is None:
+                status = 403 if _bearer(request) else 401
+                return self._text(
+                    status,
+                    "The speakers' names are given to the chair's, the secretariat's and the interpreters' "
+                    "tokens only: send one as 'Authorization: Bearer <token>'.\n",
+                )
+            return self._response(200, self._speakers_json, "application/json")
         if path == "/ballot.json":
             return self._ballot_json(request)
         return self._not_found()
