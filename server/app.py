@@ -547,7 +547,7 @@ class FloorServer:
                 self.floor, client.actor, now, person=welcome_person(self.data.registrations, client.person)
             )
         self._push(ws, greeting)
-        self._catch_up(ws, hello.last_seq, public=client.actor is None)
+        self._catch_up(ws, hello.last_seq, without_voting_rights=self._not_told_arrears(client))
         if self.storage.failing:
             self._push(ws, self._status_message())
         self.clients.add(client)
@@ -619,20 +619,26 @@ class FloorServer:
             return None
         return Client(ws=ws, actor=None, token_hash=None, rate_key=address)
 
-    def _catch_up(self, ws: ServerConnection, last_seq: int | None, *, public: bool = False) -> None:
+    def _not_told_arrears(self, client: Client) -> bool:
+        """Voting rights depend on arrears: not for the public view, nor for the interpreters,
+        who follow the floor and have no vote."""
+        return client.actor is None or client.actor in self._interpreters
+
+    def _catch_up(self, ws: ServerConnection, last_seq: int | None, *, without_voting_rights: bool = False) -> None:
         """Send what a client that applied the events up to ``last_seq`` missed.
 
         A snapshot is serialized once per state, not once per client: hundreds of
         pages open at the start of a session, and a long meeting's snapshot is large
-        (2 MB after 50,000 events, 50 ms to serialize). The public view's has no
-        voting rights (they depend on arrears: not for anonymous viewers).
+        (2 MB after 50,000 events, 50 ms to serialize). The public view's and the
+        interpreters' have no voting rights (they depend on arrears: not for anonymous
+        viewers, and the interpreters have no vote).
         """
         for message in resume_messages(self.floor, last_seq, self.store.head):
             if isinstance(message, SnapshotMessage):
-                slot = "_public_snapshot" if public else "_snapshot"
+                slot = "_public_snapshot" if without_voting_rights else "_snapshot"
                 state, text = getattr(self, slot)
                 if state is not self.floor.state:
-                    text = serialize(_without_voting_rights(message) if public else message)
+                    text = serialize(_without_voting_rights(message) if without_voting_rights else message)
                     setattr(self, slot, (self.floor.state, text))
                 broadcast([ws], text)
             else:
@@ -684,7 +690,7 @@ class FloorServer:
             self._push(ws, ErrorMessage(code="invalid_message", message="hello was already received on this connection"))
         elif isinstance(message, Sync):
             if ws.transport.get_write_buffer_size() <= self.limits.slow_client_buffer:
-                self._catch_up(ws, message.last_seq, public=client.actor is None)
+                self._catch_up(ws, message.last_seq, without_voting_rights=self._not_told_arrears(client))
             # else: it has not taken what it was sent; it syncs again at the next gap
         elif isinstance(message, CommandMessage):
             self._command(client, message)
