@@ -370,6 +370,12 @@ class FloorServer:
         participant = self.setup.participant(actor) if actor else None
         return actor if participant is not None and participant.category in categories else None
 
+    def _for_staff(self, request: Request, categories: tuple[str, ...], body: bytes, refused: str) -> Response:
+        """``body`` (JSON) for a token of ``categories`` in the header; 401 without a token, 403 with another."""
+        if self._moderator_of(request, categories) is None:
+            return self._text(403 if _bearer(request) else 401, refused)
+        return self._response(200, body, "application/json")
+
     def _health(self, connection: ServerConnection, request: Request) -> Response:
         """Whether the floor can store commands (503 while it cannot); attendance only for
         the chair, the secretariat, or a monitor on this machine."""
@@ -411,25 +417,19 @@ class FloorServer:
         if path == "/meeting-files.json":
             # The meeting's three files as the floor runs with them, for a console that
             # re-plans: the roster's voting rights and notes are not for everyone.
-            if self._moderator_of(request) is None:
-                status = 403 if _bearer(request) else 401
-                return self._text(
-                    status,
-                    "The meeting files are given to the chair's and the secretariat's consoles only: "
-                    "send their token as 'Authorization: Bearer <token>'.\n",
-                )
-            return self._response(200, self._meeting_files_json, "application/json")
+            return self._for_staff(
+                request, ("chair", "secretariat"), self._meeting_files_json,
+                "The meeting files are given to the chair's and the secretariat's consoles only: "
+                "send their token as 'Authorization: Bearer <token>'.\n",
+            )
         if path == "/speakers.json":
             # The speakers' names whatever floor.public_speaker_names says: for the chair, the
             # secretariat and the interpreters (accredited staff), never delegates or the webcast.
-            if self._moderator_of(request, STAFF_CATEGORIES) is None:
-                status = 403 if _bearer(request) else 401
-                return self._text(
-                    status,
-                    "The speakers' names are given to the chair's, the secretariat's and the interpreters' "
-                    "tokens only: send one as 'Authorization: Bearer <token>'.\n",
-                )
-            return self._response(200, self._speakers_json, "application/json")
+            return self._for_staff(
+                request, STAFF_CATEGORIES, self._speakers_json,
+                "The speakers' names are given to the chair's, the secretariat's and the interpreters' "
+                "tokens only: send one as 'Authorization: Bearer <token>'.\n",
+            )
         if path == "/ballot.json":
             return self._ballot_json(request)
         return self._not_found()
