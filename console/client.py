@@ -136,13 +136,25 @@ def meeting_json_url(ws_url: str) -> str:
 MEETING_JSON_MAX = 4_000_000
 
 
-def read_speakers(url: str, timeout: float = 10.0):
-    """The registered speakers the server names in ``/meeting.json`` (blocking; run it in a
-    thread). Raises :class:`MeetingFilesError` when it cannot be had."""
+def speakers_json_url(ws_url: str) -> str:
+    """``/speakers.json`` beside the WebSocket: the names for the chair, the secretariat and
+    the interpreters, whatever ``floor.public_speaker_names`` says."""
+    return meeting_files_url(ws_url).removesuffix("/meeting-files.json") + "/speakers.json"
+
+
+#: The categories whose token reads /speakers.json (the server's STAFF_CATEGORIES).
+STAFF_CATEGORIES = ("chair", "secretariat", "interpreter")
+
+
+def read_speakers(url: str, timeout: float = 10.0, token: str | None = None):
+    """The registered speakers the server names in ``/meeting.json``, or in ``/speakers.json``
+    with a staff ``token`` in the header (blocking; run it in a thread). Raises
+    :class:`MeetingFilesError` when it cannot be had."""
     from console.model import speakers_from
 
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MEETING_JSON_MAX + 1)
         if len(body) > MEETING_JSON_MAX:
             raise MeetingFilesError(f"{url}: larger than {MEETING_JSON_MAX} bytes")
@@ -241,7 +253,12 @@ class FloorClient:
         return await asyncio.to_thread(read_meeting, meeting_files_url(self.url), self.session.token)
 
     async def fetch_speakers(self):
-        """The registered speakers' names from ``/meeting.json`` (see :func:`read_speakers`)."""
+        """The registered speakers' names (see :func:`read_speakers`): the chair's, the
+        secretariat's and the interpreters' consoles from ``/speakers.json`` with their token
+        (names even when the meeting does not publish them), others from ``/meeting.json``."""
+        token = self.session.token
+        if token and self.category in STAFF_CATEGORIES:
+            return await asyncio.to_thread(read_speakers, speakers_json_url(self.url), 10.0, token)
         return await asyncio.to_thread(read_speakers, meeting_json_url(self.url))
 
     # --- commands -----------------------------------------------------------------------------

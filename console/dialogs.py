@@ -260,16 +260,23 @@ class NamedSpeakerDialog(Dialog):
     or :data:`NO_ONE` to give the floor without naming anyone. Arrows and Enter; the person
     who asked is highlighted first (else ``default``); Escape cancels the whole give."""
 
-    def __init__(self, delegation: str, speakers: list[SpeakerOption], *, default: str | None, kind: str) -> None:
+    def __init__(
+        self, delegation: str, speakers: list[SpeakerOption], *, default: str | None, kind: str, handover: bool = False
+    ) -> None:
         super().__init__()
         self.delegation = delegation
         self.speakers = speakers
         self.default = default
         self.kind = kind
+        #: The delegation has the floor: its speaker hands over (no "no one named").
+        self.handover = handover
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide") as box:
-            box.border_title = f"Give the floor to {self.delegation}: who speaks?"
+            box.border_title = (
+                f"{self.delegation} has the floor: hand over to?" if self.handover
+                else f"Give the floor to {self.delegation}: who speaks?"
+            )
             options = [
                 Option(
                     (f"{escape(s.label)}  [dim]{escape(s.id)} · " if s.label != s.id else f"{escape(s.id)}  [dim]")
@@ -279,15 +286,19 @@ class NamedSpeakerDialog(Dialog):
                 )
                 for s in self.speakers
             ]
-            options.append(Option(f"[dim]{escape(self.delegation)}, no one named[/]", id="no-one"))
+            if not self.handover:
+                options.append(Option(f"[dim]{escape(self.delegation)}, no one named[/]", id="no-one"))
             yield OptionList(*options, id="named-speaker")
             what = "" if self.kind == "speech" else f" ({self.kind.replace('_', ' ')})"
-            yield Static(f"[dim]↑↓ choose · Enter gives the floor{what} · Escape cancels[/]")
+            if self.handover:
+                yield Static(f"[dim]↑↓ choose · Enter hands the speech{what} over, for the rest of its time · Escape cancels[/]")
+            else:
+                yield Static(f"[dim]↑↓ choose · Enter gives the floor{what} · Escape cancels[/]")
 
     def on_mount(self) -> None:
         options = self.query_one("#named-speaker", OptionList)
         ids = [s.id for s in self.speakers]
-        options.highlighted = ids.index(self.default) if self.default in ids else len(ids)
+        options.highlighted = ids.index(self.default) if self.default in ids else 0 if self.handover else len(ids)
         options.focus()
 
     @on(OptionList.OptionSelected, "#named-speaker")

@@ -53,10 +53,15 @@ def command_of(events: list[BaseEvent]) -> dict[str, Any]:
         command = {"type": "open_item", "item": last("item_opened").item}
     elif "floor_given" in types:
         given = last("floor_given")
-        if given.from_queue and not given.out_of_order:
+        if given.from_queue and not given.out_of_order and given.person is None and given.language is None:
             command = {"type": "next_speaker"}  # the first in line, which give_floor to it would also be
         else:
+            # The person and the language as the floor recorded them (a named speaker, a
+            # hand-over): give_floor stating both gives the same speech again, even to the
+            # first in line and even on a replay without the registrations.
             command = {"type": "give_floor", "delegation": given.delegation, "kind": given.kind}
+            command |= {"person": given.person} if given.person is not None else {}
+            command |= {"language": given.language} if given.language is not None else {}
     elif "en_bloc_concluded" in types:
         bloc = last("en_bloc_concluded")
         command = {"type": "conclude_en_bloc", "items": list(bloc.items), "conclusion": bloc.conclusion}
@@ -74,7 +79,10 @@ def _single(event: Any, types: list[str]) -> dict[str, Any]:
         raise LogExportError(f"events {', '.join(types)} of one command (seq {event.seq}) match no command")
     kind = event.type
     if kind == "floor_requested":
-        return {"type": "request_floor", "kind": event.kind, "item": event.item}
+        request = {"type": "request_floor", "kind": event.kind, "item": event.item}
+        # A person's request names them on the line (see log_text); a delegation's own
+        # token's language can only have been stated with the request.
+        return request | ({"language": event.language} if event.language is not None and event.person is None else {})
     if kind == "request_withdrawn":
         return {"type": "withdraw", "kind": event.kind, "item": event.item}
     if kind == "request_removed":
@@ -123,6 +131,13 @@ def log_text(meeting: str, events: Iterable[BaseEvent], comment: str) -> str:
     for _, group in groupby(events, key=lambda e: (e.actor, e.command_id)):
         batch = list(group)
         line = {"actor": batch[0].actor, "at": batch[0].at.isoformat(), "command": command_of(batch)}
+        # Who asked, and the language the floor recorded for them, beside the actor as the
+        # server's own log has them (docs/protocol.md, "Floor logs"): a replay records them
+        # again without the registrations.
+        request = next((e for e in batch if e.type == "floor_requested" and e.person is not None), None)
+        if request is not None:
+            line["person"] = request.person
+            line |= {"language": request.language} if request.language is not None else {}
         lines.append(json.dumps(line, ensure_ascii=False, sort_keys=False))
     return "\n".join(lines) + "\n"
 

@@ -635,6 +635,7 @@ _REASONS = {
     "next_speaker": "next speaker called",
     "item_closed": "item closed",
     "meeting_suspended": "meeting suspended",
+    "handed_over": "handed over to a colleague",
 }
 
 
@@ -658,6 +659,10 @@ def describe(event, state: FloorState) -> str:
             return f"{name(event.delegation)} withdrew its request ({kind})"
         case "request_removed":
             return f"{name(event.delegation)}'s request struck by the chair ({kind})"
+        case "floor_given" if event.handed_over:
+            language = f", in {language_text(event.language)}" if event.language else ""
+            return (f"{name(event.delegation)} handed over to {event.person} "
+                    f"({kind}{language}, {clock_text(event.limit_seconds)} left)")
         case "floor_given":
             extra = ", out of order" if event.out_of_order else ""
             extra += f", in {language_text(event.language)}" if event.language else ""

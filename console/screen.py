@@ -689,6 +689,10 @@ class ChairScreen(PlanningScreen):
             now = self.state or state
             speakers = now.setup.speakers_of(delegation)
             command = {"type": "give_floor", "delegation": delegation, "kind": kind}
+            speaking = now.speaker if now.speaker is not None and now.speaker.delegation == delegation else None
+            if speaking is not None:
+                self._hand_over(now, speaking, found)
+                return
             if len(speakers) < 2:
                 self.send(command)  # one speaker or none: as always, the person who asked speaks
                 return
@@ -718,6 +722,26 @@ class ChairScreen(PlanningScreen):
             self.app.push_screen(dialog, named)
 
         self.app.push_screen(GiveFloorDialog(self._choices(state, persons=True)), picked)
+
+    def _hand_over(self, state: FloorState, speaking: Any, found: str | None) -> None:
+        """g on the delegation that has the floor: which of its other registered speakers
+        continues the speech (its kind, the rest of its time; "I give the floor to my colleague")."""
+        delegation = speaking.delegation
+        others = [sp for sp in state.setup.speakers_of(delegation) if sp.id != speaking.person]
+        if not others:
+            self.notify(f"{name_of(state, delegation)} has the floor and no other registered speaker to hand over to.", severity="warning")
+            return
+        options = [SpeakerOption(sp.id, self._speaker_label(sp.id), sp.floor_language) for sp in others]
+        dialog = NamedSpeakerDialog(name_of(state, delegation), options, default=found, kind=speaking.kind, handover=True)
+
+        def named(person: Any) -> None:
+            if not person:
+                return  # Escape: nothing handed over
+            chosen = state.setup.speaker(person)
+            language = {"language": chosen.floor_language} if chosen is not None else {}
+            self.send({"type": "give_floor", "delegation": delegation, "kind": speaking.kind, "person": person, **language})
+
+        self.app.push_screen(dialog, named)
 
     def action_speaking_time(self) -> None:
         found = self._need_open_item("open one to set its speaking time")

@@ -264,6 +264,10 @@ def meeting_document(data: MeetingData) -> dict:
     }
 
 
+#: Who may read /speakers.json: the chair, the secretariat and the interpreters.
+STAFF_CATEGORIES = ("chair", "secretariat", "interpreter")
+
+
 def _bearer(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header (never one in a URL)."""
     value = request.headers.get("Authorization", "")
@@ -323,6 +327,7 @@ class FloorServer:
         self._data_version = store.data_version()
         self._meeting_json = json.dumps(meeting_document(data), ensure_ascii=False).encode()
         self._meeting_files_json = json.dumps(store.meeting_files(), ensure_ascii=False).encode()
+        self._speakers_json = json.dumps({"speakers": published_speakers(data.registrations)}, ensure_ascii=False).encode()
         self._snapshot: tuple[object, str] = (None, "")  # (the state, its snapshot message)
         self.assets = page_assets(STATIC_DIR, CSP, data, self._meeting_json)
         self._public_snapshot: tuple[object, str] = (None, "")  # the same without voting rights
@@ -357,12 +362,19 @@ class FloorServer:
     def _not_found(self) -> Response:
         return self._text(404, "Not found\n")
 
-    def _moderator_of(self, request: Request) -> str | None:
-        """The chair or secretariat delegation whose token the request carries in its header."""
+    def _moderator_of(self, request: Request, categories: tuple[str, ...] = ("chair", "secretariat")) -> str | None:
+        """The chair or secretariat delegation (or one of ``categories``) whose token the
+        request carries in its header."""
         token = _bearer(request)
         actor = authenticate(token, self.token_hashes) if token else None
         participant = self.setup.participant(actor) if actor else None
-        return actor if participant is not None and participant.category in ("chair", "secretariat") else None
+        return actor if participant is not None and participant.category in categories else None
+
+    def _for_staff(self, request: Request, categories: tuple[str, ...], body: bytes, refused: str) -> Response:
+        """``body`` (JSON) for a token of ``categories`` in the header; 401 without a token, 403 with another."""
+        if self._moderator_of(request, categories) is None:
+            return self._text(403 if _bearer(request) else 401, refused)
+        return self._response(200, body, "application/json")
 
     def _health(self, connection: ServerConnection, request: Request) -> Response:
         """Whether the floor can store commands (503 while it cannot); attendance only for
@@ -405,14 +417,19 @@ class FloorServer:
         if path == "/meeting-files.json":
             # The meeting's three files as the floor runs with them, for a console that
             # re-plans: the roster's voting rights and notes are not for everyone.
-            if self._moderator_of(request) is None:
-                status = 403 if _bearer(request) else 401
-                return self._text(
-                    status,
-                    "The meeting files are given to the chair's and the secretariat's consoles only: "
-                    "send their token as 'Authorization: Bearer <token>'.\n",
-                )
-            return self._response(200, self._meeting_files_json, "application/json")
+            return self._for_staff(
+                request, ("chair", "secretariat"), self._meeting_files_json,
+                "The meeting files are given to the chair's and the secretariat's consoles only: "
+                "send their token as 'Authorization: Bearer <token>'.\n",
+            )
+        if path == "/speakers.json":
+            # The speakers' names whatever floor.public_speaker_names says: for the chair, the
+            # secretariat and the interpreters (accredited staff), never delegates or the webcast.
+            return self._for_staff(
+                request, STAFF_CATEGORIES, self._speakers_json,
+                "The speakers' names are given to the chair's, the secretariat's and the interpreters' "
+                "tokens only: send one as 'Authorization: Bearer <token>'.\n",
+            )
         if path == "/ballot.json":
             return self._ballot_json(request)
         return self._not_found()
@@ -531,7 +548,7 @@ class FloorServer:
                 self.floor, client.actor, now, beat, person=welcome_person(self.data.registrations, client.person)
             )
         self._push(ws, greeting)
-        self._catch_up(ws, hello.last_seq, public=client.actor is None)
+        self._catch_up(ws, hello.last_seq, without_voting_rights=self._not_told_arrears(client))
         if self.storage.failing:
             self._push(ws, self._status_message())
         self.clients.add(client)
@@ -603,20 +620,26 @@ class FloorServer:
             return None
         return Client(ws=ws, actor=None, token_hash=None, rate_key=address)
 
-    def _catch_up(self, ws: ServerConnection, last_seq: int | None, *, public: bool = False) -> None:
+    def _not_told_arrears(self, client: Client) -> bool:
+        """Voting rights depend on arrears: not for the public view, nor for the interpreters,
+        who follow the floor and have no vote."""
+        return client.actor is None or client.actor in self._interpreters
+
+    def _catch_up(self, ws: ServerConnection, last_seq: int | None, *, without_voting_rights: bool = False) -> None:
         """Send what a client that applied the events up to ``last_seq`` missed.
 
         A snapshot is serialized once per state, not once per client: hundreds of
         pages open at the start of a session, and a long meeting's snapshot is large
-        (2 MB after 50,000 events, 50 ms to serialize). The public view's has no
-        voting rights (they depend on arrears: not for anonymous viewers).
+        (2 MB after 50,000 events, 50 ms to serialize). The public view's and the
+        interpreters' have no voting rights (they depend on arrears: not for anonymous
+        viewers, and the interpreters have no vote).
         """
         for message in resume_messages(self.floor, last_seq, self.store.head):
             if isinstance(message, SnapshotMessage):
-                slot = "_public_snapshot" if public else "_snapshot"
+                slot = "_public_snapshot" if without_voting_rights else "_snapshot"
                 state, text = getattr(self, slot)
                 if state is not self.floor.state:
-                    text = serialize(_without_voting_rights(message) if public else message)
+                    text = serialize(_without_voting_rights(message) if without_voting_rights else message)
                     setattr(self, slot, (self.floor.state, text))
                 broadcast([ws], text)
             else:
@@ -668,7 +691,7 @@ class FloorServer:
             self._push(ws, ErrorMessage(code="invalid_message", message="hello was already received on this connection"))
         elif isinstance(message, Sync):
             if ws.transport.get_write_buffer_size() <= self.limits.slow_client_buffer:
-                self._catch_up(ws, message.last_seq, public=client.actor is None)
+                self._catch_up(ws, message.last_seq, without_voting_rights=self._not_told_arrears(client))
             # else: it has not taken what it was sent; it syncs again at the next gap
         elif isinstance(message, CommandMessage):
             self._command(client, message)

@@ -84,6 +84,33 @@ async def test_the_chair_sees_the_languages_in_the_waiting_list_and_on_the_speak
         assert "Chinese" in text(app, "#speaker-detail")
 
 
+async def test_at_100_columns_the_speakers_detail_line_keeps_the_limit(floor):
+    """China speaking in Chinese: the whole line does not fit the panel's 48 cells; the start
+    loses its seconds, never the limit (and a point of order loses the start)."""
+    from rich.text import Text
+
+    from console.model import countdown
+    from console.widgets.floor import detail_text
+
+    app = app_for(floor, "VC", "chair")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        detail = app.screen.query_one("#speaker-detail")
+        shown = text(app, "#speaker-detail")
+        assert shown.endswith("limit 3:00") and "Chinese" in shown and "since 12:" in shown
+        assert Text(shown).cell_len <= detail.size.width == 48
+        app.save_screenshot("vccsched-console-detail-100.svg", "/tmp")
+        await pilot.resize_terminal(140, 36)  # wider: the whole line again, seconds included
+        await pilot.pause(0.2)
+        assert len(text(app, "#speaker-detail").split(":")) == 4  # since HH:MM:SS · limit M:SS
+    current = countdown(floor.state, floor.state.speaker.since)
+    zone = floor.state.speaker.since.tzinfo
+    for kind in ("[b reverse $warning] POINT OF ORDER [/]", "right of reply"):
+        line = Text.from_markup(detail_text(current, zone, kind, 48)).plain
+        assert line.endswith("limit 3:00") and "Chinese" in line and len(line) <= 48, line
+    assert "since" in detail_text(current, zone, "speech", 0)  # not laid out yet: the whole line
+
+
 def test_the_interpreters_screen_snapshot(snap_compare, floor):
     async def ready(pilot) -> None:
         await pilot.pause(0.2)

@@ -148,6 +148,38 @@ def test_a_scripted_floor_exports_to_a_log_that_replays_to_the_same_state():
     assert commands[3] == "give_floor"
 
 
+def test_the_saved_log_keeps_persons_and_languages_and_replays_without_registrations():
+    """A floor with persons: who asked (line "person", "language"), the chair naming another
+    speaker than the one who asked while first in line, a hand-over, a delegation's own token
+    stating its language. The saved log replays to the same state, persons and languages
+    included, with the registrations and without them (report --log has none)."""
+    from test_floor_rules import Session, small_setup
+    from test_named_speaker import HEAD_ZH, SPEAKERS
+
+    from vccsched.floor.asker import Asker
+
+    s = Session(small_setup(speakers=SPEAKERS)).open(3)
+    s.floor.handle_raw("CHN", {"type": "request_floor", "id": "c-1"}, s.now, HEAD_ZH)
+    usa = Asker(person="USA.1", label="USA.1", speaker=True, floor_language="en")
+    s.floor.handle_raw("USA", {"type": "request_floor", "id": "u-1", "language": "fr"}, s.now, usa)
+    s.ok("RUS", "request_floor", language="es")  # its own token, a stated language
+    s.ok("VC", "give_floor", delegation="CHN", person="CHN.2")  # first in line, another person
+    s.ok("VC", "give_floor", advance=30, delegation="CHN", person="CHN.1", language="zh")  # handed back
+    s.ok("VC", "next_speaker")  # USA.1, in French
+    s.ok("VC", "next_speaker")  # Russia, in Spanish
+    s.ok("VC", "end_speech")
+    assert [(x.person, x.language) for x in s.state.speeches] == [
+        ("CHN.2", None), ("CHN.1", "zh"), ("USA.1", "fr"), (None, "es")]
+    lines = log_text(s.floor.setup.meeting_id, s.floor.events, "test").splitlines()
+    for setup in (s.floor.setup, small_setup()):
+        result = replay(lines, setup)
+        assert result.refusals == []
+        assert result.state.model_copy(update={"setup": s.state.setup}) == s.state  # the setup: with or without speakers
+    asked = [json.loads(line) for line in lines[1:] if json.loads(line)["command"]["type"] == "request_floor"]
+    assert [(a.get("person"), a.get("language"), a["command"].get("language")) for a in asked] == [
+        ("CHN.1", "zh", None), ("USA.1", "fr", None), (None, None, "es")]
+
+
 def test_an_event_no_command_makes_is_said_not_guessed():
     s = Script().do("VC", {"type": "open_item", "item": 3})
     event = s.floor.events[0].model_copy(update={"type": "something_new"})

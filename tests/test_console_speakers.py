@@ -4,6 +4,10 @@ server whose meeting has registrations; without names, the delegation alone as b
 
 from __future__ import annotations
 
+import asyncio
+import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from test_console_app import console, queue, text, until
@@ -52,17 +56,52 @@ async def test_names_that_arrive_after_the_list_are_shown_in_it(tmp_path, meetin
             await until(pilot, lambda: app.screen.query_one("#queue").row_text(0)["name"] == HEAD)
 
 
-async def test_without_published_names_the_console_shows_the_delegation(tmp_path, meeting):
+async def test_without_published_names_the_chair_and_interpreters_still_see_them(tmp_path, meeting):
+    """floor.public_speaker_names false keeps names off /meeting.json (anyone reads it); the
+    chair's and the interpreters' consoles have them from /speakers.json with their token, a
+    delegate's console does not."""
     async with live_server(tmp_path, meeting_dir=private(meeting)) as srv:
         await with_person_tokens(srv, meeting, tmp_path)
-        async with console(srv, "VC") as (app, pilot):
+        url = f"{srv.http_url}/speakers.json"
+        assert await http_status(url) == 401
+        assert await http_status(url, srv.tokens["CHN.1"]) == await http_status(url, srv.tokens["BRA"]) == 403
+        document = await fetch_json_with(url, srv.tokens["INT-EN"])
+        assert {"id": "CHN.1", "delegation": "CHN", "name": "Ms Example-Delegate-1",
+                "function": "Head of delegation"} in document["speakers"]
+        assert "@" not in json.dumps(document) and "CHN.3" not in json.dumps(document)  # speakers only
+        async with console(srv, "VC") as (app, pilot), console(srv, "BRA") as (own, own_pilot), \
+                console(srv, "INT-EN") as (booth, booth_pilot):
             await until(pilot, lambda: app.screen.speakers is not None)
-            assert app.screen.speakers == {}
+            assert "CHN.1" in app.screen.speakers
+            await until(own_pilot, lambda: own.screen.speakers is not None)
+            assert own.screen.speakers == {}  # a delegate's console reads /meeting.json
             async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.1") as head:
                 await vc.command({"type": "open_item", "item": 3})
                 await head.command({"type": "request_floor"})
             await until(pilot, lambda: queue(app) == [("CHN", "speech")])
-            assert app.screen.query_one("#queue").row_text(0)["name"] == "China"
+            await until(pilot, lambda: app.screen.query_one("#queue").row_text(0)["name"] == HEAD)
+            await until(own_pilot, lambda: queue(own) == [("CHN", "speech")])
+            assert own.screen.query_one("#queue").row_text(0)["name"] == "China"
+            await until(booth_pilot, lambda: "Example-Delegate-1" in text(booth, "#interp-next"))
+
+
+async def http_status(url: str, token: str | None = None) -> int:
+    try:
+        await fetch_json_with(url, token)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    return 200
+
+
+async def fetch_json_with(url: str, token: str | None) -> dict:
+    """GET ``url`` with ``token`` as its Bearer, off the event loop (the server runs on it)."""
+
+    def get() -> dict:
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.load(answer)
+
+    return await asyncio.to_thread(get)
 
 
 def test_names_are_taken_only_as_published_and_only_for_their_delegation(c21):
@@ -151,3 +190,20 @@ async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers
             assert srv.shell.floor.state.speaker.person == "CHN.1"
             await until(own_pilot, lambda: "you have the floor" in text(own, "#item"))
             own.save_screenshot("vccsched-console-connected-as.svg", "/tmp")
+
+            # g on China, which has the floor: its head hands over to her colleague, the only
+            # other speaker offered, for the rest of her time; no "no one named".
+            await pilot.press("g", *"china", "enter")
+            await until(pilot, lambda: isinstance(app.screen, NamedSpeakerDialog))
+            assert app.screen.handover
+            named = app.screen.query_one("#named-speaker")
+            assert named.option_count == 1 and "Example-Delegate-2" in str(named.get_option_at_index(0).prompt)
+            app.save_screenshot("vccsched-console-hand-over.svg", "/tmp")
+            await pilot.press("enter")
+            await until(pilot, lambda: delegate_2 in text(app, "#speaker-name"))
+            state = srv.shell.floor.state
+            assert [(x.person, x.reason) for x in state.speeches[-1:]] == [("CHN.1", "handed_over")]
+            assert state.speaker.person == "CHN.2" and state.speaker.language == registered
+            assert state.speaker.limit_seconds <= state.speeches[-1].limit_seconds
+            await until(pilot, lambda: "handed over to CHN.2" in "".join(str(x) for x in app.screen.query_one("#log").lines))
+            app.save_screenshot("vccsched-console-handed-over.svg", "/tmp")

@@ -79,7 +79,7 @@ def test_the_other_refusals_of_give_floor_come_first(s):
     assert s.refused("USA", "give_floor", delegation="CHN", person="CHN.9") == "not_chair"
     assert s.refused("VC", "give_floor", delegation="XYZ", person="CHN.9") == "unknown_delegation"
     s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")
-    assert s.refused("VC", "give_floor", delegation="CHN", person="CHN.2") == "already_has_floor"
+    assert s.refused("VC", "give_floor", delegation="CHN", person="CHN.1") == "already_has_floor"
 
 
 def test_a_meeting_without_registrations_refuses_any_person():
@@ -137,3 +137,61 @@ def test_a_named_speakers_language_replays_without_registrations():
     replayed = without.floor.handle_raw("VC", command, without.now, None, from_record=True)
     assert live.accepted and replayed.accepted
     assert given(live.events) == given(replayed.events) and given(live.events)["language"] == "en"
+
+
+# --- handing over within a delegation ("I give the floor to my colleague") ------------------
+
+
+def test_the_speaker_hands_over_to_a_colleague_for_the_rest_of_the_time(s):
+    chn_asks(s, HEAD_ZH)
+    s.ok("VC", "give_floor", delegation="CHN")  # CHN.1 speaks, 180 s
+    s.ok("USA", "request_floor", advance=0)
+    events = s.ok("VC", "give_floor", advance=100.25, delegation="CHN", person="CHN.2", language="en")
+    ended = json.loads(events[0].model_dump_json())
+    assert (ended["type"], ended["reason"], ended["duration_seconds"]) == ("speech_ended", "handed_over", 100.25)
+    event = given(events)
+    # The rest of the speech's time (79.75 s, rounded up), not out of turn, no request consumed.
+    assert (event["limit_seconds"], event["out_of_order"], event["from_queue"]) == (80, False, False)
+    assert (event["person"], event["language"], event["handed_over"], event["kind"]) == ("CHN.2", "en", True, "speech")
+    assert s.queue() == [("USA", "speech")]
+    assert (s.state.speaker.person, s.state.speaker.limit_seconds) == ("CHN.2", 80)
+    s.ok("VC", "end_speech", advance=30)
+    assert [(x.person, x.reason, x.language) for x in s.state.speeches] == [
+        ("CHN.1", "handed_over", "zh"), ("CHN.2", "ended_by_chair", "en")]
+
+
+def test_a_hand_over_keeps_the_kind_and_a_request_waiting(s):
+    s.ok("VC", "give_floor", delegation="CHN", kind="right_of_reply")  # no person named
+    chn_asks(s)  # China asks to speak again meanwhile
+    assert s.refused("VC", "give_floor", delegation="CHN", person="CHN.2") == "already_has_floor"  # kind speech
+    event = given(s.ok("VC", "give_floor", delegation="CHN", person="CHN.2", kind="right_of_reply"))
+    assert (event["kind"], event["from_queue"], event["person"]) == ("right_of_reply", False, "CHN.2")
+    assert "language" not in event  # none stated: unknown, as for any named speaker
+    assert s.queue() == [("CHN", "speech")]  # its request to speak again is still in line
+
+
+def test_a_hand_over_after_an_overrun_leaves_no_time(s):
+    s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")
+    event = given(s.ok("VC", "give_floor", advance=200, delegation="CHN", person="CHN.2"))
+    assert event["limit_seconds"] == 0 and event["handed_over"] is True
+
+
+def test_a_hand_over_is_refused_to_the_speaker_itself_or_no_one(s):
+    s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")
+    assert s.refused("VC", "give_floor", delegation="CHN") == "already_has_floor"
+    assert s.refused("VC", "give_floor", delegation="CHN", person="CHN.1") == "already_has_floor"
+    assert s.refused("VC", "give_floor", delegation="CHN", person="USA.1") == "not_a_registered_speaker"
+    assert s.refused("VC", "give_floor", delegation="CHN", person="CHN.3") == "not_a_registered_speaker"
+    assert s.refused("CHN", "give_floor", delegation="CHN", person="CHN.2") == "not_chair"
+
+
+def test_a_hand_over_replays_without_the_registrations():
+    lines = [
+        '{"actor": "VC", "at": "2021-06-08T12:00:00+02:00", "command": {"type": "open_item", "id": "o", "item": 3}}',
+        '{"actor": "VC", "at": "2021-06-08T12:01:00+02:00", "command": {"type": "give_floor", "id": "g1", "delegation": "CHN", "person": "CHN.1"}}',
+        '{"actor": "VC", "at": "2021-06-08T12:02:00+02:00", "command": {"type": "give_floor", "id": "g2", "delegation": "CHN", "person": "CHN.2", "language": "en"}}',
+    ]
+    result = replay(lines, small_setup())
+    assert result.refusals == []
+    assert (result.state.speaker.person, result.state.speaker.limit_seconds) == ("CHN.2", 120)
+    assert [(x.person, x.reason) for x in result.state.speeches] == [("CHN.1", "handed_over")]

@@ -154,4 +154,10 @@ async def test_with_public_speaker_names_false_no_page_names_anyone(browser, tmp
             await expect(webcast.locator("#speaker-who")).to_contain_text("China")
             await expect(webcast.locator("#speaker-who .person")).to_have_count(0)
             assert "Example-Delegate" not in await webcast.locator("body").inner_text()
+            # The interpreters are accredited staff: their page has the names from /speakers.json.
+            booth = await delegate(browser, srv, "INT-EN", watch, width=1100, height=760)
+            await expect(booth.locator("#speaker-who .person")).to_have_text("Ms Example-Delegate-1, Head of delegation")
+            await booth.screenshot(path=str(SCREENSHOTS / "vccsched-interpreters-private-names.png"), full_page=True)
+            await booth.context.close()
+            assert "Example-Delegate" not in await webcast.locator("body").inner_text()
     watch.check()

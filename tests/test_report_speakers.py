@@ -99,3 +99,24 @@ def test_report_db_names_the_speakers_from_the_folders_registrations(meeting, cl
     assert "China (CHN): CHN.1; CHN.2" in out.read_text(encoding="utf-8")
     assert "--meeting" in bare.stderr and "registrations.yaml" in bare.stderr
 
+
+
+def test_a_hand_over_shows_both_speeches_with_their_persons(meeting):
+    """The head of delegation hands over to her colleague: two speeches, each named; the
+    first says it was handed over, the second has the rest of the time as its limit."""
+    data = load_meeting(meeting)
+    lines = [
+        '{"actor": "VC", "at": "2021-06-08T12:00:00+02:00", "command": {"type": "open_item", "id": "o", "item": 3}}',
+        '{"actor": "VC", "at": "2021-06-08T12:00:10+02:00", "command": {"type": "give_floor", "id": "g1", "delegation": "CHN", "person": "CHN.1"}}',
+        '{"actor": "VC", "at": "2021-06-08T12:02:10+02:00", "command": {"type": "give_floor", "id": "g2", "delegation": "CHN", "person": "CHN.2", "language": "en"}}',
+        '{"actor": "VC", "at": "2021-06-08T12:03:20+02:00", "command": {"type": "end_speech", "id": "e"}}',
+    ]
+    result = replay(lines, FloorSetup.from_meeting(data))
+    assert result.refusals == []
+    report = build_report(data, result.state, result.floor.events)
+    item = next(i for i in report.items if i.number == 3)
+    assert [(s.speaker, s.seconds, s.limit_seconds, s.out_of_order, s.handed_over) for s in item.speeches] == [
+        (HEAD, 120.0, 180, True, True), (DELEGATE, 70.0, 60, False, False)]  # she was given it out of turn
+    text = render_report(report, "md")
+    assert "handed over to a colleague" in text and "over the 1 min limit" in text
+    assert "handed_over" not in item.speeches[1].model_dump(mode="json")

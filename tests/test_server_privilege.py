@@ -349,6 +349,11 @@ async def test_an_interpreter_can_send_no_command_at_all(shared):
         assert (booth.welcome["delegation"], booth.welcome["category"]) == ("INT-FR", "interpreter")
         (snapshot,) = booth.catch_up  # it follows the floor like everyone
         assert snapshot["state"]["speaker"]["delegation"] == "USA"
+        # ...but, like the public view, is not told who has the right to vote (arrears).
+        assert {p["voting_rights"] for p in snapshot["state"]["setup"]["participants"]} == {None}
+        await booth.send({"type": "sync", "last_seq": 10**9})  # not a seq it was sent: a snapshot
+        again, _ = await booth.recv_until("snapshot")
+        assert {p["voting_rights"] for p in again["state"]["setup"]["participants"]} == {None}
         delegate = {"request_floor": {}, "withdraw": {}, "end_speech": {}, "set_floor_language": {"delegation": "CHN", "language": "fr"}}
         for type_, fields in {**CHAIR_COMMAND_EXAMPLES, **delegate, "publish_plan": {"plan": PLAN}}.items():
             reply, events = await booth.command({"type": type_, "id": f"int-{type_}", **fields})
@@ -360,6 +365,8 @@ async def test_an_interpreter_can_send_no_command_at_all(shared):
         assert (reply["code"], events) == ("read_only", [])
     await assert_unchanged(srv, before)
     async with ws_client(srv, "VC") as vc:  # and the chair cannot give an interpreter the floor
+        (snapshot,) = vc.catch_up  # the delegations' snapshot keeps them
+        assert True in {p["voting_rights"] for p in snapshot["state"]["setup"]["participants"]}
         reply, events = await vc.command({"type": "give_floor", "id": "vc-int", "delegation": "INT-FR"})
         assert (reply["code"], events) == ("is_interpreter", [])
     await assert_unchanged(srv, before)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
@@ -75,6 +77,25 @@ def _ordinal(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
+def detail_text(countdown: Countdown, zone, kind: str, width: int) -> str:
+    """"CM · speech · Chinese · since 12:00:10 · limit 3:00" (markup), shortened to fit
+    ``width`` cells (0: not laid out yet, the whole line): the start without its seconds,
+    then without it; the tier, the kind, the language and the limit always stay (at 100
+    columns the panel has 48 cells, and a point of order with a language needs 57)."""
+    since = countdown.since.astimezone(zone)
+    language = f" · [b]{escape(countdown.language)}[/]" if countdown.language else ""
+    head = f"{countdown.tier} · {kind}{language}"
+    limit = f"limit {clock_text(countdown.limit_seconds)}"
+    candidates = (
+        f"{head} · since {since:%H:%M:%S} · {limit}",
+        f"{head} · since {since:%H:%M} · {limit}",
+        f"{head} · {limit}",
+    )
+    if width <= 0:
+        return candidates[0]
+    return next((c for c in candidates if Text.from_markup(c).cell_len <= width), candidates[-1])
+
+
 class SpeakerPanel(Horizontal):
     """Who has the floor, and the countdown (warning at 30 s, overrun shown, not enforced)."""
 
@@ -98,13 +119,21 @@ class SpeakerPanel(Horizontal):
         if countdown.kind == "point_of_order":
             kind = f"[b reverse $warning] {kind.upper()} [/]"
         show_text(name, f"[b]{escape(countdown.name)}[/]")
-        since = countdown.since.astimezone(zone)
-        language = f" · [b]{escape(countdown.language)}[/]" if countdown.language else ""
-        show_text(
-            detail,
-            f"{countdown.tier} · {kind}{language} · since {since:%H:%M:%S} · limit {clock_text(countdown.limit_seconds)}",
-        )
+        self._detail = (countdown, zone, kind)
+        self._show_detail()
         self.tick(countdown)
+
+    def _show_detail(self) -> None:
+        """The detail line, as much of it as fits on its one line (:func:`detail_text`)."""
+        shown = getattr(self, "_detail", None)
+        if shown is None:
+            return
+        countdown, zone, kind = shown
+        detail = self.query_one("#speaker-detail", Static)
+        show_text(detail, detail_text(countdown, zone, kind, detail.size.width))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._show_detail)
 
     def tick(self, countdown: Countdown | None) -> None:
         """Update the digits and the phase only: called every fraction of a second."""

@@ -129,6 +129,29 @@ function onWelcome(message) {
   if (interpreter) buildInterpCard();
   renderWhoami(page.meeting);
   show($("foot"), true);
+  if (STAFF.has(message.category)) loadStaffSpeakers(page.token);
+}
+
+/** The categories whose token reads /speakers.json (docs/protocol.md, the server's routes). */
+const STAFF = new Set(["chair", "secretariat", "interpreter"]);
+
+/**
+ * The speakers' names for the interpreters (and the chair and the secretariat) when the
+ * meeting does not publish them in /meeting.json (floor.public_speaker_names false): from
+ * /speakers.json, with the token in the header. Without them the page names delegations.
+ */
+async function loadStaffSpeakers(token) {
+  if (!token || page.meeting.speakers.size > 0) return;
+  try {
+    const response = await fetch("/speakers.json", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+    if (!response.ok) return;
+    const data = await response.json();
+    if (page.token !== token || !data || !Array.isArray(data.speakers)) return;
+    page.meeting.speakers = new Map(data.speakers.filter((p) => p && typeof p.id === "string").map((p) => [p.id, p]));
+    render();
+  } catch (_) {
+    // names are a help, not the floor: the page goes on naming delegations
+  }
 }
 
 /** "Connected as Ms X, Head of delegation — China" for a person's link; else "Signed in as China". */

@@ -97,10 +97,16 @@ class FloorGiven(BaseEvent):
         exclude_if=lambda value: value is None,
         description="The language of the speech (protocol 4), from the request consumed; absent when unknown.",
     )
+    handed_over: bool = Field(
+        default=False,
+        exclude_if=lambda value: not value,
+        description="The delegation's speaker handed over to ``person`` for the rest of the "
+        "speech's time (protocol 4); absent otherwise.",
+    )
 
 
 SpeechEndReason = Literal[
-    "finished", "ended_by_chair", "next_speaker", "item_closed", "meeting_suspended"
+    "finished", "ended_by_chair", "next_speaker", "item_closed", "meeting_suspended", "handed_over"
 ]
 
 

@@ -13,6 +13,7 @@ of each command lists the rules it checks, in order.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -358,7 +359,10 @@ def queue_not_empty(ctx: Context) -> Refusal | None:
     return None
 
 
-def can_take_floor(delegation: str) -> Rule:
+def can_take_floor(delegation: str, person: str | None = None, kind: str = "speech") -> Rule:
+    """The chair, an interpreters' entry and the speaking delegation cannot be given the floor;
+    the speaking delegation can hand its speech over to another of its speakers (``person``)."""
+
     def check(ctx: Context) -> Refusal | None:
         p = ctx.state.setup.participant(delegation)
         assert p is not None
@@ -367,8 +371,20 @@ def can_take_floor(delegation: str) -> Rule:
         if p.category in READ_ONLY_CATEGORIES:
             return refuse("is_interpreter", f"{delegation} is an interpreters' connection; it does not take the floor.")
         speaker = ctx.state.speaker
-        if speaker is not None and speaker.delegation == delegation:
-            return refuse("already_has_floor", f"{delegation} already has the floor.")
+        if speaker is None or speaker.delegation != delegation:
+            return None
+        if person is None or person == speaker.person:
+            who = person or delegation
+            return refuse(
+                "already_has_floor",
+                f"{who} already has the floor; to hand it over, name another registered speaker of {delegation}.",
+            )
+        if kind != speaker.kind:
+            return refuse(
+                "already_has_floor",
+                f"{delegation} has the floor for a {speaker.kind.replace('_', ' ')}; a hand-over to {person} "
+                f"continues it (kind {speaker.kind}), not a {kind.replace('_', ' ')}.",
+            )
         return None
 
     return check
@@ -539,6 +555,29 @@ def _give_floor(
     )
 
 
+def _hand_over(ctx: Context, person: str, language: str | None) -> None:
+    """The delegation's speaker hands over to a colleague: the same intervention goes on, so
+    the colleague has the rest of its time (never a fresh limit), it is not out of turn and
+    it consumes no request (docs/protocol.md, "Handing over within a delegation")."""
+    s = ctx.state.speaker
+    assert s is not None
+    # Rounded to the millisecond first, so that float noise never adds a second.
+    left = max(0, math.ceil(round(s.limit_seconds - s.elapsed(ctx.now), 3)))
+    _end_speech(ctx, "handed_over")
+    ctx.emit(
+        ev.FloorGiven,
+        item=s.item,
+        delegation=s.delegation,
+        kind=s.kind,
+        out_of_order=False,
+        from_queue=False,
+        limit_seconds=left,
+        person=person,
+        language=language,
+        handed_over=True,
+    )
+
+
 # --- command handlers -----------------------------------------------------------------------
 
 #: What a handler returns: a refusal, or None once it has emitted its events.
@@ -618,12 +657,16 @@ def _give(ctx: Context, c: GiveFloor) -> Result:
         ctx,
         item_is_open,
         delegation_on_roster(c.delegation),
-        can_take_floor(c.delegation),
+        can_take_floor(c.delegation, c.person, c.kind),
         named_speaker(c.delegation, c.person),
     )
     if refusal:
         return refusal
-    _give_floor(ctx, c.delegation, c.kind, c.person, c.language)
+    speaker = ctx.state.speaker
+    if speaker is not None and speaker.delegation == c.delegation and c.person is not None:
+        _hand_over(ctx, c.person, c.language)
+    else:
+        _give_floor(ctx, c.delegation, c.kind, c.person, c.language)
     return None
 
 

@@ -64,6 +64,12 @@ class SpeechLine(StrictModel):
         description="Who of the delegation spoke, as registered ('Ms Example-Delegate-1, Head of "
         "delegation'; the person's id if no longer registered); null when the record names nobody.",
     )
+    handed_over: bool = Field(
+        default=False,
+        exclude_if=lambda value: not value,
+        description="The speaker handed over to a colleague of the delegation, who spoke next "
+        "for the rest of the speech's time (protocol 4); absent otherwise.",
+    )
 
 
 class ContributionReport(StrictModel):
@@ -259,6 +265,7 @@ def build_report(
             out_of_order=speech.out_of_order,
             in_progress=running,
             speaker=speaker_of(speech.person),
+            handed_over=not running and speech.reason == "handed_over",
         ))
 
     items: list[ItemReport] = []

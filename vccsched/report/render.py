@@ -168,6 +168,8 @@ def _item_context(item: ItemReport, report: MeetingReport, zone) -> dict[str, An
             remarks.append("out of turn")
         if s.seconds > s.limit_seconds + 0.5:
             remarks.append(f"over the {duration_text(s.limit_seconds)} limit")
+        if s.handed_over:
+            remarks.append("handed over to a colleague")
         if s.in_progress:
             remarks.append("speaking when the record ends")
         category = CATEGORY_LABELS[s.category][0]
