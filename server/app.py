@@ -321,6 +321,7 @@ class FloorServer:
         self.public_count = 0
         self.public_by_address: dict[str, int] = {}
         self.proxies = TrustedProxies(config.trusted_proxies)
+        self._told_untrusted_proxy = False
         self.door = Door(
             DoorConfig(
                 pending_max=limits.pending_max,
@@ -405,7 +406,17 @@ class FloorServer:
         peer = connection.remote_address
         address = str(peer[0]) if peer else "?"
         caller = connection.caller = self.proxies.caller(address, request.headers)  # type: ignore[attr-defined]
-        if self.proxies.trusts(address) and not self.door.place(connection, caller.address):
+        trusted = self.proxies.trusts(address)
+        if not trusted and not self._told_untrusted_proxy and "X-Forwarded-For" in request.headers:
+            self._told_untrusted_proxy = True
+            logger.warning(
+                "a request from %s carries X-Forwarded-For, which is ignored: if this server is behind a "
+                "reverse proxy at that address, give --trusted-proxy %s, or every caller shares its "
+                "per-address bounds (said once)",
+                address,
+                address,
+            )
+        if trusted and not self.door.place(connection, caller.address):
             return self._text(
                 429,
                 f"Too many connections from your address ({caller.address}) are waiting for their hello "

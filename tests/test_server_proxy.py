@@ -307,3 +307,11 @@ def test_the_start_up_lines_say_which_proxies_are_trusted(tmp_path):
         reader.join(5)
     out = "".join(lines)
     assert "trusted proxies  127.0.0.1, 10.0.0.0/8, ::1: the caller's address is read from their X-Forwarded-For" in out
+
+
+async def test_a_forwarded_request_from_an_untrusted_peer_is_pointed_out_once(tmp_path, caplog):
+    async with live_server(tmp_path, limits=LIMITS) as srv:
+        for _ in range(3):
+            assert (await http_get(srv.port, "/meeting.json", headers=xff("203.0.113.5")))[0] == 200
+    said = [r.getMessage() for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(said) == 1 and "give --trusted-proxy 127.0.0.1" in said[0]
