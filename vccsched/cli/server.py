@@ -311,7 +311,7 @@ def run_command(
     ] = 32,
     trusted_proxy: Annotated[
         list[str] | None,
-        typer.Option("--trusted-proxy", help="A reverse proxy (an IP address, or a network such as 10.0.0.0/8; repeat "
+        typer.Option("--trusted-proxy", metavar="ADDRESS", help="A reverse proxy (an IP address, or a network such as 10.0.0.0/8; repeat "
                      "for several) whose X-Forwarded-For header names the caller: every per-address bound then counts "
                      "the caller's address, not the proxy's. From other addresses the header is ignored."),
     ] = None,
