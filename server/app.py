@@ -57,6 +57,7 @@ from server.lock import ServerLock
 from server.ratelimit import Rate, RateLimiter
 from server.attendance import Attendance
 from server.persons import asker_for, published_speakers, welcome_person
+from server.proxies import Caller, IPNetwork, TrustedProxies, is_loopback
 from server.store import FloorStore, StoreError, authenticate, hash_token, token_holder
 from vccsched.correspondence.online import OnlineVersion, ballot_document, online_versions, version_of
 from vccsched.floor.engine import Floor
@@ -168,6 +169,9 @@ class ServerConfig:
     #: ``/ballot.json`` per token: a burst, then so many a second.
     ballot_burst: int = 10
     ballot_per_second: float = 1.0
+    #: Reverse proxies (``--trusted-proxy``) whose ``X-Forwarded-For`` names the caller
+    #: (server/proxies.py); from any other peer the header is ignored.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
 
 @dataclass(eq=False)
@@ -275,10 +279,19 @@ def _bearer(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def _caller(connection: ServerConnection) -> Caller:
+    """Who the connection is from: set once, when its request is read (:meth:`FloorServer.process_request`)."""
+    caller = getattr(connection, "caller", None)
+    if caller is None:
+        peer = connection.remote_address
+        address = str(peer[0]) if peer else "?"
+        caller = Caller(address=address, local=is_loopback(address))
+    return caller
+
+
 def _from_loopback(connection: ServerConnection) -> bool:
-    peer = connection.remote_address
-    host = peer[0] if peer else ""
-    return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1")
+    """From this machine and not forwarded (a caller through a proxy on 127.0.0.1 is not)."""
+    return _caller(connection).local
 
 
 def _origin_allowed(request: Request, extra: tuple[str, ...]) -> bool:
@@ -311,6 +324,8 @@ class FloorServer:
         self._interpreters = frozenset(p.id for p in self.setup.participants if p.category == "interpreter")
         self.public_count = 0
         self.public_by_address: dict[str, int] = {}
+        self.proxies = TrustedProxies(config.trusted_proxies)
+        self._told_untrusted_proxy = False
         self.door = Door(
             DoorConfig(
                 pending_max=limits.pending_max,
@@ -400,6 +415,25 @@ class FloorServer:
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Route a request: WebSocket paths go on to the handshake, the rest is answered here."""
+        peer = connection.remote_address
+        address = str(peer[0]) if peer else "?"
+        caller = connection.caller = self.proxies.caller(address, request.headers)  # type: ignore[attr-defined]
+        trusted = self.proxies.trusts(address)
+        if not trusted and not self._told_untrusted_proxy and "X-Forwarded-For" in request.headers:
+            self._told_untrusted_proxy = True
+            logger.warning(
+                "a request from %s carries X-Forwarded-For, which is ignored: if this server is behind a "
+                "reverse proxy at that address, give --trusted-proxy %s, or every caller shares its "
+                "per-address bounds (said once)",
+                address,
+                address,
+            )
+        if trusted and not self.door.place(connection, caller.address):
+            return self._text(
+                429,
+                f"Too many connections from your address ({caller.address}) are waiting for their hello "
+                f"({self.limits.pending_per_address}); close some, then try again.\n",
+            )
         path = request.path.split("?", 1)[0]
         if (page := self.assets.answer(request, path, public=self.config.public)) is not None:
             return page  # the page and its assets (server/assets.py)
@@ -845,8 +879,7 @@ class FloorServer:
 
 
 def _address_of(ws: ServerConnection) -> str:
-    peer = ws.remote_address
-    return str(peer[0]) if peer else "?"
+    return _caller(ws).address
 
 
 def _without_voting_rights(message: SnapshotMessage) -> SnapshotMessage:
@@ -980,7 +1013,7 @@ async def serve(config: ServerConfig) -> AsyncIterator[RunningServer]:
             config.host,
             config.port,
             process_request=shell.process_request,
-            create_connection=guarded_connection(shell.door),
+            create_connection=guarded_connection(shell.door, shell.proxies),
             max_size=limits.max_frame,
             max_queue=limits.max_queue,
             compression=None,  # per-connection zlib state costs ~100 KiB; frames are small

@@ -11,6 +11,9 @@ the chair, gets in). So:
   door, the oldest of the address holding the most is closed, one from an
   address no delegation was greeted from first.
   An honest client says hello within milliseconds; only idlers grow old here.
+  A connection from a trusted reverse proxy (server/proxies.py) is counted in
+  all at once, and from its client's address once its request is read (a proxy
+  sends it at once): :meth:`Door.place`.
 * :func:`plan_capacity` raises the process's open-file limit toward what the
   system allows and divides it: every roster delegation's connections are
   reserved first, then the public view's budget and the door's.
@@ -32,6 +35,8 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from server.proxies import Caller, TrustedProxies, is_loopback
+
 logger = logging.getLogger("vccsched.server")
 
 
@@ -46,6 +51,8 @@ class Door:
 
     #: Addresses remembered as a delegation's (see :meth:`greeted`), the most recent last.
     KNOWN_MAX = 1024
+    #: Prefix of the key under which a trusted proxy's connections wait for their request.
+    VIA = "via "
 
     def __init__(self, config: DoorConfig) -> None:
         self.config = config
@@ -62,14 +69,18 @@ class Door:
         if len(self._known) > self.KNOWN_MAX:
             self._known.popitem(last=False)
 
-    def arrive(self, connection: object, address: str) -> tuple[bool, list[object]]:
+    def arrive(self, connection: object, address: str, *, proxy: bool = False) -> tuple[bool, list[object]]:
         """A connection was accepted from ``address``.
 
         Returns whether to keep it, and the older connections to close to make room
-        (close them: they have waited longest without a hello).
+        (close them: they have waited longest without a hello). From a trusted proxy
+        (``proxy``) the address is the proxy's, not the caller's: only the cap in all
+        applies until :meth:`place` says whose it is.
         """
         config = self.config
-        if self._per_address.get(address, 0) >= config.pending_per_address:
+        if proxy:
+            address = self.VIA + address
+        elif self._per_address.get(address, 0) >= config.pending_per_address:
             return False, []
         evicted = []
         while len(self._pending) >= config.pending_max and self._pending:
@@ -85,6 +96,19 @@ class Door:
         self._pending[connection] = address
         self._per_address[address] = self._per_address.get(address, 0) + 1
         return True, evicted
+
+    def place(self, connection: object, address: str) -> bool:
+        """A connection that arrived from a trusted proxy is its client's at ``address``
+        (read from its request): counted there from now on, or, if that address already
+        has ``pending_per_address`` waiting, out of the door (False: refuse it)."""
+        if connection not in self._pending:
+            return True  # already gone (or greeted): nothing to count
+        self.leave(connection)
+        if self._per_address.get(address, 0) >= self.config.pending_per_address:
+            return False
+        self._pending[connection] = address
+        self._per_address[address] = self._per_address.get(address, 0) + 1
+        return True
 
     def leave(self, connection: object) -> None:
         """Greeted, refused or closed: no longer waiting at the door. Idempotent."""
@@ -104,14 +128,22 @@ class Door:
         return len(self._per_address)
 
 
-def guarded_connection(door: Door) -> type[ServerConnection]:
-    """A websockets connection class that checks in at ``door`` when the kernel accepts it."""
+def guarded_connection(door: Door, proxies: TrustedProxies | None = None) -> type[ServerConnection]:
+    """A websockets connection class that checks in at ``door`` when the kernel accepts it.
+
+    Its ``caller`` (server/proxies.py) is the TCP peer until the server reads its request
+    and sets the caller the request names through a trusted proxy."""
+    trusted = proxies or TrustedProxies()
 
     class GuardedConnection(ServerConnection):
+        caller: Caller
+
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             peer = transport.get_extra_info("peername")
-            keep, evicted = door.arrive(self, str(peer[0]) if peer else "?")
+            address = str(peer[0]) if peer else "?"
+            self.caller = Caller(address=address, local=is_loopback(address))
+            keep, evicted = door.arrive(self, address, proxy=trusted.trusts(address))
             for old in evicted:
                 old.transport.abort()  # type: ignore[attr-defined]
             if not keep:

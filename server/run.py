@@ -64,6 +64,11 @@ async def run_forever(config: ServerConfig) -> None:
         lines.append(f"  public view      {running.http_url}/public")
     if shell.capacity is not None:
         lines.append(f"  capacity         {shell.capacity.describe()}")
+    if shell.proxies:
+        lines.append(
+            f"  trusted proxies  {shell.proxies.describe()}: the caller's address is read from their "
+            "X-Forwarded-For (ignored from anyone else)"
+        )
     lines.append("Stop with Ctrl+C.")
     say("\n".join(lines))
     if not shell.token_hashes:

@@ -302,13 +302,19 @@ def run_command(
         int, typer.Option("--public-max", min=0, help="Public view: connections in all (the delegations' own places are always kept).")
     ] = 1000,
     public_per_address: Annotated[
-        int, typer.Option("--public-per-address", min=1, help="Public view: connections from one address (raise it behind a proxy).")
+        int, typer.Option("--public-per-address", min=1, help="Public view: connections from one address (behind a reverse proxy, see --trusted-proxy).")
     ] = 20,
     pending_per_address: Annotated[
         int,
         typer.Option("--pending-per-address", min=1, help="Connections from one address not yet greeted, HTTP requests "
-                     "included (raise it behind a reverse proxy, where every caller has the proxy's address)."),
+                     "included (behind a reverse proxy, give --trusted-proxy so that it counts each caller's address)."),
     ] = 32,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option("--trusted-proxy", metavar="ADDRESS", help="A reverse proxy (an IP address, or a network such as 10.0.0.0/8; repeat "
+                     "for several) whose X-Forwarded-For header names the caller: every per-address bound then counts "
+                     "the caller's address, not the proxy's. From other addresses the header is ignored."),
+    ] = None,
     contributions: Annotated[
         Path | None,
         typer.Option("--contributions", help="The register of Member States' contributions (CSV or XLSX), shown per "
@@ -326,6 +332,12 @@ def run_command(
     from server.app import Limits, ServerConfig
     from server.run import run_forever
 
+    from server.proxies import parse_trusted_proxy
+
+    try:
+        trusted = tuple(parse_trusted_proxy(value) for value in trusted_proxy or ())
+    except ValueError as exc:
+        raise DataError(str(exc), title="Bad option") from None
     data = load(meeting, quiet=True)
     _say_contributions(data, contributions, Path(meeting or data.directory))
     config = ServerConfig(
@@ -339,6 +351,7 @@ def run_command(
         public=public,
         limits=Limits(public_max=public_max, public_per_address=public_per_address, pending_per_address=pending_per_address),
         contributions=contributions,
+        trusted_proxies=trusted,
     )
     asyncio.run(run_forever(config))
 
