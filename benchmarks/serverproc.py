@@ -39,6 +39,8 @@ class ServerProcess:
     process: subprocess.Popen
     http_url: str
     port: int
+    #: The lines it printed on start, up to the first that says where it listens.
+    output: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ws_url(self) -> str:
@@ -93,7 +95,7 @@ def start_server_process(
         found = re.search(r"(https?://[^/\s]+)/", line)
         if found:
             url = found.group(1)
-            return ServerProcess(process=process, http_url=url, port=int(url.rsplit(":", 1)[1]))
+            return ServerProcess(process=process, http_url=url, port=int(url.rsplit(":", 1)[1]), output=lines)
     if process.poll() is None:
         process.kill()
         process.wait(10)

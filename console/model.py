@@ -662,7 +662,8 @@ def describe(event, state: FloorState) -> str:
         case "floor_given" if event.handed_over:
             language = f", in {language_text(event.language)}" if event.language else ""
             return (f"{name(event.delegation)} handed over to {event.person} "
-                    f"({kind}{language}, {clock_text(event.limit_seconds)} left)")
+                    f"({kind}{language}, {clock_text(event.limit_seconds)} left"
+                    f"{', clock paused' if event.clock_paused else ''})")
         case "floor_given":
             extra = ", out of order" if event.out_of_order else ""
             extra += f", in {language_text(event.language)}" if event.language else ""

@@ -311,9 +311,7 @@ class FloorServer:
         self.limits = limits = config.limits
         self.data = data
         self.store = store
-        from vccsched.contributions.floor import load_floor_contributions
-
-        contributions, _ = load_floor_contributions(data, config.contributions, config.meeting_dir)
+        contributions, self.contributions_said = floor_register(config, data, store)
         self.setup = FloorSetup.from_meeting(data, contributions)
         self.floor = rebuild_floor(self.setup, store)
         zone = data.meeting.zone
@@ -937,6 +935,39 @@ def open_store(config: ServerConfig, data: MeetingData) -> FloorStore:
     from vccsched.meeting_files import meeting_file_texts
 
     return FloorStore.open_or_create(config.db_path, data.meeting.id, meeting_file_texts(config.meeting_dir))
+
+
+def floor_register(config: ServerConfig, data: MeetingData, store: FloorStore) -> tuple[dict, str]:
+    """The contributions the floor shows, and a line saying which register they come from.
+
+    A register given now (``--contributions``, or the meeting folder's ``contributions.csv``)
+    is stored in the database in place of the one stored before; without one, the stored
+    register is used, so that a restart without the option shows the same contributions.
+    """
+    from vccsched.contributions.floor import MEETING_REGISTER, load_floor_contributions
+    from vccsched.floor.setup import Contribution
+
+    zone = data.meeting.zone
+    path = config.contributions
+    if path is None and (config.meeting_dir / MEETING_REGISTER).is_file():
+        path = config.meeting_dir / MEETING_REGISTER
+    before = store.stored_contributions()
+    when = (lambda stored: dt.datetime.fromisoformat(stored.stored_at).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"))
+    if path is not None:
+        found, _ = load_floor_contributions(data, path)
+        store.store_contributions({n: [(c.symbol, c.delegation) for c in cs] for n, cs in found.items()}, str(Path(path).resolve()))
+        replacing = f", replacing the register stored on {when(before)}" if before is not None else ""
+        return found, f"{_contributions_count(found)}: register given now ({path}), stored in the database{replacing}"
+    if before is not None:
+        found = {n: [Contribution(symbol=s, delegation=d) for s, d in entries] for n, entries in before.items.items()}
+        return found, (f"{_contributions_count(found)}: the register stored on {when(before)} ({before.source}); "
+                       "give --contributions to replace it")
+    return {}, "none (give a register with --contributions)"
+
+
+def _contributions_count(found: dict) -> str:
+    symbols = {c.symbol for entries in found.values() for c in entries}
+    return f"{len(symbols)} on {len(found)} item(s)"
 
 
 def open_server_store(config: ServerConfig, data: MeetingData) -> FloorStore:

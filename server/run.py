@@ -56,6 +56,7 @@ async def run_forever(config: ServerConfig) -> None:
     shell = running.server
     lines = [
         f"vccsched server: {shell.setup.meeting_id}, floor at event {shell.floor.seq} (database {config.db_path})",
+        f"  contributions    {shell.contributions_said}",
         f"  delegates' page  {running.http_url}/",
         f"  WebSocket        {running.ws_url}",
         f"  health           {running.http_url}/healthz",

@@ -125,6 +125,35 @@ CREATE TABLE IF NOT EXISTS connections (
 );
 """
 
+#: Added with the stored register of contributions: the rows the floor shows (item, symbol,
+#: delegation), not the register's files. Made on first use by
+#: :meth:`FloorStore.store_contributions`; a new register replaces the rows in one transaction.
+_CONTRIBUTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS contributions (
+    item       INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    symbol     TEXT NOT NULL,
+    delegation TEXT NOT NULL,
+    PRIMARY KEY (item, position)
+);
+"""
+
+#: At most so many (item, contribution) rows are stored, each symbol at most so many
+#: characters: well under 3 MB. A Council session has tens of contributions; a register read
+#: has at most 10,000 rows (vccsched/contributions/register.py), each on one item or a few.
+MAX_STORED_CONTRIBUTIONS = 10_000
+MAX_SYMBOL_CHARS = 200
+
+
+@dataclass(frozen=True)
+class StoredContributions:
+    """The register stored in a database: per item, (symbol, delegation) in order of arrival;
+    where it was read from and when it was stored (UTC, ISO text)."""
+
+    items: dict[int, list[tuple[str, str]]]
+    source: str
+    stored_at: str
+
 
 @dataclass(frozen=True)
 class ConnectionDay:
@@ -683,6 +712,52 @@ class FloorStore:
             )
             for r in rows
         ])
+
+    # --- the register of contributions (what the floor shows) ----------------------------
+
+    def _has_contributions(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'contributions'").fetchone() is not None
+
+    def store_contributions(self, items: dict[int, Sequence[tuple[str, str]]], source: str) -> None:
+        """Replace the stored register with ``items`` (item -> (symbol, delegation) in order),
+        read from ``source``, in one durable transaction. More than
+        :data:`MAX_STORED_CONTRIBUTIONS` rows, or a symbol longer than :data:`MAX_SYMBOL_CHARS`,
+        is a :class:`StoreError` naming ``source`` and nothing is stored."""
+        rows = [
+            (number, position, symbol, delegation)
+            for number, entries in sorted(items.items())
+            for position, (symbol, delegation) in enumerate(entries)
+        ]
+        if len(rows) > MAX_STORED_CONTRIBUTIONS:
+            raise StoreError(
+                f"{source}: {len(rows)} contributions by item; at most {MAX_STORED_CONTRIBUTIONS} are stored. "
+                "Is this the register?", title="Register too large")
+        long = next((r for r in rows if len(r[2]) > MAX_SYMBOL_CHARS), None)
+        if long is not None:
+            raise StoreError(
+                f"{source}: item {long[0]}: the document symbol {long[2][:40]!r}... is longer than "
+                f"{MAX_SYMBOL_CHARS} characters", title="Register too large")
+        if not self._has_contributions():
+            self._db.executescript(_CONTRIBUTIONS_SCHEMA)
+        self._write([
+            ("DELETE FROM contributions", ()),
+            *[("INSERT INTO contributions VALUES (?, ?, ?, ?)", row) for row in rows],
+            ("INSERT OR REPLACE INTO meta VALUES ('contributions_source', ?)", (source,)),
+            ("INSERT OR REPLACE INTO meta VALUES ('contributions_stored_at', ?)", (_utc_now(),)),
+        ])
+
+    def stored_contributions(self) -> StoredContributions | None:
+        """The register last stored; None if none ever was (an empty register is stored as such)."""
+        meta = dict(self._db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('contributions_source', 'contributions_stored_at')"))
+        if "contributions_stored_at" not in meta or not self._has_contributions():
+            return None
+        items: dict[int, list[tuple[str, str]]] = {}
+        for number, symbol, delegation in self._db.execute(
+            "SELECT item, symbol, delegation FROM contributions ORDER BY item, position"
+        ):
+            items.setdefault(number, []).append((symbol, delegation))
+        return StoredContributions(items, meta.get("contributions_source", ""), meta["contributions_stored_at"])
 
     def connections(self) -> list[ConnectionDay]:
         """Every recorded (holder, day), by delegation, person and day; [] for a database

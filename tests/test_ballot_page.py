@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from live_server import live_server, ws_client
+from page_axe import no_axe_violations
 from test_correspondence_server import conclude_by_correspondence
 from test_page import SCREENSHOTS, MovableClock, Watch, browser, browser_test, open_page  # noqa: F401
 
@@ -31,11 +32,6 @@ try:
     from playwright.async_api import expect
 except ImportError:  # pragma: no cover - test_page skips the module's browser then
     expect = None
-
-try:
-    from axe_playwright_python.async_playwright import Axe
-except ImportError:  # pragma: no cover - a test dependency (pyproject.toml)
-    Axe = None
 
 RECEIPT = re.compile(r"^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$")
 AR_TEXT_3 = "وافق المجلس على البند 3."
@@ -105,15 +101,6 @@ def record(srv) -> dict[str, list]:
     for version in online_versions(store.meeting_id, store.events(), store.accepted_commands()):
         found.setdefault(version.delegation, []).append(version)
     return found
-
-
-async def no_axe_violations(page, what: str) -> None:
-    results = await Axe().run(page)
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-    ]
-    assert problems == [], f"{what}: {problems}"
 
 
 @browser_test

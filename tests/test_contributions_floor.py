@@ -6,6 +6,7 @@ real server given the register."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,89 @@ async def test_the_page_shows_the_open_items_contributions_with_symbols(browser,
         await expect(rows.nth(2)).not_to_contain_text("presented")
         await page.screenshot(path="/tmp/contributions-page.png")
     watch.check()
+
+
+# --- the register stored in the database: a restart without --contributions keeps it -----------
+
+
+async def shown_contributions(proc, token: str) -> dict[int, list[tuple[str, str]]]:
+    """Per item, (symbol, delegation) as the snapshot of a server in its own process gives them."""
+    import asyncio
+    import json
+
+    from websockets.asyncio.client import connect
+
+    from vccsched.floor.protocol import PROTOCOL_VERSION
+
+    async with connect(proc.ws_url) as ws:
+        await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": None, "token": token}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "welcome"
+        snapshot = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    return {i["number"]: [(c["symbol"], c["delegation"]) for c in i["contributions"]]
+            for i in snapshot["state"]["setup"]["items"] if i.get("contributions")}
+
+
+def started(proc) -> str:
+    """The line the server printed on start about the register."""
+    return next(line for line in proc.output if line.strip().startswith("contributions"))
+
+
+async def test_the_register_is_stored_and_shown_again_after_a_restart_without_it(tmp_path):
+    from live_server import issue_tokens, start_server_process
+
+    db = tmp_path / "floor.db"
+    token = issue_tokens(db)["VC"]
+    first = [("C21/75", "CHN"), ("C21/90", "GBR"), ("C21/81", "BRA")]
+    proc = start_server_process(db, "--contributions", str(register_file(tmp_path)))
+    try:
+        assert "3 on 1 item(s): register given now" in started(proc)
+        assert "replacing" not in started(proc)
+        assert await shown_contributions(proc, token) == {3: first}
+    finally:
+        assert proc.terminate() == 0
+    # Restarted without the option: the stored register, and the line says so and when.
+    proc = start_server_process(db)
+    try:
+        assert await shown_contributions(proc, token) == {3: first}
+        assert re.search(r"3 on 1 item\(s\): the register stored on \d{4}-\d\d-\d\d \d\d:\d\d CES?T \(.*register.csv\); "
+                         "give --contributions to replace it", started(proc)), started(proc)
+    finally:
+        assert proc.terminate() == 0
+    # A new register replaces the stored one (killed: what was said on start was on disk).
+    newer = tmp_path / "newer.csv"
+    newer.write_text("Document symbol,Member State,Items,Received\nC21/99,Kenya,4,2021-05-25\n", encoding="utf-8")
+    proc = start_server_process(db, "--contributions", str(newer))
+    try:
+        assert re.search(r"1 on 1 item\(s\): register given now \(.*newer.csv\), stored in the database, "
+                         r"replacing the register stored on \d{4}-\d\d-\d\d", started(proc)), started(proc)
+    finally:
+        proc.kill()
+    proc = start_server_process(db)
+    try:
+        assert await shown_contributions(proc, token) == {4: [("C21/99", "KEN")]}
+    finally:
+        assert proc.terminate() == 0
+
+
+def test_the_stored_register_is_replaced_whole_and_bounded(tmp_path):
+    from server.store import MAX_STORED_CONTRIBUTIONS, FloorStore, StoreError
+    from vccsched.meeting_files import meeting_file_texts
+
+    store = FloorStore.create(tmp_path / "floor.db", "C21/VCC-1", meeting_file_texts(DEFAULT_MEETING_DIR))
+    try:
+        assert store.stored_contributions() is None
+        store.store_contributions({3: [("C21/75", "CHN"), ("C21/81", "BRA")], 5: [("C21/75", "CHN")]}, "a.csv")
+        store.store_contributions({4: [("C21/99", "KEN")]}, "b.csv")
+        stored = store.stored_contributions()
+        assert (stored.items, stored.source) == ({4: [("C21/99", "KEN")]}, "b.csv")
+        assert dt.datetime.fromisoformat(stored.stored_at).tzinfo is not None
+        too_many = {3: [(f"C21/{n}", "CHN") for n in range(MAX_STORED_CONTRIBUTIONS + 1)]}
+        with pytest.raises(StoreError, match=r"c.csv: 10001 contributions by item; at most 10000 are stored"):
+            store.store_contributions(too_many, "c.csv")
+        with pytest.raises(StoreError, match="longer than 200 characters"):
+            store.store_contributions({3: [("C" * 201, "CHN")]}, "d.csv")
+        assert store.stored_contributions().items == {4: [("C21/99", "KEN")]}  # nothing half stored
+        store.store_contributions({}, "empty.csv")  # an empty register given is stored as such
+        assert store.stored_contributions().items == {}
+    finally:
+        store.close()

@@ -4,6 +4,7 @@ replay takes the logged person as the live server checked it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -11,8 +12,10 @@ from test_floor_rules import Session, small_setup
 
 from vccsched.floor.asker import Asker
 from vccsched.floor.commands import parse_command
+from vccsched.floor.events import parse_event
 from vccsched.floor.replay import replay
 from vccsched.floor.setup import Speaker
+from vccsched.floor.state import fold
 
 SPEAKERS = [
     Speaker(id="CHN.1", delegation="CHN", floor_language="zh"),
@@ -195,3 +198,25 @@ def test_a_hand_over_replays_without_the_registrations():
     assert result.refusals == []
     assert (result.state.speaker.person, result.state.speaker.limit_seconds) == ("CHN.2", 120)
     assert [(x.person, x.reason) for x in result.state.speeches] == [("CHN.1", "handed_over")]
+
+
+def test_a_hand_over_keeps_a_paused_clock_paused(s):
+    s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")  # 180 s
+    s.ok("VC", "pause_clock", advance=60)
+    events = s.ok("VC", "give_floor", advance=30, delegation="CHN", person="CHN.2")
+    event = given(events)
+    assert (event["handed_over"], event["clock_paused"], event["limit_seconds"]) == (True, True, 120)
+    assert json.loads(events[0].model_dump_json())["paused_seconds"] == 30.0
+    # The colleague's clock stands still until the chair resumes it.
+    assert s.state.speaker.running_since is None and s.state.speaker.elapsed(s.now + dt.timedelta(seconds=50)) == 0
+    assert s.refused("VC", "pause_clock") == "clock_already_paused"
+    s.ok("VC", "resume_clock", advance=20)
+    s.ok("VC", "end_speech", advance=45)
+    last = s.state.speeches[-1]
+    assert (last.person, last.duration_seconds, last.paused_seconds) == ("CHN.2", 45.0, 20.0)
+    # The state is the fold of the events as stored (JSON), and a running hand-over says nothing.
+    stored = [parse_event(json.loads(e.model_dump_json())) for e in s.floor.events]
+    assert fold(s.floor.setup, stored) == s.state
+    s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")
+    assert "clock_paused" not in given(s.ok("VC", "give_floor", delegation="CHN", person="CHN.2"))
+    assert s.state.speaker.running_since == s.now

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from conftest import run_cli
 from live_server import live_server, ws_client
+from page_axe import no_axe_violations
 from test_page import SCREENSHOTS, Watch, browser, browser_test, delegate  # noqa: F401 (fixture)
 from test_page_speakers import with_person_tokens
 
@@ -103,6 +104,7 @@ async def test_the_interpreters_view_in_french_follows_the_floor_and_marks_chang
         await expect(page.locator(hidden)).to_be_hidden()
     await expect(page.locator("#whoami-tier")).to_have_text("Interprètes")
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-interpreters-fr.png"), full_page=True)
+    await no_axe_violations(page, "the interpreters' view in French")
     # The chair corrects a language; the floor moves on: the view follows.
     async with ws_client(srv, "VC") as vc:
         reply, _ = await vc.command({"type": "set_floor_language", "id": "vc-fix-usa", "delegation": "USA", "language": "es"})
@@ -140,6 +142,7 @@ async def test_the_interpreters_view_in_arabic_reads_right_to_left(browser, floo
     await expect(first.locator(".lang-change")).to_have_text(f"← {expected[head.language]}")
     await expect(page.locator("#interp-note")).to_have_text("عرض المترجمين الفوريين: يتابع هذا الرابط سير الجلسة ولا يرسل شيئاً.")
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-interpreters-ar.png"), full_page=True)
+    await no_axe_violations(page, "the interpreters' view in Arabic")
     # A delegate's floor card shows the language beside the speaker's name too.
     delegate_page = await delegate(browser, srv, "BRA", watch, width=1100, height=760)
     english = {"zh": "Chinese", "es": "Spanish"}[speaker.language]

@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 from live_server import live_server, ws_client
+from page_axe import no_axe_violations
 from test_page import SCREENSHOTS, Watch, browser, browser_test, delegate, open_page  # noqa: F401 (fixture)
 from test_person_tokens import URL, meeting, rows, run_cli  # noqa: F401 (fixture)
 
@@ -122,6 +123,11 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
                 await expect(page.locator("#speaker-who .person")).to_have_text(HEAD)
                 await expect(page.locator("#speaker-who")).to_contain_text(china)
             await head.screenshot(path=str(SCREENSHOTS / "vccsched-page-speaker-name.png"), full_page=True)
+            # The public webcast view and the delegates' page in Arabic (right to left), a speaker
+            # named and two in line, pass axe-core's rules.
+            await expect(egypt.locator("#speaker-who .person")).to_have_text(HEAD)
+            await no_axe_violations(webcast, "the public webcast view (/public)")
+            await no_axe_violations(egypt, "the delegates' page in Arabic")
             await adviser.screenshot(path=str(SCREENSHOTS / "vccsched-page-not-a-speaker-fr.png"), full_page=True)
             # The chair gives the floor to Brazil, whose request had no person: no name shown.
             await vc.command({"type": "give_floor", "delegation": "BRA"})

@@ -287,6 +287,9 @@ def test_attendance_in_healthz_only_for_loopback_or_the_chair_and_secretariat():
         def accepted_commands(self):
             return []
 
+        def stored_contributions(self):
+            return None
+
     shell = FloorServer(ServerConfig(meeting_dir=DEFAULT_MEETING_DIR, db_path=Path("unused")), data, Store())  # type: ignore[arg-type]
 
     def health(address: str, token: str | None) -> dict:

@@ -44,10 +44,13 @@ export function renderInterp(view, meeting) {
       chip.textContent = t("language_change", { language: languageName(request.language) });
       chip.classList.add("lang-change");
       chip.title = t("language_change_said", { language: languageName(request.language) });
-      chip.setAttribute("aria-label", chip.title);
+      // Screen readers hear the sentence, not the arrow: aria-label is not allowed on a plain
+      // span (axe-core's aria-prohibited-attr), so the sentence is hidden text beside the chip.
+      chip.setAttribute("aria-hidden", "true");
+      line.append(el("span", "sr-only", chip.title));
       li.classList.add("changes");
     }
-    line.append(chip);
+    line.prepend(chip);
     li.append(line);
     if (request.language) before = request.language;
     list.append(li);

@@ -357,15 +357,13 @@ def run_command(
 
 
 def _say_contributions(data, path: Path | None, meeting_dir: Path) -> None:
-    """Read the register before the server starts (a bad one stops it, exit 2) and say what it holds."""
+    """Read the register before the server starts (a bad one stops it, exit 2) and note the rows
+    left out; the server says on start which register it shows (given now, or stored)."""
     from vccsched.contributions.floor import load_floor_contributions
 
-    found, notes = load_floor_contributions(data, path, meeting_dir)
+    _, notes = load_floor_contributions(data, path, meeting_dir)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    if found:
-        count = len({c.symbol for entries in found.values() for c in entries})
-        print(f"Contributions: {count} on {len(found)} item(s).", file=sys.stderr)
 
 
 @server_app.command("publish-plan")

@@ -103,6 +103,12 @@ class FloorGiven(BaseEvent):
         description="The delegation's speaker handed over to ``person`` for the rest of the "
         "speech's time (protocol 4); absent otherwise.",
     )
+    clock_paused: bool = Field(
+        default=False,
+        exclude_if=lambda value: not value,
+        description="A hand-over while the chair had paused the speaker's clock: the colleague's "
+        "clock starts paused, until ``resume_clock`` (protocol 4); absent otherwise.",
+    )
 
 
 SpeechEndReason = Literal[

@@ -558,7 +558,8 @@ def _give_floor(
 def _hand_over(ctx: Context, person: str, language: str | None) -> None:
     """The delegation's speaker hands over to a colleague: the same intervention goes on, so
     the colleague has the rest of its time (never a fresh limit), it is not out of turn and
-    it consumes no request (docs/protocol.md, "Handing over within a delegation")."""
+    it consumes no request; a pause the chair made holds until ``resume_clock``
+    (docs/protocol.md, "Handing over within a delegation")."""
     s = ctx.state.speaker
     assert s is not None
     # Rounded to the millisecond first, so that float noise never adds a second.
@@ -575,6 +576,7 @@ def _hand_over(ctx: Context, person: str, language: str | None) -> None:
         person=person,
         language=language,
         handed_over=True,
+        clock_paused=s.running_since is None,
     )
 
 

@@ -386,7 +386,7 @@ def _floor_given(state: FloorState, e: FloorGiven) -> dict:
         out_of_order=e.out_of_order,
         person=e.person,
         language=e.language,
-        running_since=e.at,
+        running_since=None if e.clock_paused else e.at,
     )
     return {"speaker": speaker, "items": _with_item(state, item, queue=queue, spoken=spoken)}
 
