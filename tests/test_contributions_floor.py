@@ -288,3 +288,24 @@ def test_the_stored_register_is_replaced_whole_and_bounded(tmp_path):
         assert store.stored_contributions().items == {}
     finally:
         store.close()
+
+
+def test_report_db_lists_the_register_the_server_stored(tmp_path, cli):
+    """``report --db`` takes the register the server stored (what the floor showed) without
+    ``--contributions``, and says so; a register given still wins."""
+    from chain_helpers import make_database
+
+    db = tmp_path / "floor.db"
+    store = make_database(db, rounds=1)  # item 3: China spoke
+    store.store_contributions({3: [("C21/75", "CHN"), ("C21/81", "BRA")]}, "/secretariat/register.csv")
+    store.close()
+    out = tmp_path / "report.md"
+    done = cli("report", "--db", str(db), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Contributions considered: C21/75 (China), C21/81 (Brazil); presented by China." in out.read_text(encoding="utf-8")
+    assert "the register the server stored on" in done.stderr and "/secretariat/register.csv" in done.stderr
+    given = tmp_path / "given.csv"
+    given.write_text("Document symbol,Member State,Items,Received\nC21/99,Kenya,3,2021-05-25\n", encoding="utf-8")
+    done = cli("report", "--db", str(db), "--contributions", str(given), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "C21/99 (Kenya)" in out.read_text(encoding="utf-8") and "C21/75" not in out.read_text(encoding="utf-8")

@@ -104,6 +104,8 @@ def report_command(
     given, notes = load_floor_contributions(data, contributions, folder)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
+    if db is not None and contributions is None:
+        given = _stored_register(db) or given
     planned = None
     if plan is not None:
         planned = plan_from_json(read_text(plan, kind="JSON plan", missing_title="Missing plan"), source=str(plan))
@@ -220,3 +222,22 @@ def with_record_head(report, result: ReplayResult, log: Path | None, db: Path | 
 def register(app: typer.Typer) -> None:
     """Add the ``report`` command to ``app``."""
     app.command("report")(report_command)
+
+
+def _stored_register(db: Path) -> dict | None:
+    """The contributions register the server stored in ``db`` (what the floor showed), so that
+    ``report --db`` lists them without ``--contributions``; None when none was stored."""
+    # Imported here: the core and its CLI must load without the server package's deps.
+    from server.store import FloorStore
+    from vccsched.floor.setup import Contribution
+
+    store = FloorStore.open(db)
+    try:
+        stored = store.stored_contributions()
+    finally:
+        store.close_reader()
+    if stored is None:
+        return None
+    print(f"note: contributions: the register the server stored on {stored.stored_at} ({stored.source}); "
+          "give --contributions to use another", file=sys.stderr)
+    return {n: [Contribution(symbol=s, delegation=d) for s, d in entries] for n, entries in stored.items.items()}
