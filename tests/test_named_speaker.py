@@ -220,3 +220,54 @@ def test_a_hand_over_keeps_a_paused_clock_paused(s):
     s.ok("VC", "give_floor", delegation="CHN", person="CHN.1")
     assert "clock_paused" not in given(s.ok("VC", "give_floor", delegation="CHN", person="CHN.2"))
     assert s.state.speaker.running_since == s.now
+
+
+# --- the queue's order is the delegations', whoever of them asks (property) ------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DELEGATIONS = ["CHN", "USA", "KEN", "GBR", "PSE", "SM-R1"]  # every tier; RUS asks by its own token
+PERSONS = {"CHN": ["CHN.1", "CHN.2"], "USA": ["USA.1"], "KEN": ["KEN.1"], "GBR": ["GBR.1"], "SM-R1": ["SM-R1.1"]}
+LANGUAGES = ["zh", "en", "fr", "es", None]
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("request_floor"), st.sampled_from([*DELEGATIONS, "RUS"]),
+                  st.sampled_from(["speech", "point_of_order", "right_of_reply"]), st.integers(0, 1),
+                  st.sampled_from(LANGUAGES)),
+        st.tuples(st.just("withdraw"), st.sampled_from(DELEGATIONS), st.just("speech"), st.just(0), st.just(None)),
+        st.tuples(st.just("next_speaker"), st.just("VC"), st.just(""), st.just(0), st.just(None)),
+        st.tuples(st.just("end_speech"), st.just("VC"), st.just(""), st.just(0), st.just(None)),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps)
+def test_the_queue_order_is_the_same_whoever_of_a_delegation_asks(actions):
+    """The same commands from delegations' own tokens and from their registered persons (each
+    with a floor language, stated or not) give the same refusals and the same order of the
+    list: persons and languages ride along, they never move anyone."""
+    speakers = [Speaker(id=p, delegation=d, floor_language="en") for d, ps in PERSONS.items() for p in ps]
+    by_token, by_person = Session(small_setup()).open(3), Session(small_setup(speakers=speakers)).open(3)
+    for type_, actor, kind, which, language in actions:
+        fields = {"kind": kind} if type_ in ("request_floor", "withdraw") else {}
+        if type_ == "request_floor" and language is not None:
+            fields["language"] = language
+        plain = by_token.send(actor, type_, **fields)
+        persons = PERSONS.get(actor, [])
+        asker = None
+        if persons:
+            person = persons[which % len(persons)]
+            asker = Asker(person=person, label=person, speaker=True, floor_language="en")
+        by_person.count += 1
+        by_person.now = by_token.now
+        named = by_person.floor.handle_raw(actor, {"type": type_, "id": f"c{by_person.count}", **fields}, by_person.now, asker)
+        assert (plain.refusal.code if plain.refusal else None) == (named.refusal.code if named.refusal else None)
+        order = lambda s: [(r.delegation, r.kind, r.order) for r in s.state.items[3].queue]  # noqa: E731
+        assert order(by_token) == order(by_person)
+        assert (by_token.state.speaker is None) == (by_person.state.speaker is None)
+        if by_token.state.speaker is not None:
+            assert by_token.state.speaker.delegation == by_person.state.speaker.delegation
