@@ -224,7 +224,7 @@ def test_a_hand_over_keeps_a_paused_clock_paused(s):
 
 # --- the queue's order is the delegations', whoever of them asks (property) ------------------
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given as for_all, settings  # noqa: E402 (this file's given() is a helper)
 from hypothesis import strategies as st  # noqa: E402
 
 DELEGATIONS = ["CHN", "USA", "KEN", "GBR", "PSE", "SM-R1"]  # every tier; RUS asks by its own token
@@ -245,7 +245,7 @@ steps = st.lists(
 
 
 @settings(max_examples=60, deadline=None)
-@given(steps)
+@for_all(steps)
 def test_the_queue_order_is_the_same_whoever_of_a_delegation_asks(actions):
     """The same commands from delegations' own tokens and from their registered persons (each
     with a floor language, stated or not) give the same refusals and the same order of the
