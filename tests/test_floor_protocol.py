@@ -5,18 +5,29 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args, get_origin
 
 import pytest
+from pydantic import BaseModel
 from test_floor_engine import busy_session
 from test_floor_rules import T0, small_setup
 
-from vccsched.floor.commands import COMMAND_TYPES, command_adapter, parse_command
+from vccsched.floor.commands import (
+    CHAIR_COMMANDS,
+    CHAIR_OR_SECRETARIAT_COMMANDS,
+    COMMAND_TYPES,
+    DELEGATE_COMMANDS,
+    Command,
+    command_adapter,
+    parse_command,
+)
 from vccsched.floor.engine import Floor
-from vccsched.floor.events import EVENT_TYPES
+from vccsched.floor.events import EVENT_TYPES, Event, SpeechEndReason
 from vccsched.floor.protocol import (
     ERROR_CODES,
     PROTOCOL_VERSION,
     SHELL_REFUSAL_CODES,
+    AcceptedMessage,
     CommandMessage,
     Hello,
     MessageError,
@@ -28,12 +39,19 @@ from vccsched.floor.protocol import (
     parse_server_message,
     resume_messages,
     serialize,
+    Welcome,
+    WelcomePerson,
     welcome,
 )
 from vccsched.floor.refusals import REFUSAL_CODES
+from vccsched.floor.rules import privilege_refusal
+from vccsched.floor.setup import Participant
 from vccsched.floor.state import FloorState
+from server.app import STAFF_CATEGORIES
+from server.assets import PAGES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+SERVER = Path(__file__).resolve().parent.parent / "server"
 
 
 def test_the_protocol_version_is_named():
@@ -145,13 +163,211 @@ def test_the_doc_lists_every_command_and_event_type(doc):
         assert f"`{name}`" in doc, name
 
 
-def test_the_doc_lists_every_refusal_and_error_code(doc):
-    table_codes = set(re.findall(r"^\| `([a-z_]+)` \|", doc, flags=re.M))
-    codes = set(REFUSAL_CODES) | set(SHELL_REFUSAL_CODES) | set(ERROR_CODES)
-    assert codes <= table_codes
-    # whatever else the tables start with is a command, an event or a hello field: no stale codes
-    hello_fields = set(Hello.model_fields) - {"type"}
-    assert table_codes - codes <= set(COMMAND_TYPES) | set(EVENT_TYPES) | hello_fields
+def _section(doc: str, heading: str) -> str:
+    """The text under ``heading`` (a whole line such as "## Commands") up to the next heading of
+    its level or above."""
+    start = doc.index("\n" + heading + "\n") + len(heading) + 2
+    level = len(heading.split(" ", 1)[0])
+    end = re.search(rf"^#{{1,{level}}} ", doc[start:], flags=re.M)
+    return doc[start : start + end.start()] if end else doc[start:]
+
+
+def _tables(text: str) -> list[list[list[str]]]:
+    """The markdown tables of ``text``, each a list of rows of cells (header and rule dropped)."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    found: list[list[list[str]]] = []
+    rows: list[list[str]] | None = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            rows = None
+            continue
+        cells = [cell.strip() for cell in line.strip()[1:-1].split("|")]
+        if rows is None:
+            rows = []
+            found.append(rows)
+        elif not set(cells[0]) <= set("-: "):
+            rows.append(cells)
+    return found
+
+
+def _ticked(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def _fields(cell: str) -> dict[str, bool]:
+    """The fields a cell names, each with whether it is marked optional (`field`?); what is in
+    parentheses (defaults, values) is not a field."""
+    while True:
+        stripped = re.sub(r"\([^()]*\)", "", cell)
+        if stripped == cell:
+            break
+        cell = stripped
+    return {name: bool(mark) for name, mark in re.findall(r"`([a-z_]+)`(\??)", cell)}
+
+
+def _models(annotation) -> list[type]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models(arg)]
+
+
+def _by_type(union) -> dict[str, type]:
+    return {m.model_fields["type"].default: m for m in _models(union)}
+
+
+def _absent_when_unset(info) -> bool:
+    return getattr(info, "exclude_if", None) is not None
+
+
+def test_the_commands_table_is_the_code(doc):
+    table = _tables(_section(doc, "## Commands"))[0]
+    documented = {name: (who, _fields(fields)) for names, who, fields, _ in table for name in _ticked(names)}
+    assert sorted(documented) == sorted(COMMAND_TYPES)
+    models = _by_type(Command)
+    assert sorted(models) == sorted(COMMAND_TYPES)
+    for name, (who, fields) in documented.items():
+        if name in CHAIR_COMMANDS:
+            assert who == "chair", name
+        elif name in CHAIR_OR_SECRETARIAT_COMMANDS:
+            assert who == "chair or secretariat", name
+        else:
+            assert name in DELEGATE_COMMANDS and who not in ("chair", "chair or secretariat"), name
+        own = {f: info for f, info in models[name].model_fields.items() if f not in ("type", "id")}
+        assert set(fields) == set(own), name
+        for field, optional in fields.items():
+            assert not (optional and own[field].is_required()), f"{name}.{field} is required"
+
+
+def test_the_events_table_is_the_code(doc):
+    table = _tables(_section(doc, "### `event`"))[0]
+    documented = {name: (_fields(fields), note) for names, fields, note in table for name in _ticked(names)}
+    assert list(documented) == list(EVENT_TYPES)  # in the code's order
+    models = _by_type(Event)
+    envelope = {"type", "seq", "at", "actor", "command_id"}
+    for name, (fields, _) in documented.items():
+        own = {f: info for f, info in models[name].model_fields.items() if f not in envelope}
+        assert set(fields) == set(own), name
+        for field, optional in fields.items():
+            assert optional == _absent_when_unset(own[field]), f"{name}.{field}: `?` iff absent when unset"
+    reasons = _ticked(documented["speech_ended"][1])
+    assert set(get_args(SpeechEndReason)) <= set(reasons)
+
+
+def _server_source() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(SERVER.glob("*.py")))
+
+
+def test_the_refusal_tables_are_the_codes_and_in_the_order_they_are_checked(doc):
+    floor_table, server_table = _tables(_section(doc, "## Refusal codes"))
+    floor_codes = [_ticked(row[0])[0] for row in floor_table]
+    assert len(floor_codes) == len(set(floor_codes)) and set(floor_codes) == set(REFUSAL_CODES)
+    source = _server_source()
+    sent = set(re.findall(r'RefusalMessage\(.{0,300}?code="([a-z_]+)"', source, flags=re.S))
+    assert set(SHELL_REFUSAL_CODES) <= sent  # no stale code in the catalogue
+    assert sent <= set(REFUSAL_CODES) | set(SHELL_REFUSAL_CODES)
+    assert {_ticked(row[0])[0] for row in server_table} == sent
+    # "Checks run in this order": the table starts with the general checks, in that order.
+    interpreters = [*small_setup().participants, Participant(id="INT-EN", category="interpreter")]
+    floor = Floor(small_setup(participants=interpreters))
+    floor.handle("VC", parse_command({"type": "suspend_meeting", "id": "s"}), T0)
+    first = []
+    for actor, command in [
+        ("XYZ", {"type": "open_item", "id": "a", "item": 99}),
+        ("INT-EN", {"type": "open_item", "id": "b", "item": 99}),
+        ("CHN", {"type": "open_item", "id": "c", "item": 99}),
+        ("CHN", {"type": "open_correspondence", "id": "d", "deadline": "2021-06-08T10:00:00+02:00"}),
+        ("VC", {"type": "open_item", "id": "e", "item": 99}),
+    ]:
+        answer = floor.handle(actor, parse_command(command), T0)
+        first.append(answer.refusal.code)
+        # the server decides the first four from the type alone, before reading the command
+        decided_early = privilege_refusal(floor.state, actor, command["type"])
+        assert (decided_early.code if decided_early else "meeting_suspended") == answer.refusal.code
+    assert first == ["unknown_delegation", "read_only", "not_chair", "not_chair_or_secretariat", "meeting_suspended"]
+    assert floor_codes[: len(first)] == first
+    said = re.search(r"run first and in this order:(.*?); then", doc, flags=re.S).group(1)
+    assert re.findall(r"`([a-z_]+)`", said) == first
+
+
+def test_the_error_table_is_the_codes(doc):
+    (table,) = _tables(_section(doc, "## Error codes"))
+    assert [_ticked(row[0])[0] for row in table] == list(ERROR_CODES)
+    source = _server_source()
+    sent = set(re.findall(r'ErrorMessage\(.{0,300}?code="([a-z_]+)"', source, flags=re.S))
+    sent |= set(re.findall(r'_refuse_at_door\(\s*\w+,\s*\w+,\s*"([a-z_]+)"', source))
+    sent |= set(re.findall(r'MessageError\(\s*"([a-z_]+)"', source))
+    assert {"not_authenticated", "too_many_connections", "server_full", "token_revoked"} <= sent
+    assert sent <= set(ERROR_CODES)
+
+
+def test_the_routes_table_is_every_path_the_server_answers(doc):
+    source = (SERVER / "app.py").read_text(encoding="utf-8")
+    answered = set(re.findall(r'path == "(/[^"]*)"', source))
+    for group in re.findall(r"path in \(([^)]*)\)", source):
+        answered |= set(re.findall(r'"(/[^"]*)"', group))
+    assets = (SERVER / "assets.py").read_text(encoding="utf-8")
+    answered |= set(re.findall(r'path == "(/[^"]*)"', assets)) | set(PAGES)
+    answered |= {"/static/"}  # every asset, by name
+    table = _tables(_section(doc, "## The server (`vccsched server run`)"))[0]
+    routes = {re.sub(r"^/static/.*", "/static/", path) for row in table for path in _ticked(row[0])}
+    assert routes == answered
+    assert "/ws" in answered and "/healthz" in answered and "/speakers.json" in answered
+    who = {path: row[1] for row in table for path in _ticked(row[0])}
+    for category in STAFF_CATEGORIES:  # the routes given to staff tokens name who may read them
+        assert category in who["/speakers.json"], category
+    assert "interpreter" not in who["/meeting-files.json"]
+
+
+def _message_fields(doc: str, heading: str) -> set[str]:
+    (table,) = _tables(_section(doc, heading))[:1]
+    return {name for row in table for name in _ticked(row[0])}
+
+
+def test_the_welcome_and_accepted_tables_are_their_models(doc):
+    for heading, model in [("### `welcome`", Welcome), ("### `accepted`", AcceptedMessage), ("### `hello`", Hello)]:
+        assert _message_fields(doc, heading) == set(model.model_fields) - {"type"}, heading
+    person = _fields(next(row[2] for row in _tables(_section(doc, "### `welcome`"))[0] if "`person`" in row[0]))
+    assert set(WelcomePerson.model_fields) <= set(person)
+
+
+def _state_paths() -> dict[str, type]:
+    """Every object of the snapshot's state, by its path ('items{}.queue[]')."""
+    paths: dict[str, type] = {}
+
+    def walk(path: str, model: type) -> None:
+        paths[path] = model
+        for name, info in model.model_fields.items():
+            shapes = {get_origin(info.annotation), *(get_origin(a) for a in get_args(info.annotation))}
+            suffix = "[]" if list in shapes else "{}" if dict in shapes else ""
+            for sub in _models(info.annotation):
+                walk(f"{'' if path == 'state' else path + '.'}{name}{suffix}", sub)
+
+    walk("state", FloorState)
+    return paths
+
+
+def test_the_state_table_is_every_field_of_the_snapshot(doc):
+    table = _tables(_section(doc, "### `snapshot`"))[0]
+    documented = {_ticked(row[0])[0]: _fields(row[1]) for row in table}
+    paths = _state_paths()
+    assert list(documented) == list(paths)
+    for path, model in paths.items():
+        assert set(documented[path]) == set(model.model_fields), path
+        for field, optional in documented[path].items():
+            absent = _absent_when_unset(model.model_fields[field])
+            assert optional == absent, f"{path}.{field}: `?` iff absent when unset"
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_in_the_doc_resolves_to_a_heading(doc):
+    text = re.sub(r"```.*?```", "", doc, flags=re.S)
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.*)$", text, flags=re.M)}
+    links = re.findall(r"\]\(#([^)]*)\)", text)
+    assert links and set(links) <= anchors, sorted(set(links) - anchors)
 
 
 def test_the_doc_names_every_message_type(doc):
