@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -412,3 +413,100 @@ def test_a_message_of_unknown_type_is_named_as_a_message_not_a_file():
     assert caught.value.code == "invalid_message"
     assert "whole file" not in caught.value.message and "the message" in caught.value.message
     assert "'hello', 'command', 'sync'" in caught.value.message
+
+
+# --- the doc's examples tell one story: the floor produces the events shown for the commands shown ---
+
+
+def _examples(doc: str) -> list[dict]:
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)\n```", doc, flags=re.S)]
+
+
+def test_the_examples_agree_with_one_another(doc):
+    examples = _examples(doc)
+    commands: dict[str, dict] = {}
+    for raw in examples:
+        command = raw.get("command", raw) if raw.get("type") in (*COMMAND_TYPES, "command") or "actor" in raw else None
+        if command is not None:
+            # one id, one command (ids are per delegation, and these ids name their sender)
+            assert commands.setdefault(command["id"], command) == command, command["id"]
+    events = [raw["event"] for raw in examples if raw.get("type") == "event"]
+    for event in events:
+        command = commands.get(event["command_id"])
+        if command is None:
+            continue
+        for field in ("delegation", "person", "language", "kind", "item"):
+            if field in command and field in event:
+                assert command[field] == event[field], (event["command_id"], field)
+        if event["type"] == "reply_cast":
+            assert event["items"] == sorted(r["item"] for r in command["replies"])
+    asked = {q["item"] for e in events if e["type"] == "correspondence_opened" for q in e["questions"]}
+    replied = {r["item"] for c in commands.values() if c["type"] == "cast_reply" for r in c["replies"]}
+    assert replied <= asked  # else the example's reply would be refused item_not_in_round
+    seqs = {e["command_id"]: set() for e in events}
+    for e in events:
+        seqs[e["command_id"]].add(e["seq"])
+    for raw in examples:
+        if raw.get("type") == "accepted" and raw["command_id"] in seqs:
+            assert seqs[raw["command_id"]] <= set(raw["seqs"]), raw
+        if raw.get("type") == "refusal":  # a refused command did nothing and is no other example's
+            assert raw["command_id"] not in seqs and raw["command_id"] not in commands, raw
+
+
+def _example_events(doc: str, command_id: str) -> list[dict]:
+    return [raw["event"] for raw in _examples(doc) if raw.get("type") == "event" and raw["event"]["command_id"] == command_id]
+
+
+def _example_command(doc: str, command_id: str) -> dict:
+    return next(raw for raw in _examples(doc) if raw.get("type") in COMMAND_TYPES and raw["id"] == command_id)
+
+
+def _as_shown(events: list) -> list[dict]:
+    """Events as the doc shows them, but for seq and at (the examples' clocks are their own)."""
+    return [{k: v for k, v in json.loads(e.model_dump_json()).items() if k not in ("seq", "at")} for e in events]
+
+
+def test_the_named_speaker_language_and_hand_over_examples_are_what_the_floor_does(doc):
+    from test_named_speaker import HEAD, SPEAKERS
+
+    participants = [p.model_copy(update={"name": "China"}) if p.id == "CHN" else p for p in small_setup().participants]
+    setup = small_setup(speakers=SPEAKERS, participants=participants)
+
+    def shown(command_id: str) -> list[dict]:
+        return [{k: v for k, v in e.items() if k not in ("seq", "at")} for e in _example_events(doc, command_id)]
+
+    def run(floor: Floor, actor: str, command: dict, at: dt.datetime, asker=None) -> list:
+        answer = floor.handle_raw(actor, command, at, asker)
+        assert answer.refusal is None, answer.refusal
+        return list(answer.events)
+
+    # a person asks in a language; the chair corrects it; the chair names the colleague
+    floor = Floor(setup)
+    run(floor, "VC", {"type": "open_item", "id": "vc-1", "item": 3}, T0)
+    asked = run(floor, "CHN", _example_command(doc, "CHN-0003"), T0, HEAD)
+    (expected,) = shown("CHN-0003")
+    assert _as_shown(asked) == [{**expected, "order": asked[0].order}]
+    assert _as_shown(run(floor, "VC", _example_command(doc, "vc-12"), T0)) == shown("vc-12")
+    assert _as_shown(run(floor, "VC", _example_command(doc, "vc-8"), T0)) == shown("vc-8")
+    refusal = next(raw for raw in _examples(doc) if raw.get("code") == "not_a_registered_speaker")
+    answer = floor.handle_raw(
+        "VC", {"type": "give_floor", "id": refusal["command_id"], "delegation": "CHN", "person": "CHN.3"}, T0
+    )
+    assert (answer.refusal.code, answer.refusal.message) == (refusal["code"], refusal["message"])
+
+    # the head of delegation speaks 100 s of 180, then hands over; once with the clock paused
+    handed = shown("vc-14")
+    for paused in (False, True):
+        floor = Floor(setup)
+        run(floor, "VC", {"type": "open_item", "id": "vc-1", "item": 3}, T0)
+        run(floor, "CHN", {"type": "request_floor", "id": "CHN-1"}, T0, HEAD)
+        run(floor, "VC", {"type": "next_speaker", "id": "vc-2"}, T0)
+        later = T0 + dt.timedelta(seconds=100)
+        if paused:
+            run(floor, "VC", {"type": "pause_clock", "id": "vc-3"}, later)
+            later += dt.timedelta(seconds=30)
+        events = _as_shown(run(floor, "VC", _example_command(doc, "vc-14"), later))
+        if paused:
+            assert events[1] == handed[2]
+        else:
+            assert events == handed[:2]
