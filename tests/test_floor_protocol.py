@@ -46,7 +46,8 @@ from vccsched.floor.protocol import (
 )
 from vccsched.floor.refusals import REFUSAL_CODES
 from vccsched.floor.rules import privilege_refusal
-from vccsched.floor.setup import Participant
+from vccsched.floor.asker import Asker
+from vccsched.floor.setup import Participant, Speaker
 from vccsched.floor.state import FloorState
 from server.app import STAFF_CATEGORIES
 from server.assets import PAGES
@@ -467,10 +468,11 @@ def _as_shown(events: list) -> list[dict]:
 
 
 def test_the_named_speaker_language_and_hand_over_examples_are_what_the_floor_does(doc):
-    from test_named_speaker import HEAD, SPEAKERS
-
+    # China's two registered speakers, as in test_named_speaker.py; the head of delegation asks
+    speakers = [Speaker(id="CHN.1", delegation="CHN", floor_language="zh"), Speaker(id="CHN.2", delegation="CHN", floor_language="en")]
+    head = Asker(person="CHN.1", label="Ms Example-Delegate-1 (CHN.1)", speaker=True)
     participants = [p.model_copy(update={"name": "China"}) if p.id == "CHN" else p for p in small_setup().participants]
-    setup = small_setup(speakers=SPEAKERS, participants=participants)
+    setup = small_setup(speakers=speakers, participants=participants)
 
     def shown(command_id: str) -> list[dict]:
         return [{k: v for k, v in e.items() if k not in ("seq", "at")} for e in _example_events(doc, command_id)]
@@ -483,7 +485,7 @@ def test_the_named_speaker_language_and_hand_over_examples_are_what_the_floor_do
     # a person asks in a language; the chair corrects it; the chair names the colleague
     floor = Floor(setup)
     run(floor, "VC", {"type": "open_item", "id": "vc-1", "item": 3}, T0)
-    asked = run(floor, "CHN", _example_command(doc, "CHN-0003"), T0, HEAD)
+    asked = run(floor, "CHN", _example_command(doc, "CHN-0003"), T0, head)
     (expected,) = shown("CHN-0003")
     assert _as_shown(asked) == [{**expected, "order": asked[0].order}]
     assert _as_shown(run(floor, "VC", _example_command(doc, "vc-12"), T0)) == shown("vc-12")
@@ -499,7 +501,7 @@ def test_the_named_speaker_language_and_hand_over_examples_are_what_the_floor_do
     for paused in (False, True):
         floor = Floor(setup)
         run(floor, "VC", {"type": "open_item", "id": "vc-1", "item": 3}, T0)
-        run(floor, "CHN", {"type": "request_floor", "id": "CHN-1"}, T0, HEAD)
+        run(floor, "CHN", {"type": "request_floor", "id": "CHN-1"}, T0, head)
         run(floor, "VC", {"type": "next_speaker", "id": "vc-2"}, T0)
         later = T0 + dt.timedelta(seconds=100)
         if paused:
