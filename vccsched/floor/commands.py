@@ -297,7 +297,8 @@ class CastReply(BaseCommand):
     """A Council Member's reply, from its focal point: one answer per conclusion sent.
 
     Either ``replies`` (a list) or a single ``item`` and ``answer``. A conclusion left
-    out is no reply on it; a later reply replaces the earlier answers it gives.
+    out is no reply on it; the last reply counts as a whole (a later one replaces every
+    answer of the earlier, as a later e-mailed form does).
     """
 
     type: Literal["cast_reply"] = "cast_reply"

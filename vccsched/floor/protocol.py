@@ -52,9 +52,9 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_protocol": "The hello names a protocol version this server does not speak.",
     "hello_required": "The first message of a connection must be a hello (sent by the server shell).",
     "not_authenticated": "The server could not tell which delegation this connection speaks for (sent by the server shell).",
-    "too_many_connections": "The delegation already has as many connections as it may; the server closes this one (server shell).",
+    "too_many_connections": "This link (a delegation's own, or a registered person's) already has as many connections as it may; the server closes this one (server shell).",
     "server_full": "The server holds as many connections of this kind as it can; the server closes this one (server shell).",
-    "rate_limited_closed": "The delegation kept sending while refused for its rate; its connections are closed (server shell).",
+    "rate_limited_closed": "This link kept sending while refused for its rate; its connections are closed (server shell).",
     "token_revoked": "The token of this connection was revoked or rotated; the server closes it (server shell).",
 }
 
