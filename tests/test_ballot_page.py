@@ -292,6 +292,9 @@ async def test_an_arabic_round_on_a_phone_to_the_deadline_and_the_published_resu
     await page.evaluate("document.getElementById('confirm').click()")  # before the next tick tells the page
     await expect(page.locator("#feedback")).to_contain_text("لم يُقبل الطلب")
     await expect(page.locator("#feedback")).to_contain_text("انقضى الموعد النهائي: أُغلقت الجولة")
+    # Explained in Arabic: the server's English words (with an ISO time) are folded away.
+    await expect(page.locator("#feedback .server-message")).to_be_hidden()
+    await expect(page.locator("#feedback summary")).to_have_text("رسالة الخادم (بالإنجليزية)")
     await expect(page.locator("#closed")).to_be_visible()
     await expect(page.locator("#closed")).to_have_text("أُغلقت الجولة: انقضى الموعد النهائي ولم تعد الردود مقبولة.")
     await expect(page.locator("#summary")).to_be_hidden()

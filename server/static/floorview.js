@@ -583,11 +583,19 @@ export function renderFeedback(node, f, sending) {
   } else if (f) {
     node.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
     const explained = `refusal_${f.code}`;
-    if (f.kind === "refusal" && has(explained)) node.append(" ", el("span", "", t(explained)));
+    const said = f.kind === "refusal" && has(explained);
+    if (said) node.append(" ", el("span", "", t(explained)));
     const server = el("span", "server-message", f.message || "");
     server.lang = "en";
     server.dir = "auto";
-    node.append(" ", server);
+    if (said && language() !== "en" && f.message) {
+      // Explained in the page's language: the server's English (with its ISO times) one click away.
+      const more = el("details", "server-details");
+      more.append(el("summary", "", t("server_says")), server);
+      node.append(" ", more);
+    } else {
+      node.append(" ", server);
+    }
   } else if (sending) {
     node.textContent = t("sending");
   }
