@@ -943,7 +943,7 @@ const STRINGS = {
     copy_link_manual: "请复制此链接并在另一台设备上打开；请妥善保管，该链接代表贵代表团发言：",
     refusal_not_a_speaker: "您的链接属于旁听会议的与会者：只有贵代表团登记的发言人可以请求发言。",
     tier_interpreter: "口译员",
-    interp_next: "接下来发言",
+    interp_next: "接下来的发言者",
     interp_read_only: "口译员视图：此链接只跟随会议进程，不发送任何内容。",
     floor_language: "发言语言：{language}",
     language_unknown: "未说明语言",
