@@ -122,6 +122,9 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
             for page, china in ((head, "China"), (adviser, "Chine"), (webcast, "China")):
                 await expect(page.locator("#speaker-who .person")).to_have_text(HEAD)
                 await expect(page.locator("#speaker-who")).to_contain_text(china)
+            # "you" beside the head of delegation's own name; a colleague reads "your delegation".
+            await expect(head.locator("#speaker-who .you-tag")).to_have_text("you")
+            await expect(adviser.locator("#speaker-who .you-tag")).to_have_text("votre délégation")
             await head.screenshot(path=str(SCREENSHOTS / "vccsched-page-speaker-name.png"), full_page=True)
             # The public webcast view and the delegates' page in Arabic (right to left), a speaker
             # named and two in line, pass axe-core's rules.
@@ -139,6 +142,7 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
             reply, _ = await vc.command({"type": "give_floor", "delegation": "CHN", "person": "CHN.2"})
             assert reply["type"] == "accepted", reply
             await expect(head.locator("#speaker-who .person")).to_have_text("Mr Example-Delegate-2, Delegate")
+            await expect(head.locator("#speaker-who .you-tag")).to_have_text("your delegation")
             await expect(head.locator("#you-speak")).to_be_hidden()
     watch.check()
 
