@@ -228,7 +228,9 @@ async def test_who_may_not_reply_is_told_why_and_sees_no_form(browser, srv):
         assert await page.locator("#questions input").count() == 0
         await expect(page.locator("#form-buttons")).to_be_hidden()
         if holder == "CHN.2":
-            await expect(page.locator("#who-person")).to_have_text("CHN.2")  # not a speaker: no name published
+            # Not a speaker (no name published to others), but told its own name by the welcome.
+            await expect(page.locator("#who-person")).to_have_text("Mr Example-Adviser (CHN.2)")
+            await expect(page.locator("#cannot")).to_contain_text("Mr Example-Adviser (CHN.2)")
             await no_axe_violations(page, "/ballot for a person who is not the focal point")
             await page.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-not-focal.png"), full_page=True)
         if holder == "VC":
