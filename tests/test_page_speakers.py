@@ -118,6 +118,13 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
                 await expect(queue.nth(0).locator(".person")).to_have_count(0)
                 await expect(queue.nth(1).locator(".name")).to_have_text(china)  # the delegation first
                 await expect(queue.nth(1).locator(".person-line")).to_have_text(f"— {HEAD}")
+                # Who of it on a line of its own under the delegation, the dash not drawn (it was left
+                # at the start of a wrapped line).
+                assert await queue.nth(1).evaluate(
+                    """li => li.querySelector('.person-line').getBoundingClientRect().top
+                            >= li.querySelector('.name').getBoundingClientRect().bottom - 1
+                          && li.querySelector('.person-sep').getBoundingClientRect().width <= 1"""
+                )
             await vc.command({"type": "give_floor", "delegation": "CHN"})
             for page, china in ((head, "China"), (adviser, "Chine"), (webcast, "China")):
                 await expect(page.locator("#speaker-who .person")).to_have_text(HEAD)
