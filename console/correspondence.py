@@ -75,6 +75,15 @@ def left_text(seconds: float) -> str:
     return (f"{days} d {h:02d}:{m:02d} left" if days else f"{h:02d}:{m:02d}:{s:02d} left")
 
 
+def rule_text(figures: RoundFigures, voters: int) -> str:
+    """The counting rule in words ("Rule of-voting-members" read as a code); the number of
+    approvals needed only where the rule fixes it (of the replies, it depends on them)."""
+    if figures.majority == "of-replies":
+        return "Majority of the replies: a conclusion is approved when more than half of the valid replies on it approve"
+    return (f"Majority of the Council Members with the right to vote: {figures.required} approvals needed "
+            f"of the {voters}")
+
+
 def round_text(figures: RoundFigures | None, zone: ZoneInfo) -> str:
     """The view's text (Rich markup)."""
     if figures is None:
@@ -88,7 +97,7 @@ def round_text(figures: RoundFigures | None, zone: ZoneInfo) -> str:
         f"Deadline [b]{deadline:%a %d %b %Y %H:%M}[/] ({deadline.tzname()}) · {state}"
         + (" · [b]result published[/]" if figures.published else ""),
         f"Conclusions: {escape(', '.join(figures.items))}",
-        f"Rule {figures.majority}: {figures.required} approvals needed of the {voters} Council Members with the right to vote",
+        rule_text(figures, voters),
         "",
         f"[b]Replied online: {len(figures.replied)}[/] ({voted} of {voters} with the right to vote)",
     ]

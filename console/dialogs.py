@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 from rich.text import Text
 
 from console.actions import KeyAction
+from console.model import language_text
 from console.replanning import ReplanPreview
 
 
@@ -280,7 +281,7 @@ class NamedSpeakerDialog(Dialog):
             options = [
                 Option(
                     (f"{escape(s.label)}  [dim]{escape(s.id)} · " if s.label != s.id else f"{escape(s.id)}  [dim]")
-                    + f"speaks {escape(s.language)}[/]"
+                    + f"speaks {escape(language_text(s.language) or s.language)}[/]"
                     + ("  [b]asked[/]" if s.asked else ""),
                     id=s.id,
                 )

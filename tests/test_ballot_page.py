@@ -228,7 +228,9 @@ async def test_who_may_not_reply_is_told_why_and_sees_no_form(browser, srv):
         assert await page.locator("#questions input").count() == 0
         await expect(page.locator("#form-buttons")).to_be_hidden()
         if holder == "CHN.2":
-            await expect(page.locator("#who-person")).to_have_text("CHN.2")  # not a speaker: no name published
+            # Not a speaker (no name published to others), but told its own name by the welcome.
+            await expect(page.locator("#who-person")).to_have_text("Mr Example-Adviser (CHN.2)")
+            await expect(page.locator("#cannot")).to_contain_text("Mr Example-Adviser (CHN.2)")
             await no_axe_violations(page, "/ballot for a person who is not the focal point")
             await page.screenshot(path=str(SCREENSHOTS / "vccsched-ballot-not-focal.png"), full_page=True)
         if holder == "VC":
@@ -292,6 +294,9 @@ async def test_an_arabic_round_on_a_phone_to_the_deadline_and_the_published_resu
     await page.evaluate("document.getElementById('confirm').click()")  # before the next tick tells the page
     await expect(page.locator("#feedback")).to_contain_text("لم يُقبل الطلب")
     await expect(page.locator("#feedback")).to_contain_text("انقضى الموعد النهائي: أُغلقت الجولة")
+    # Explained in Arabic: the server's English words (with an ISO time) are folded away.
+    await expect(page.locator("#feedback .server-message")).to_be_hidden()
+    await expect(page.locator("#feedback summary")).to_have_text("رسالة الخادم (بالإنجليزية)")
     await expect(page.locator("#closed")).to_be_visible()
     await expect(page.locator("#closed")).to_have_text("أُغلقت الجولة: انقضى الموعد النهائي ولم تعد الردود مقبولة.")
     await expect(page.locator("#summary")).to_be_hidden()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from console.app import ConsoleApp
 from console.client import FloorClient
-from console.correspondence import CorrespondenceView, left_text
+from console.correspondence import CorrespondenceView, RoundFigures, left_text, rule_text
 from live_server import live_server, ws_client
 from test_console_app import SIZE, until
 from test_console_time import Clock
@@ -20,6 +20,13 @@ def test_time_left_reads_in_days_then_hours():
     assert left_text(2 * 86400 + 4 * 3600 + 5 * 60 + 9) == "2 d 04:05 left"
     assert left_text(3 * 3600 + 12 * 60 + 9) == "03:12:09 left"
     assert left_text(0) == "closed" and left_text(-5) == "closed"
+
+
+def test_the_counting_rule_in_words_and_a_number_needed_only_where_the_rule_fixes_it():
+    figures = RoundFigures(dt.datetime(2021, 6, 22, 18, tzinfo=ZURICH), 60.0, "of-voting-members", 25, [], [], [], False)
+    assert rule_text(figures, 48) == "Majority of the Council Members with the right to vote: 25 approvals needed of the 48"
+    replies = rule_text(RoundFigures(figures.deadline, 60.0, "of-replies", 25, [], [], [], False), 48)
+    assert "more than half of the valid replies" in replies and "25" not in replies and "of-replies" not in replies
 
 
 async def test_v_shows_who_replied_who_did_not_and_the_time_left(tmp_path):

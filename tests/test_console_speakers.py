@@ -156,6 +156,7 @@ async def test_the_chair_names_who_speaks_and_g_finds_a_delegation_by_a_speakers
             named = app.screen.query_one("#named-speaker")
             assert named.option_count == 3  # CHN.1 (asked), CHN.2, no one named; CHN.3 is no speaker
             assert named.highlighted == 1 and "asked" in str(named.get_option_at_index(0).prompt)
+            assert "speaks Chinese" in str(named.get_option_at_index(0).prompt)  # the language named, as in the list
             app.save_screenshot("vccsched-console-named-speaker.svg", "/tmp")
             await pilot.press("enter")
             await until(pilot, lambda: delegate_2 in text(app, "#speaker-name"))

@@ -30,3 +30,14 @@ def test_only_member_states_are_named_by_code():
     assert delegation_names(member("BRA", "secretariat")) == {}
     assert delegation_names(member("ZZZ")) == {}  # not a country: the roster's name
     assert territory("SM-R1") is None and territory("BR") is None and territory("chn") == "CN"
+
+
+def test_an_interpreters_booth_is_named_in_the_pages_language():
+    # "Connecté en tant que Interpreters, French booth" on a French page read as untranslated.
+    names = delegation_names(member("INT-FR", "interpreter"))
+    assert names == {"ar": "المقصورة الفرنسية", "zh": "法语同传箱", "fr": "Cabine française", "ru": "Французская кабина", "es": "Cabina francesa"}
+    assert delegation_names(member("INT-ZH", "interpreter"))["es"] == "Cabina china"
+    # Not a booth of the six languages, or not an interpreter: the roster's name.
+    assert delegation_names(member("INT-DE", "interpreter")) == {}
+    assert delegation_names(member("INTERP", "interpreter")) == {}
+    assert delegation_names(member("INT-FR", "secretariat")) == {}

@@ -103,6 +103,7 @@ async def test_the_interpreters_view_in_french_follows_the_floor_and_marks_chang
     for hidden in ("#actions", "#queue-card", "#btn-speech", "#copy-link"):
         await expect(page.locator(hidden)).to_be_hidden()
     await expect(page.locator("#whoami-tier")).to_have_text("Interprètes")
+    await expect(page.locator("#whoami")).to_have_text("Cabine française")  # the booth in the page's language
     await page.screenshot(path=str(SCREENSHOTS / "vccsched-interpreters-fr.png"), full_page=True)
     await no_axe_violations(page, "the interpreters' view in French")
     # The chair corrects a language; the floor moves on: the view follows.

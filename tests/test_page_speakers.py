@@ -118,10 +118,20 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
                 await expect(queue.nth(0).locator(".person")).to_have_count(0)
                 await expect(queue.nth(1).locator(".name")).to_have_text(china)  # the delegation first
                 await expect(queue.nth(1).locator(".person-line")).to_have_text(f"— {HEAD}")
+                # Who of it on a line of its own under the delegation, the dash not drawn (it was left
+                # at the start of a wrapped line).
+                assert await queue.nth(1).evaluate(
+                    """li => li.querySelector('.person-line').getBoundingClientRect().top
+                            >= li.querySelector('.name').getBoundingClientRect().bottom - 1
+                          && li.querySelector('.person-sep').getBoundingClientRect().width <= 1"""
+                )
             await vc.command({"type": "give_floor", "delegation": "CHN"})
             for page, china in ((head, "China"), (adviser, "Chine"), (webcast, "China")):
                 await expect(page.locator("#speaker-who .person")).to_have_text(HEAD)
                 await expect(page.locator("#speaker-who")).to_contain_text(china)
+            # "you" beside the head of delegation's own name; a colleague reads "your delegation".
+            await expect(head.locator("#speaker-who .you-tag")).to_have_text("you")
+            await expect(adviser.locator("#speaker-who .you-tag")).to_have_text("votre délégation")
             await head.screenshot(path=str(SCREENSHOTS / "vccsched-page-speaker-name.png"), full_page=True)
             # The public webcast view and the delegates' page in Arabic (right to left), a speaker
             # named and two in line, pass axe-core's rules.
@@ -139,6 +149,7 @@ async def test_the_page_names_the_speaker_and_translates_not_a_speaker(browser, 
             reply, _ = await vc.command({"type": "give_floor", "delegation": "CHN", "person": "CHN.2"})
             assert reply["type"] == "accepted", reply
             await expect(head.locator("#speaker-who .person")).to_have_text("Mr Example-Delegate-2, Delegate")
+            await expect(head.locator("#speaker-who .you-tag")).to_have_text("your delegation")
             await expect(head.locator("#you-speak")).to_be_hidden()
     watch.check()
 

@@ -66,8 +66,36 @@ def _territory_names(language: str) -> dict[str, str]:
     return dict(Locale.parse(language).territories)
 
 
+#: An interpreters' booth named in the page's language ("Cabine française" on a French page, not
+#: the roster's "Interpreters, French booth"), as booths are called at the ITU and the UN.
+BOOTH_NAMES: dict[str, dict[str, str]] = {
+    "ar": {"ar": "المقصورة العربية", "zh": "المقصورة الصينية", "en": "المقصورة الإنجليزية",
+           "fr": "المقصورة الفرنسية", "ru": "المقصورة الروسية", "es": "المقصورة الإسبانية"},
+    "zh": {"ar": "阿拉伯语同传箱", "zh": "中文同传箱", "en": "英语同传箱", "fr": "法语同传箱", "ru": "俄语同传箱", "es": "西班牙语同传箱"},
+    "fr": {"ar": "Cabine arabe", "zh": "Cabine chinoise", "en": "Cabine anglaise", "fr": "Cabine française",
+           "ru": "Cabine russe", "es": "Cabine espagnole"},
+    "ru": {"ar": "Арабская кабина", "zh": "Китайская кабина", "en": "Английская кабина", "fr": "Французская кабина",
+           "ru": "Русская кабина", "es": "Испанская кабина"},
+    "es": {"ar": "Cabina árabe", "zh": "Cabina china", "en": "Cabina inglesa", "fr": "Cabina francesa",
+           "ru": "Cabina rusa", "es": "Cabina española"},
+}
+
+
+def booth_language(delegation: Delegation) -> str | None:
+    """The language of an interpreters' booth whose id is ``INT-`` and the language's code (``INT-FR``)."""
+    if delegation.category != "interpreter":
+        return None
+    prefix, _, code = delegation.id.partition("-")
+    code = code.lower()
+    return code if prefix == "INT" and code in BOOTH_NAMES["fr"] else None
+
+
 def delegation_names(delegation: Delegation) -> dict[str, str]:
-    """The delegation's name in each translated language where CLDR has one (none for Sector Members)."""
+    """The delegation's name in each translated language where CLDR has one (none for Sector Members);
+    a booth's (``INT-FR``) from :data:`BOOTH_NAMES`."""
+    booth = booth_language(delegation)
+    if booth is not None:
+        return {language: BOOTH_NAMES[language][booth] for language in TRANSLATED}
     if delegation.category not in STATES:
         return {}
     code = territory(delegation.id)

@@ -227,8 +227,9 @@ function render() {
 
   renderItem(view, meeting, page.last);
   renderContributions(view, meeting);
-  renderSpeaker(view, meeting, page.me);
-  const queue = renderQueue(view, meeting, page.me);
+  const mePerson = page.person ? page.person.id : null;
+  renderSpeaker(view, meeting, page.me, mePerson);
+  const queue = renderQueue(view, meeting, page.me, mePerson);
   if (page.category === "interpreter") renderInterp(view, meeting);
   renderYouSpeak(view, live);
   renderActions(view, queue, live);

@@ -44,6 +44,7 @@ const page = {
   feedback: null,     // {kind: "refusal"|"error"|"note", code, message}
   built: "",          // key of the questions as last drawn (texts, language)
   closedSeen: false,
+  person: null,       // {id, name, function} from the welcome, for a person's link
 };
 
 // --- the ballot from the server --------------------------------------------------------------
@@ -163,6 +164,8 @@ function onFatal(code, message) {
 function onWelcome(message) {
   page.me = message.delegation;
   page.category = message.category;
+  // The person whose link this is ({id, name, function}): named even when not a speaker.
+  page.person = message.person && typeof message.person.name === "string" ? message.person : null;
   show($("foot"), true);
   render();
 }
@@ -379,7 +382,9 @@ function confirmReplies() {
 function personName(you) {
   if (!you || !you.person) return "";
   const speaker = page.meeting.speakers.get(you.person);
-  return speaker ? `${speaker.name} (${you.person})` : you.person;
+  const own = page.person && page.person.id === you.person ? page.person : null;
+  const name = (speaker && speaker.name) || (own && own.name);
+  return name ? `${name} (${you.person})` : you.person;
 }
 
 function render() {

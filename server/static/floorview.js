@@ -348,6 +348,15 @@ export function sessionLine(nowMs, meeting) {
   });
 }
 
+/**
+ * The tag for one's own delegation: "you", or "your delegation" on a person's page when a
+ * colleague of the delegation asked or speaks (not "you" beside another person's name).
+ */
+function youTag(entry, me, mePerson) {
+  if (!me || entry.delegation !== me) return false;
+  return mePerson && entry.person && entry.person !== mePerson ? t("your_delegation") : true;
+}
+
 /** Name and tier of a delegation, as a line of elements (names isolated for right-to-left pages). */
 export function who(meeting, id, you, person) {
   const frag = document.createDocumentFragment();
@@ -362,7 +371,7 @@ export function who(meeting, id, you, person) {
   }
   const tier = tierLabel(meeting.category(id));
   if (tier) frag.append(el("span", `tier tier-${meeting.category(id)}`, tier));
-  if (you) frag.append(el("span", "you-tag", t("you")));
+  if (you) frag.append(el("span", "you-tag", typeof you === "string" ? you : t("you")));
   return frag;
 }
 
@@ -452,14 +461,14 @@ function renderLast(meeting, last) {
 }
 
 /** Who has the floor (name, tier, kind); the countdown is kept by tickSpeaker. */
-export function renderSpeaker(view, meeting, me) {
+export function renderSpeaker(view, meeting, me, mePerson = null) {
   const speaker = view && view.speaker;
   show($("speaker"), !!speaker);
   show($("speaker-none"), !speaker);
   $("speaker-none").textContent = t("nobody_floor");
   if (!speaker) return;
   const line = $("speaker-who");
-  line.replaceChildren(who(meeting, speaker.delegation, speaker.delegation === me, speaker.person));
+  line.replaceChildren(who(meeting, speaker.delegation, youTag(speaker, me, mePerson), speaker.person));
   // The floor language beside the name (protocol 4), when known; the interpreters' view always says it.
   const chip = languageChip(speaker.language, document.body.classList.contains("interpreter"));
   if (chip) {
@@ -533,7 +542,7 @@ export function tickSpeaker(view, nowMs, live) {
 }
 
 /** The list of speakers in the server's order, tier labels, the delegate's own lines marked. */
-export function renderQueue(view, meeting, me) {
+export function renderQueue(view, meeting, me, mePerson = null) {
   const queue = (view && view.current_item && view.queue) || [];
   const list = $("queue");
   list.replaceChildren();
@@ -541,7 +550,7 @@ export function renderQueue(view, meeting, me) {
     const mine = request.delegation === me;
     const li = el("li", mine ? "mine" : "");
     const entry = el("span", "entry");
-    entry.append(who(meeting, request.delegation, mine, request.person));
+    entry.append(who(meeting, request.delegation, youTag(request, me, mePerson), request.person));
     if (request.kind !== "speech") entry.append(el("span", `chip chip-${request.kind}`, kindLabel(request.kind)));
     li.append(entry);
     list.append(li);
@@ -583,11 +592,19 @@ export function renderFeedback(node, f, sending) {
   } else if (f) {
     node.append(el("strong", "", f.kind === "refusal" ? t("refused") : t("err_server")));
     const explained = `refusal_${f.code}`;
-    if (f.kind === "refusal" && has(explained)) node.append(" ", el("span", "", t(explained)));
+    const said = f.kind === "refusal" && has(explained);
+    if (said) node.append(" ", el("span", "", t(explained)));
     const server = el("span", "server-message", f.message || "");
     server.lang = "en";
     server.dir = "auto";
-    node.append(" ", server);
+    if (said && language() !== "en" && f.message) {
+      // Explained in the page's language: the server's English (with its ISO times) one click away.
+      const more = el("details", "server-details");
+      more.append(el("summary", "", t("server_says")), server);
+      node.append(" ", more);
+    } else {
+      node.append(" ", server);
+    }
   } else if (sending) {
     node.textContent = t("sending");
   }
