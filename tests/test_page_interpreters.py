@@ -162,7 +162,7 @@ async def test_a_speaker_says_in_which_language_they_will_speak(browser, floor):
     srv = floor
     page = await delegate(browser, srv, "MEX.1", watch, locale="es-ES", width=1100, height=760)
     select = page.locator("#speak-in")
-    await expect(select.locator("option").first).to_have_text("el de mi inscripción")
+    await expect(select.locator("option").first).to_have_text("el de mi inscripción (Español)")  # as registered
     await expect(select.locator("option[value=fr]")).to_have_text("Francés")
     await select.select_option("fr")
     await page.locator("#btn-speech").click()

@@ -174,6 +174,9 @@ const isolate = (text) => `\u2068${text}\u2069`;
 
 function onSnapshot(state) {
   page.plan.fromSnapshot(state);
+  // The floor language this person registered (setup.speakers, protocol 4): the default choice names it.
+  const mine = page.person && ((state.setup && state.setup.speakers) || []).find((s) => s.id === page.person.id);
+  page.registeredLanguage = mine && FLOOR_LANGUAGES.includes(mine.floor_language) ? mine.floor_language : null;
 }
 
 function onView(view, event) {
@@ -303,10 +306,11 @@ const FLOOR_LANGUAGES = ["ar", "zh", "en", "fr", "ru", "es"];
 function renderSpeakIn(visible) {
   show($("speak-in-row"), visible);
   const select = $("speak-in");
-  const key = document.documentElement.lang;
+  const key = `${document.documentElement.lang} ${page.registeredLanguage || ""}`;
   if (select.dataset.lang === key) return; // filled in this page language already
   const chosen = select.value;
-  select.replaceChildren(el("option", "", t("speak_in_default")));
+  const registered = page.registeredLanguage ? ` (${languageName(page.registeredLanguage)})` : "";
+  select.replaceChildren(el("option", "", t("speak_in_default") + registered));
   select.firstChild.value = "";
   for (const code of FLOOR_LANGUAGES) {
     const option = el("option", "", languageName(code));
