@@ -185,14 +185,19 @@ async def main(work: Path) -> None:
         server.terminate()
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_walkthrough(main, doc: str, prefix: str) -> None:
+    """Run ``main(work_dir)``: in ``--keep DIR`` (made, kept) or in a temporary folder."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="Work in this folder (made; kept afterwards) instead of a temporary one.")
     options = parser.parse_args()
     if options.keep is not None:
         options.keep.mkdir(parents=True, exist_ok=False)
         asyncio.run(main(options.keep))
     else:
-        with tempfile.TemporaryDirectory(prefix="vccsched-round-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             asyncio.run(main(Path(tmp)))
     say("done")
+
+
+if __name__ == "__main__":
+    run_walkthrough(main, __doc__, "vccsched-round-")

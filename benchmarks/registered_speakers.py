@@ -17,20 +17,18 @@ Prints each step and its time; exit status 0 when every check holds. Needs Playw
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import json
 import re
 import shutil
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 
 # The project first: benchmarks/server.py would hide the server package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from correspondence_round import say, vccsched  # noqa: E402
+from correspondence_round import run_walkthrough, say, vccsched  # noqa: E402
 from serverproc import ROOT, start_server_process  # noqa: E402
 
 from vccsched.floor.protocol import PROTOCOL_VERSION  # noqa: E402
@@ -179,13 +177,4 @@ async def main(work: Path) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", type=Path, help="Work in this folder (made; kept afterwards) instead of a temporary one.")
-    options = parser.parse_args()
-    if options.keep is not None:
-        options.keep.mkdir(parents=True, exist_ok=False)
-        asyncio.run(main(options.keep))
-    else:
-        with tempfile.TemporaryDirectory(prefix="vccsched-persons-") as tmp:
-            asyncio.run(main(Path(tmp)))
-    say("done")
+    run_walkthrough(main, __doc__, "vccsched-persons-")
