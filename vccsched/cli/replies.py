@@ -15,7 +15,8 @@ from typing import Annotated, Optional
 import typer
 
 from vccsched.cli.common import write_output
-from vccsched.errors import DataError, VccschedError
+from vccsched.errors import VccschedError
+from vccsched.output_format import format_from_suffix
 from vccsched.replyforms.sheets import collect_reply_files
 
 RepliesArgument = Annotated[
@@ -34,14 +35,7 @@ ReceivedOption = Annotated[
 
 def form_suffix(out: Path) -> str:
     """``.xlsx`` or ``.csv`` from the form's file name, or a ``DataError`` saying how to name it."""
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise DataError(
-            f"{out}: unknown form format '{out.suffix or 'no extension'}'; name the form "
-            "FILE.xlsx (Excel) or FILE.csv",
-            title="Form format",
-        )
-    return suffix
+    return format_from_suffix(out, {".xlsx": ".xlsx", ".csv": ".csv"}, what="form", names="FILE.xlsx (Excel) or FILE.csv")
 
 
 def write_form(out: Path, suffix: str, xlsx: Callable[[], bytes], csv: Callable[[], str]) -> None:

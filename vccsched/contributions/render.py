@@ -9,22 +9,15 @@ from pathlib import Path
 from typing import Literal
 
 from vccsched.contributions.check import FLAG_LABELS, CheckResult, ContributionLine
-from vccsched.errors import DataError
+from vccsched.output_format import format_from_suffix
 
 ReportFormat = Literal["md", "html", "csv"]
 
 
 def report_format(path: Path) -> ReportFormat:
     """``md``, ``html`` or ``csv`` from the report's file name; ``DataError`` otherwise."""
-    suffix = path.suffix.lower()
     formats = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv"}
-    if suffix not in formats:
-        raise DataError(
-            f"{path}: unknown report format '{path.suffix or 'no extension'}'; name the report "
-            "FILE.md, FILE.html or FILE.csv",
-            title="Report format",
-        )
-    return formats[suffix]  # type: ignore[return-value]
+    return format_from_suffix(path, formats, what="report", names="FILE.md, FILE.html or FILE.csv")  # type: ignore[return-value]
 
 
 def _flags_text(line: ContributionLine) -> str:

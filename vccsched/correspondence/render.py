@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vccsched.correspondence.tally import CorrespondenceResult
-from vccsched.errors import DataError
+from vccsched.output_format import format_from_suffix
 from vccsched.render.templates import template_environment
 from vccsched.replyforms.senders import status_row
 
@@ -22,16 +22,8 @@ ResultFormat = Literal["md", "json"]
 
 def result_format(path: Path) -> ResultFormat:
     """``"md"`` or ``"json"`` from the result file's extension; ``DataError`` otherwise."""
-    suffix = path.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        return "md"
-    if suffix == ".json":
-        return "json"
-    raise DataError(
-        f"{path}: unknown result format '{path.suffix or 'no extension'}'; name the result "
-        "FILE.md (Markdown) or FILE.json",
-        title="Result format",
-    )
+    formats = {".md": "md", ".markdown": "md", ".json": "json"}
+    return format_from_suffix(path, formats, what="result", names="FILE.md (Markdown) or FILE.json")  # type: ignore[return-value]
 
 
 def _names(result: CorrespondenceResult, ids: list[str]) -> str:

@@ -15,6 +15,7 @@ import jinja2
 
 from vccsched.errors import GroupingError
 from vccsched.grouping.tally import TallyResult
+from vccsched.output_format import format_from_suffix
 from vccsched.replyforms.senders import status_row
 
 ReportFormat = Literal["md", "html"]
@@ -36,16 +37,9 @@ POLICY_TEXT = {
 
 def report_format(path: Path) -> ReportFormat:
     """``"md"`` or ``"html"`` from the report file's extension; ``GroupingError`` otherwise."""
-    suffix = path.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        return "md"
-    if suffix in (".html", ".htm"):
-        return "html"
-    raise GroupingError(
-        f"{path}: unknown report format '{path.suffix or 'no extension'}'; name the report "
-        "FILE.md (Markdown) or FILE.html (a self-contained web page)",
-        title="Report format",
-    )
+    formats = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+    names = "FILE.md (Markdown) or FILE.html (a self-contained web page)"
+    return format_from_suffix(path, formats, what="report", names=names, error=GroupingError)  # type: ignore[return-value]
 
 
 def _group(value: int | None) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vccsched.errors import DataError
+from vccsched.output_format import format_from_suffix
 from vccsched.render.templates import template_environment
 from vccsched.render.view import date_text
 from vccsched.render.zones import zone_label
@@ -34,15 +35,9 @@ KIND_TEXT = {"speech": "speech", "point_of_order": "point of order", "right_of_r
 
 def report_format(path: Path) -> ReportFormat:
     """The format from the report file's extension; ``DataError`` otherwise."""
-    suffix = path.suffix.lower()
     formats = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
-    if suffix not in formats:
-        raise DataError(
-            f"{path}: unknown report format '{path.suffix or 'no extension'}'; name the report "
-            "FILE.md (Markdown), FILE.html (a self-contained web page) or FILE.docx (Word)",
-            title="Report format",
-        )
-    return formats[suffix]  # type: ignore[return-value]
+    names = "FILE.md (Markdown), FILE.html (a self-contained web page) or FILE.docx (Word)"
+    return format_from_suffix(path, formats, what="report", names=names)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- texts
