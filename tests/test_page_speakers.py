@@ -12,7 +12,7 @@ import urllib.request
 from live_server import live_server, ws_client
 from page_axe import no_axe_violations
 from test_page import SCREENSHOTS, Watch, browser, browser_test, delegate, open_page  # noqa: F401 (fixture)
-from test_person_tokens import URL, meeting, rows, run_cli  # noqa: F401 (fixture)
+from test_person_tokens import URL, meeting, rows, run_cli, with_person_tokens  # noqa: F401 (fixture; re-exported)
 
 from server.app import meeting_document
 from vccsched.loading import load_meeting
@@ -23,18 +23,6 @@ except ImportError:  # pragma: no cover - the browser fixture skips
     expect = None
 
 HEAD = "Ms Example-Delegate-1, Head of delegation"
-
-
-async def with_person_tokens(srv, meeting, tmp_path) -> None:
-    """Issue the persons' links on the running server and wait until it has read them."""
-    out = tmp_path / "tokens.csv"
-    await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
-    for row in rows(out):
-        srv.tokens[row["person"] or row["delegation"]] = row["token"]
-    deadline = time.monotonic() + 3
-    while "CHN.3" not in srv.shell.token_hashes:
-        assert time.monotonic() < deadline, "the server did not read the persons' tokens"
-        await asyncio.sleep(0.05)
 
 
 async def fetch_json(url: str) -> dict:

@@ -146,18 +146,23 @@ async def run_cli(*args: str) -> str:
     return stderr.decode()
 
 
+async def with_person_tokens(srv, meeting, tmp_path) -> None:
+    """Issue the persons' links on the running server and wait until it has read them."""
+    out = tmp_path / "tokens.csv"
+    await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
+    for row in rows(out):
+        srv.tokens[row["person"] or row["delegation"]] = row["token"]
+    # The running server reads new tokens at its next poll (twice a second); all in one write.
+    deadline = time.monotonic() + 3
+    while "CHN.3" not in srv.shell.token_hashes:
+        assert time.monotonic() < deadline, "the server did not read the persons' tokens"
+        await asyncio.sleep(0.05)
+
+
 async def test_revoking_one_person_leaves_the_other_of_the_delegation_connected(tmp_path, meeting):
     async with live_server(tmp_path, meeting_dir=meeting) as srv:
         shared = srv.tokens["CHN"]
-        out = tmp_path / "tokens.csv"
-        await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
-        for row in rows(out):
-            srv.tokens[row["person"] or row["delegation"]] = row["token"]
-        # The running server reads new tokens at its next poll (twice a second).
-        deadline = time.monotonic() + 3
-        while "CHN.2" not in srv.shell.token_hashes:
-            assert time.monotonic() < deadline, "the server did not read the persons' tokens"
-            await asyncio.sleep(0.05)
+        await with_person_tokens(srv, meeting, tmp_path)
         async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.1") as one, ws_client(srv, "CHN.2") as two, \
                 ws_client(srv, "USA.1") as usa:
             assert one.welcome["delegation"] == two.welcome["delegation"] == "CHN"
@@ -232,14 +237,7 @@ def test_a_person_who_is_not_a_speaker_is_refused_and_nothing_changes(c21):
 
 async def test_on_a_live_server_a_non_speaker_is_refused_and_a_speaker_of_the_same_delegation_is_not(tmp_path, meeting):
     async with live_server(tmp_path, meeting_dir=meeting) as srv:
-        out = tmp_path / "tokens.csv"
-        await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
-        for row in rows(out):
-            srv.tokens[row["person"] or row["delegation"]] = row["token"]
-        deadline = time.monotonic() + 3
-        while "CHN.3" not in srv.shell.token_hashes:
-            assert time.monotonic() < deadline, "the server did not read the persons' tokens"
-            await asyncio.sleep(0.05)
+        await with_person_tokens(srv, meeting, tmp_path)
         async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.3") as adviser, ws_client(srv, "CHN.1") as head, \
                 ws_client(srv, "BRA") as bra:
             assert adviser.welcome["delegation"] == "CHN"
