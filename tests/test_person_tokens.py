@@ -312,14 +312,7 @@ async def test_the_person_who_asked_is_in_the_record_and_an_exported_log_replays
     from vccsched.loading import load_meeting
 
     async with live_server(tmp_path, meeting_dir=meeting) as srv:
-        out = tmp_path / "tokens.csv"
-        await run_cli("server", "tokens", "--db", str(srv.db_path), "--meeting", str(meeting), "--out", str(out), "--url", URL)
-        for row in rows(out):
-            srv.tokens[row["person"] or row["delegation"]] = row["token"]
-        deadline = time.monotonic() + 3
-        while "CHN.2" not in srv.shell.token_hashes:
-            assert time.monotonic() < deadline, "the server did not read the persons' tokens"
-            await asyncio.sleep(0.05)
+        await with_person_tokens(srv, meeting, tmp_path)
         async with ws_client(srv, "VC") as vc, ws_client(srv, "CHN.2") as two, ws_client(srv, "BRA") as bra:
             await vc.command({"type": "open_item", "item": 3})
             reply, events = await two.command({"type": "request_floor", "kind": "speech"})
